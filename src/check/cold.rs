@@ -1,0 +1,75 @@
+//! The cold archive: S3 prefixes and Firehose buffering limits.
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::spec::{Spanned, Spec};
+
+/// Firehose `BufferingHints.SizeInMBs` range.
+pub const BUFFER_MIB: std::ops::RangeInclusive<u64> = 1..=128;
+/// Firehose `BufferingHints.IntervalInSeconds` range.
+pub const BUFFER_SECONDS: std::ops::RangeInclusive<u64> = 0..=900;
+
+pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
+    let Some(cold) = &spec.cold else { return };
+    for prefix in [&cold.prefix, &cold.error_prefix].into_iter().flatten() {
+        prefix_check(prefix, d);
+    }
+    if let (Some(p), Some(e)) = (&cold.prefix, &cold.error_prefix) {
+        if p.value == e.value {
+            d.push(
+                Diagnostic::error(Code::InvalidValue, e.span, "the error prefix equals the archive prefix")
+                    .with_label("failed deliveries would mix with the archive")
+                    .with_secondary(p.span, "archive prefix")
+                    .with_help("use a separate prefix such as `errors/`"),
+            );
+        }
+    }
+    let Some(buffer) = &cold.buffer else { return };
+    if let Some(size) = &buffer.size {
+        if size.value.0 % (1 << 20) != 0 || !BUFFER_MIB.contains(&size.value.mebibytes()) {
+            d.push(
+                Diagnostic::error(Code::OutOfRange, size.span, format!("buffer size {} is out of range", size.value))
+                    .with_label("Firehose buffers 1MiB to 128MiB, in whole MiB")
+                    .with_help("write for example `64MiB`"),
+            );
+        }
+    }
+    if let Some(interval) = &buffer.interval {
+        let ms = interval.value.0;
+        if ms % 1000 != 0 || !BUFFER_SECONDS.contains(&(ms / 1000)) {
+            d.push(
+                Diagnostic::error(
+                    Code::OutOfRange,
+                    interval.span,
+                    format!("buffer interval {} is out of range", interval.value),
+                )
+                .with_label("Firehose flushes every 0s to 900s, in whole seconds")
+                .with_help("write for example `60s`"),
+            );
+        }
+    }
+}
+
+fn prefix_check(prefix: &Spanned<String>, d: &mut Vec<Diagnostic>) {
+    let p = &prefix.value;
+    let problem = if p.is_empty() {
+        Some("an empty prefix mixes the archive with everything else in the bucket")
+    } else if p.starts_with('/') {
+        Some("S3 keys do not start with `/`")
+    } else if !p.ends_with('/') {
+        Some("the prefix must end with `/`")
+    } else if p.len() > 512 {
+        Some("prefixes are at most 512 characters")
+    } else if p.contains("//") || p.chars().any(|c| c.is_control() || "\\{}^%`[]\"<>~#|".contains(c)) {
+        Some("use letters, digits and `! - _ . * ' ( ) /` (S3's safe characters)")
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        let fixed = format!("{}/", p.trim_matches('/'));
+        d.push(
+            Diagnostic::error(Code::InvalidName, prefix.span, format!("`{p}` is not a valid S3 prefix"))
+                .with_label(problem)
+                .with_help(format!("write for example `{}`", if fixed == "/" { "raw/" } else { &fixed })),
+        );
+    }
+}

@@ -1,0 +1,52 @@
+//! The stream's capacity, retention and encryption against Kinesis limits.
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::spec::{Encryption, Spec};
+
+/// Default Kinesis shard quota per account and region (most regions; raise it with AWS).
+pub const MAX_SHARDS: u32 = 500;
+const MIN_RETENTION_H: u64 = 24;
+const MAX_RETENTION_H: u64 = 8_760;
+
+pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
+    let stream = &spec.stream;
+    let on_demand = stream.on_demand.as_ref().filter(|o| o.value);
+    if let (Some(shards), Some(on_demand)) = (&stream.shards, on_demand) {
+        d.push(
+            Diagnostic::error(Code::CapacityConflict, shards.span, "`shards` and `on_demand: true` exclude each other")
+                .with_label("fixed shard count")
+                .with_secondary(on_demand.span, "on-demand capacity")
+                .with_help("remove `shards` for on-demand capacity, or remove `on_demand` for provisioned shards"),
+        );
+    }
+    if let Some(shards) = &stream.shards {
+        if !(1..=MAX_SHARDS).contains(&shards.value) {
+            d.push(
+                Diagnostic::error(Code::OutOfRange, shards.span, format!("{} shards is out of range", shards.value))
+                    .with_label(format!("Kinesis needs 1 to {MAX_SHARDS} shards (the default account quota)"))
+                    .with_help("each shard takes 1 MB/s or 1,000 records/s; for more, use `on_demand: true` or ask AWS for a higher quota"),
+            );
+        }
+    }
+    if let Some(retention) = &stream.retention {
+        let ms = retention.value.0;
+        if ms % 3_600_000 != 0 || !(MIN_RETENTION_H..=MAX_RETENTION_H).contains(&(ms / 3_600_000)) {
+            d.push(
+                Diagnostic::error(
+                    Code::OutOfRange,
+                    retention.span,
+                    format!("retention {} is out of range", retention.value),
+                )
+                .with_label("Kinesis keeps records for 24h to 8760h (365d), in whole hours")
+                .with_help("write for example `24h` or `7d`"),
+            );
+        }
+    }
+    if let Some(enc) = stream.encryption.as_ref().filter(|e| e.value == Encryption::None) {
+        d.push(
+            Diagnostic::warning(Code::EncryptionDisabled, enc.span, "the stream is not encrypted at rest")
+                .with_label("records stored in plain text")
+                .with_help("remove `encryption: none` to use KMS (the default)"),
+        );
+    }
+}

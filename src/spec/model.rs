@@ -1,0 +1,360 @@
+//! The spec as written by the user: every value keeps the span of its YAML node, so that checks
+//! after parsing still point into the file. Defaults are *not* filled here (that is `lower`'s
+//! job), so that a diagnostic can tell "you wrote" from "the default".
+//!
+//! The types also describe the language for `pipec schema` (JSON Schema via schemars); doc
+//! comments become the schema's descriptions, shown by editors.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+
+use super::units::{ByteSize, Duration};
+use crate::diagnostic::Span;
+use crate::expr::ValueType;
+
+/// A value and the span of the YAML node it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, span: Span) -> Self {
+        Self { value, span }
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Spanned<T> {
+    fn schema_name() -> Cow<'static, str> {
+        T::schema_name()
+    }
+    fn schema_id() -> Cow<'static, str> {
+        T::schema_id()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        T::json_schema(generator)
+    }
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+}
+
+/// An expression written in the spec (`when:` or an enrichment), with what is needed to point
+/// at a column inside it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExprText {
+    pub text: String,
+    pub span: Span,
+    /// File offset of the text's first byte when the YAML scalar is verbatim file text.
+    pub verbatim_at: Option<usize>,
+}
+
+impl ExprText {
+    /// Maps a span inside the expression text to a span in the file.
+    #[must_use]
+    pub fn file_span(&self, relative: Span) -> Span {
+        match self.verbatim_at {
+            Some(at) => Span::new(at + relative.start, at + relative.end),
+            None => self.span,
+        }
+    }
+}
+
+impl JsonSchema for ExprText {
+    fn schema_name() -> Cow<'static, str> {
+        "Expression".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "description": "An expression over record fields, e.g. `transaction > 9000`, `amount * 1.1`, `city IN ('Oslo', 'Rome')`."
+        })
+    }
+}
+
+macro_rules! text_schema {
+    ($ty:ty, $name:literal, $pattern:literal, $description:literal) => {
+        impl JsonSchema for $ty {
+            fn schema_name() -> Cow<'static, str> {
+                $name.into()
+            }
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                json_schema!({ "type": "string", "pattern": $pattern, "description": $description })
+            }
+        }
+    };
+}
+
+text_schema!(
+    Duration,
+    "Duration",
+    r"^\s*[0-9]+(\.[0-9]+)?\s*(ms|s|m|min|h|d)\s*$",
+    "A duration: a number and a unit (ms, s, m, h, d), e.g. `60s`, `15m`, `24h`."
+);
+text_schema!(
+    ByteSize,
+    "Size",
+    r"^\s*[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|KiB|MiB|GiB)\s*$",
+    "A size: a number and a unit (B, KB, MB, GB, KiB, MiB, GiB), e.g. `64MiB`."
+);
+
+/// A pipeline: one stream, its hot rules, its cold archive and its notification topics.
+#[derive(Clone, Debug, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields, title = "pipec pipeline spec")]
+pub struct Spec {
+    /// The spec language version. Always `1`.
+    pub version: Spanned<u32>,
+    /// The pipeline's name: 1–64 of `a-z A-Z 0-9 - _`, starting with a letter. Prefixes every resource name.
+    pub name: Spanned<String>,
+    /// What the pipeline is for (shown in the viewer and the templates).
+    pub description: Option<Spanned<String>>,
+    /// Keep the stream, archive bucket and table when the stack is deleted (default `true`). Set `false` for throw-away environments.
+    pub retain_data: Option<Spanned<bool>>,
+    /// The source stream that receives events.
+    pub stream: Stream,
+    /// Hot path: rules evaluated on every event as it arrives.
+    pub hot: Option<Hot>,
+    /// Cold path: every raw event archived, batched and compressed.
+    pub cold: Option<Cold>,
+    /// Notification topics, by name; rules name them in `notify`.
+    #[schemars(with = "BTreeMap<String, Topic>")]
+    #[schemars(default)]
+    pub notifications: Vec<Topic>,
+    /// Per-environment overrides selected with `--env NAME`: partial specs merged over this one.
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
+    #[schemars(default)]
+    pub environments: Vec<Spanned<String>>,
+}
+
+/// The source stream (Kinesis Data Streams on AWS).
+#[derive(Clone, Debug, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Stream {
+    /// Stream name (default: the pipeline's name).
+    pub name: Option<Spanned<String>>,
+    /// Provisioned shards (1 MB/s or 1,000 records/s in each). Excludes `on_demand`.
+    pub shards: Option<Spanned<u32>>,
+    /// On-demand capacity: AWS scales the shards. Excludes `shards`.
+    pub on_demand: Option<Spanned<bool>>,
+    /// How long records stay in the stream: 24h to 365d (default `24h`).
+    pub retention: Option<Spanned<Duration>>,
+    /// Encryption at rest: `kms` (default, AWS-managed key) or `none`.
+    pub encryption: Option<Spanned<Encryption>>,
+    /// The JSON record's fields and their types: `string`, `string(64)` (max length), `int`, `float`, `bool`, `timestamp`; a trailing `?` makes a field optional.
+    #[schemars(with = "BTreeMap<String, FieldTypeSchema>")]
+    pub record: Vec<Field>,
+    #[schemars(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[schemars(rename_all = "snake_case")]
+pub enum Encryption {
+    Kms,
+    None,
+}
+
+/// A record field.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    pub name: Spanned<String>,
+    pub ty: Spanned<ValueType>,
+    pub required: bool,
+    pub max_length: Option<u32>,
+    pub description: Option<String>,
+}
+
+/// Schema only: how a field type may be written.
+struct FieldTypeSchema;
+
+impl JsonSchema for FieldTypeSchema {
+    fn schema_name() -> Cow<'static, str> {
+        "FieldType".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "anyOf": [
+                {
+                    "type": "string",
+                    "pattern": r"^\s*(string(\([0-9]+\))?|int|integer|float|number|bool|boolean|timestamp)\s*\??$",
+                    "description": "`string`, `string(64)` (max length), `int`, `float`, `bool` or `timestamp`; a trailing `?` makes the field optional."
+                },
+                {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["type"],
+                    "properties": {
+                        "type": { "enum": ["string", "int", "integer", "float", "number", "bool", "boolean", "timestamp"] },
+                        "max_length": { "type": "integer", "minimum": 1, "description": "Strings only: the maximum length in characters." },
+                        "required": { "type": "boolean", "description": "Whether every record must carry the field (default `true`)." },
+                        "description": { "type": "string" }
+                    }
+                }
+            ]
+        })
+    }
+}
+
+/// Hot path: rules, and where flagged records go.
+#[derive(Clone, Debug, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Hot {
+    /// Where rules run: `lambda` (default). `kinesis-analytics` is refused: AWS retired it.
+    pub engine: Option<Spanned<String>>,
+    #[schemars(default)]
+    pub rules: Vec<Rule>,
+    /// The table of flagged records.
+    pub store: Option<Store>,
+    #[schemars(skip)]
+    pub span: Span,
+}
+
+/// Schema only: one value or a list of them.
+#[derive(JsonSchema)]
+#[schemars(untagged)]
+#[allow(dead_code)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// A hot rule: a condition on each record, or on a window of records per group.
+#[derive(Clone, Debug, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Rule {
+    /// Unique rule name: 1–64 of `a-z A-Z 0-9 - _`, starting with a letter.
+    pub name: Spanned<String>,
+    pub description: Option<Spanned<String>>,
+    /// The condition, e.g. `transaction > 9000`; in a windowed rule, over aggregates, e.g. `count(*) > 100`.
+    pub when: ExprText,
+    /// Evaluate per tumbling window instead of per record.
+    pub window: Option<Window>,
+    /// Windowed rules: the fields that form a group (one decision per group and window).
+    #[schemars(with = "OneOrMany")]
+    #[schemars(default)]
+    pub group_by: Vec<Spanned<String>>,
+    /// `low`, `medium` (default), `high` or `critical`.
+    pub severity: Option<Spanned<RuleSeverity>>,
+    /// Topics to notify when the rule fires.
+    #[schemars(with = "OneOrMany")]
+    #[schemars(default)]
+    pub notify: Vec<Spanned<String>>,
+    #[schemars(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, JsonSchema)]
+#[schemars(rename_all = "snake_case")]
+pub enum RuleSeverity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+/// A window of records.
+#[derive(Clone, Debug, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Window {
+    /// Tumbling window length, at most 15m (the Lambda limit), e.g. `1m`.
+    pub tumbling: Spanned<Duration>,
+}
+
+/// The table of flagged records.
+#[derive(Clone, Debug, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Store {
+    /// Table name (default: `<name>-flagged`).
+    pub table: Option<Spanned<String>>,
+    /// The key that makes writes idempotent.
+    pub key: Key,
+    /// Fields added to each flagged record, by name: expressions such as `transaction + 500` or `now()`.
+    #[schemars(with = "BTreeMap<String, ExprText>")]
+    #[schemars(default)]
+    pub enrich: Vec<(Spanned<String>, ExprText)>,
+    /// A web page listing the flagged records.
+    pub viewer: Option<Viewer>,
+    #[schemars(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Key {
+    /// The partition key field (required, string or number).
+    pub partition: Spanned<String>,
+    /// The sort key field (optional).
+    pub sort: Option<Spanned<String>>,
+    #[schemars(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Viewer {
+    pub title: Option<Spanned<String>>,
+    /// A field to sort by; `-field` sorts descending.
+    pub sort: Option<Spanned<String>>,
+    /// Serve without authentication (default `false`: IAM auth on AWS).
+    pub public: Option<Spanned<bool>>,
+}
+
+/// The cold archive (Kinesis Data Firehose to S3 on AWS).
+#[derive(Clone, Debug, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Cold {
+    /// Key prefix of archived objects, ending with `/` (default `raw/`).
+    pub prefix: Option<Spanned<String>>,
+    /// Key prefix for records that could not be delivered (default `errors/`).
+    pub error_prefix: Option<Spanned<String>>,
+    /// `gzip` (default) or `none`.
+    pub compression: Option<Spanned<Compression>>,
+    /// Delivery happens when either limit is reached.
+    pub buffer: Option<Buffer>,
+    /// Time partitioning after the prefix (UTC): `hourly` (`YYYY/MM/DD/HH/`, default) or `daily` (`YYYY/MM/DD/`).
+    pub layout: Option<Spanned<Layout>>,
+    #[schemars(skip)]
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[schemars(rename_all = "snake_case")]
+pub enum Compression {
+    Gzip,
+    None,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[schemars(rename_all = "snake_case")]
+pub enum Layout {
+    Hourly,
+    Daily,
+}
+
+#[derive(Clone, Debug, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Buffer {
+    /// 1MiB to 128MiB (default `64MiB`).
+    pub size: Option<Spanned<ByteSize>>,
+    /// 0s to 900s (default `60s`).
+    pub interval: Option<Spanned<Duration>>,
+}
+
+/// A notification topic (SNS on AWS) and its subscribers.
+#[derive(Clone, Debug, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Topic {
+    #[schemars(skip)]
+    pub name: Spanned<String>,
+    /// E-mail addresses (each must confirm the subscription on AWS).
+    #[schemars(with = "OneOrMany")]
+    #[schemars(default)]
+    pub email: Vec<Spanned<String>>,
+    /// HTTPS endpoints that receive a JSON POST per alert.
+    #[schemars(with = "OneOrMany")]
+    #[schemars(default)]
+    pub webhook: Vec<Spanned<String>>,
+}

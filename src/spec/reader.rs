@@ -1,0 +1,235 @@
+//! Typed reading of the YAML tree with error collection: every reader reports into a shared
+//! list and returns `None` for a value it could not read, so decoding continues and finds every
+//! problem in one pass.
+
+use super::model::{ExprText, Spanned};
+use super::units::{ByteSize, Duration};
+use crate::diagnostic::{Code, Diagnostic, Span, did_you_mean};
+use crate::yaml::{Entry, Node, NodeKind, ScalarStyle};
+
+pub type Diags = Vec<Diagnostic>;
+
+/// Reads the keys of one mapping; keys never asked for are reported by [`MapReader::finish`].
+pub struct MapReader<'n> {
+    entries: &'n [Entry],
+    span: Span,
+    known: Vec<&'static str>,
+    what: &'static str,
+}
+
+impl<'n> MapReader<'n> {
+    /// A reader over `node`, which must be a mapping (a null node reads as an empty mapping).
+    pub fn new(node: &'n Node, what: &'static str, d: &mut Diags) -> Option<Self> {
+        match &node.kind {
+            NodeKind::Map(entries) => Some(Self { entries, span: node.span, known: Vec::new(), what }),
+            _ if node.is_null() => Some(Self { entries: &[], span: node.span, known: Vec::new(), what }),
+            _ => {
+                d.push(wrong_type(node, &format!("a mapping for `{what}`")));
+                None
+            }
+        }
+    }
+
+    #[must_use]
+    pub fn span(&self) -> Span {
+        self.span
+    }
+
+    /// The value of `key`, if present.
+    pub fn take(&mut self, key: &'static str) -> Option<&'n Node> {
+        self.known.push(key);
+        self.entries.iter().find(|e| e.key == key).map(|e| &e.value)
+    }
+
+    /// The value of `key`, reporting `missing_field` with an example when absent.
+    pub fn required(&mut self, key: &'static str, example: &str, d: &mut Diags) -> Option<&'n Node> {
+        let node = self.take(key);
+        if node.is_none() {
+            let at = Span::new(self.span.start, self.span.start);
+            d.push(
+                Diagnostic::error(Code::MissingField, at, format!("`{}` is missing `{key}`", self.what))
+                    .with_label(format!("`{key}` is required here"))
+                    .with_help(format!("add it, for example `{key}: {example}`")),
+            );
+        }
+        node
+    }
+
+    /// Reports every key that was not asked for, with a suggestion among the known ones.
+    pub fn finish(self, d: &mut Diags) {
+        for entry in self.entries {
+            if self.known.contains(&entry.key.as_str()) {
+                continue;
+            }
+            let help = match did_you_mean(&entry.key, self.known.iter().copied()) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!("known keys here: {}", self.known.join(", ")),
+            };
+            d.push(
+                Diagnostic::error(
+                    Code::UnknownField,
+                    entry.key_span,
+                    format!("unknown key `{}` in `{}`", entry.key, self.what),
+                )
+                .with_label("not part of the spec language here")
+                .with_help(help),
+            );
+        }
+    }
+}
+
+/// The entries of a mapping whose keys are user-chosen names (record fields, topics).
+pub fn entries<'n>(node: &'n Node, what: &str, d: &mut Diags) -> &'n [Entry] {
+    match &node.kind {
+        NodeKind::Map(entries) => entries,
+        _ if node.is_null() => &[],
+        _ => {
+            d.push(wrong_type(node, &format!("a mapping for `{what}`")));
+            &[]
+        }
+    }
+}
+
+/// The items of a list.
+pub fn items<'n>(node: &'n Node, what: &str, d: &mut Diags) -> &'n [Node] {
+    match &node.kind {
+        NodeKind::Seq(items) => items,
+        _ if node.is_null() => &[],
+        _ => {
+            d.push(wrong_type(node, &format!("a list for `{what}`")));
+            &[]
+        }
+    }
+}
+
+pub fn wrong_type(node: &Node, expected: &str) -> Diagnostic {
+    Diagnostic::error(Code::WrongType, node.span, format!("expected {expected}, found {}", node.describe()))
+        .with_label(format!("expected {expected}"))
+}
+
+/// A text value. Numbers and words are both text; mappings, lists and null are not.
+pub fn text(node: &Node, d: &mut Diags) -> Option<Spanned<String>> {
+    match &node.kind {
+        NodeKind::Scalar { value, .. } if !node.is_null() => Some(Spanned::new(value.clone(), node.span)),
+        _ => {
+            d.push(wrong_type(node, "a text value"));
+            None
+        }
+    }
+}
+
+/// One text value or a list of them.
+pub fn texts(node: &Node, what: &str, d: &mut Diags) -> Vec<Spanned<String>> {
+    match &node.kind {
+        NodeKind::Seq(items) => items.iter().filter_map(|n| text(n, d)).collect(),
+        _ if node.is_null() => Vec::new(),
+        NodeKind::Scalar { .. } => text(node, d).into_iter().collect(),
+        NodeKind::Map(_) => {
+            d.push(wrong_type(node, &format!("a value or a list for `{what}`")));
+            Vec::new()
+        }
+    }
+}
+
+pub fn expr(node: &Node, d: &mut Diags) -> Option<ExprText> {
+    match &node.kind {
+        NodeKind::Scalar { value, verbatim_at, .. } if !node.is_null() => {
+            Some(ExprText { text: value.clone(), span: node.span, verbatim_at: *verbatim_at })
+        }
+        _ => {
+            d.push(wrong_type(node, "an expression such as `transaction > 9000`"));
+            None
+        }
+    }
+}
+
+/// A whole number in `min..=max`.
+pub fn uint(node: &Node, min: u64, max: u64, d: &mut Diags) -> Option<Spanned<u32>> {
+    let plain = matches!(&node.kind, NodeKind::Scalar { style: ScalarStyle::Plain, .. });
+    let parsed = match &node.kind {
+        NodeKind::Scalar { value, .. } if plain => value.replace('_', "").parse::<u64>().ok(),
+        _ => None,
+    };
+    let Some(number) = parsed else {
+        d.push(wrong_type(node, "a whole number").with_help(format!("write a number from {min} to {max}")));
+        return None;
+    };
+    if !(min..=max).contains(&number) {
+        d.push(
+            Diagnostic::error(Code::OutOfRange, node.span, format!("{number} is out of range"))
+                .with_label(format!("must be from {min} to {max}")),
+        );
+        return None;
+    }
+    u32::try_from(number).ok().map(|n| Spanned::new(n, node.span))
+}
+
+/// `true` or `false`; the YAML 1.1 spellings get their own diagnostic.
+pub fn boolean(node: &Node, d: &mut Diags) -> Option<Spanned<bool>> {
+    if let NodeKind::Scalar { value, style: ScalarStyle::Plain, .. } = &node.kind {
+        match value.as_str() {
+            "true" => return Some(Spanned::new(true, node.span)),
+            "false" => return Some(Spanned::new(false, node.span)),
+            "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y" | "Y" | "True" | "TRUE" => {
+                d.push(yaml11(node, value, true));
+                return None;
+            }
+            "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n" | "N" | "False" | "FALSE" => {
+                d.push(yaml11(node, value, false));
+                return None;
+            }
+            _ => {}
+        }
+    }
+    d.push(wrong_type(node, "`true` or `false`"));
+    None
+}
+
+fn yaml11(node: &Node, value: &str, meant: bool) -> Diagnostic {
+    Diagnostic::error(Code::Yaml11Bool, node.span, format!("`{value}` is not a boolean in YAML 1.2"))
+        .with_label("ambiguous: YAML 1.1 tools read this as a boolean, YAML 1.2 tools as text")
+        .with_help(format!("write `{meant}`"))
+}
+
+/// One of a fixed set of words.
+pub fn choice<T: Copy>(node: &Node, choices: &[(&'static str, T)], d: &mut Diags) -> Option<Spanned<T>> {
+    let value = text(node, d)?;
+    if let Some((_, v)) = choices.iter().find(|(name, _)| *name == value.value) {
+        return Some(Spanned::new(*v, node.span));
+    }
+    let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+    let help = match did_you_mean(&value.value, names.iter().copied()) {
+        Some(close) => format!("did you mean `{close}`?"),
+        None => format!("use one of: {}", names.join(", ")),
+    };
+    d.push(
+        Diagnostic::error(Code::InvalidValue, node.span, format!("`{}` is not a valid choice", value.value))
+            .with_label(format!("expected one of: {}", names.join(", ")))
+            .with_help(help),
+    );
+    None
+}
+
+pub fn duration(node: &Node, d: &mut Diags) -> Option<Spanned<Duration>> {
+    let value = text(node, d)?;
+    Duration::parse(&value.value).map(|v| Spanned::new(v, node.span)).or_else(|| {
+        d.push(
+            Diagnostic::error(Code::InvalidDuration, node.span, format!("`{}` is not a duration", value.value))
+                .with_label("expected a number and a unit")
+                .with_help("write for example `60s`, `15m`, `24h` or `7d` (units: ms, s, m, h, d)"),
+        );
+        None
+    })
+}
+
+pub fn size(node: &Node, d: &mut Diags) -> Option<Spanned<ByteSize>> {
+    let value = text(node, d)?;
+    ByteSize::parse(&value.value).map(|v| Spanned::new(v, node.span)).or_else(|| {
+        d.push(
+            Diagnostic::error(Code::InvalidSize, node.span, format!("`{}` is not a size", value.value))
+                .with_label("expected a number and a unit")
+                .with_help("write for example `64MiB`, `512KiB` or `1GB` (units: B, KB, MB, GB, KiB, MiB, GiB)"),
+        );
+        None
+    })
+}
