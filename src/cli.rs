@@ -10,6 +10,7 @@ use crate::diagnostic::render::{self, Style};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::frontend::{self, Checked};
 use crate::source::Source;
+use crate::target::Target;
 
 #[derive(Parser)]
 #[command(
@@ -28,6 +29,12 @@ pub enum Format {
     Json,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TemplateFormat {
+    Json,
+    Yaml,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Parse and validate a spec; report every problem at once.
@@ -40,6 +47,23 @@ enum Command {
         /// Output format of the diagnostics.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+    },
+    /// Lower a spec to a target's files (deterministic: same input, same bytes).
+    Build {
+        /// The spec file (`-` for stdin).
+        spec: PathBuf,
+        /// What to generate.
+        #[arg(long, value_enum)]
+        target: Target,
+        /// Output directory (default `build/<target>`).
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+        /// Apply the overrides of this environment.
+        #[arg(long)]
+        env: Option<String>,
+        /// CloudFormation template format.
+        #[arg(long, value_enum, default_value_t = TemplateFormat::Json)]
+        format: TemplateFormat,
     },
     /// Print the long explanation of a diagnostic code.
     Explain {
@@ -57,6 +81,10 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check { spec, env, format } => check(&spec, env.as_deref(), format),
+        Command::Build { spec, target, out, env, format } => {
+            let out = out.unwrap_or_else(|| PathBuf::from("build").join(target_dir(target)));
+            build(&spec, target, &out, env.as_deref(), format == TemplateFormat::Yaml)
+        }
         Command::Explain { code } => explain(&code),
         Command::Schema => {
             println!("{}", crate::schema::json());
@@ -118,6 +146,55 @@ fn explain(code: &str) -> ExitCode {
             let hint = crate::diagnostic::did_you_mean(code.strip_prefix("pipec::").unwrap_or(code), names)
                 .map_or_else(String::new, |c| format!(" (did you mean `pipec::{c}`?)"));
             eprintln!("error: unknown diagnostic code `{code}`{hint}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn target_dir(target: Target) -> &'static str {
+    match target {
+        Target::Cfn => "cfn",
+        Target::Terraform => "terraform",
+        Target::Local => "local",
+    }
+}
+
+/// Checks, lowers and emits; prints warnings, writes the files, lists them.
+fn build(path: &std::path::Path, target: Target, out: &std::path::Path, env: Option<&str>, yaml: bool) -> ExitCode {
+    let checked = match load(path, env, Format::Human) {
+        Ok(checked) => checked,
+        Err(code) => return code,
+    };
+    if !checked.diagnostics.is_empty() {
+        report(&checked.source, &checked.diagnostics, Format::Human);
+    }
+    let (false, Some(spec)) = (checked.has_errors(), checked.spec.as_ref()) else {
+        eprintln!("error: nothing was built: fix the errors above first");
+        return ExitCode::from(1);
+    };
+    let artifacts = crate::ir::lower(spec)
+        .and_then(|pipeline| crate::target::emit(target, &pipeline, crate::target::Options { yaml }));
+    let artifacts = match artifacts {
+        Ok(artifacts) => artifacts,
+        Err(message) => {
+            eprintln!("error: internal error while building (please report it): {message}");
+            return ExitCode::from(2);
+        }
+    };
+    match crate::target::write(out, &artifacts) {
+        Ok(()) => {
+            for artifact in &artifacts {
+                eprintln!(
+                    "wrote {} ({}, {} bytes)",
+                    out.join(&artifact.path).display(),
+                    artifact.role,
+                    artifact.bytes.len()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: cannot write to {}: {e}", out.display());
             ExitCode::from(2)
         }
     }

@@ -14,3 +14,5 @@ pub mod spec;
 pub mod yaml;
 
 pub use cli::run;
+pub mod ir;
+pub mod target;

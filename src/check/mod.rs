@@ -10,6 +10,9 @@ mod store;
 mod stream;
 mod topics;
 
+pub use names::{is_identifier, logical_key};
+pub use topics::is_local_url;
+
 use crate::diagnostic::{self, Diagnostic};
 use crate::spec::Spec;
 

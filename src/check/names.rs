@@ -8,8 +8,15 @@ use crate::spec::{Spanned, Spec};
 
 /// Pipeline, rule and topic names: they prefix resource names and form logical ids.
 pub fn is_identifier(name: &str) -> bool {
+    is_identifier_within(name, 64)
+}
+
+/// The pipeline name prefixes function names (64 characters at most), so it is kept shorter.
+pub const MAX_PIPELINE_NAME: usize = 40;
+
+fn is_identifier_within(name: &str, max: usize) -> bool {
     let mut chars = name.chars();
-    (1..=64).contains(&name.len())
+    (1..=max).contains(&name.len())
         && chars.next().is_some_and(|c| c.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
@@ -25,11 +32,11 @@ pub fn logical_key(name: &str) -> String {
     name.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_lowercase()
 }
 
-fn identifier(name: &Spanned<String>, what: &str, d: &mut Vec<Diagnostic>) {
-    if !is_identifier(&name.value) {
+fn identifier(name: &Spanned<String>, what: &str, max: usize, d: &mut Vec<Diagnostic>) {
+    if !is_identifier_within(&name.value, max) {
         d.push(
             Diagnostic::error(Code::InvalidName, name.span, format!("`{}` is not a valid {what} name", name.value))
-                .with_label("1–64 of `a-z A-Z 0-9 - _`, starting with a letter")
+                .with_label(format!("1–{max} of `a-z A-Z 0-9 - _`, starting with a letter"))
                 .with_help(format!("rename it, for example `{}`", suggest(&name.value))),
         );
     }
@@ -40,7 +47,7 @@ fn suggest(name: &str) -> String {
         name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
     let trimmed = cleaned.trim_start_matches(|c: char| !c.is_ascii_alphabetic());
     let mut out: String = if trimmed.is_empty() { format!("p{cleaned}") } else { trimmed.to_string() };
-    out.truncate(64);
+    out.truncate(MAX_PIPELINE_NAME);
     out
 }
 
@@ -72,7 +79,7 @@ fn unique<'a>(names: impl IntoIterator<Item = &'a Spanned<String>>, what: &str, 
 }
 
 pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
-    identifier(&spec.name, "pipeline", d);
+    identifier(&spec.name, "pipeline", MAX_PIPELINE_NAME, d);
     if let Some(name) = &spec.stream.name {
         if !is_resource_name(&name.value, 1, 128) {
             d.push(
@@ -97,11 +104,11 @@ pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
     }
     let rules = spec.hot.iter().flat_map(|h| &h.rules);
     for rule in rules.clone() {
-        identifier(&rule.name, "rule", d);
+        identifier(&rule.name, "rule", 64, d);
     }
     unique(rules.map(|r| &r.name), "rule", d);
     for topic in &spec.notifications {
-        identifier(&topic.name, "topic", d);
+        identifier(&topic.name, "topic", 64, d);
     }
     unique(spec.notifications.iter().map(|t| &t.name), "topic", d);
 }

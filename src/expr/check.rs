@@ -60,7 +60,7 @@ pub fn check(expr: &Expr, schema: &RecordSchema, ctx: Context) -> (Option<Type>,
             if let Some(t) = ty.filter(|t| !t.is(ValueType::Bool)) {
                 checker.push(
                     Diagnostic::error(Code::NotBoolean, expr.span, "a rule must be a condition")
-                        .with_label(format!("this is a {t}, not true or false"))
+                        .with_label(format!("this is {}, not true or false", with_article(t)))
                         .with_help("compare it, e.g. `transaction > 9000`"),
                 );
             }
@@ -93,6 +93,13 @@ fn describe(e: &Expr) -> String {
     }
 }
 
+/// "an int", "a string".
+fn with_article(ty: impl fmt::Display) -> String {
+    let name = ty.to_string();
+    let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {name}")
+}
+
 fn is_literal(e: &Expr) -> bool {
     matches!(e.kind, ExprKind::Literal(_))
 }
@@ -113,7 +120,7 @@ impl Checker<'_> {
             self.type_error(
                 e,
                 format!("{what} needs conditions"),
-                format!("this is a {ty}, not a condition"),
+                format!("this is {}, not a condition", with_article(ty)),
                 "compare it, e.g. `x > 0`",
             );
             return None;
@@ -141,7 +148,7 @@ impl Checker<'_> {
                     self.type_error(
                         expr,
                         "cannot negate a non-number",
-                        format!("this is a {ty}"),
+                        format!("this is {}", with_article(ty)),
                         "`-` applies to int and float values",
                     );
                     return None;
@@ -182,7 +189,7 @@ impl Checker<'_> {
                     self.type_error(
                         expr,
                         "LIKE needs a string",
-                        format!("this is a {t}"),
+                        format!("this is {}", with_article(t)),
                         "LIKE matches string and timestamp fields",
                     );
                     return None;
@@ -242,7 +249,7 @@ impl Checker<'_> {
                 self.type_error(
                     side,
                     format!("`{}` needs numbers", op.symbol()),
-                    format!("this is a {ty}"),
+                    format!("this is {}", with_article(ty)),
                     "arithmetic applies to int and float values",
                 );
                 ok = false;
@@ -286,7 +293,12 @@ impl Checker<'_> {
             };
             self.push(
                 Diagnostic::error(Code::ExprType, at.span, format!("cannot compare {other_ty} with {at_ty}"))
-                    .with_label(format!("this is a {at_ty}, {} is a {other_ty}", describe(other)))
+                    .with_label(format!(
+                        "this is {}, {} is {}",
+                        with_article(at_ty),
+                        describe(other),
+                        with_article(other_ty)
+                    ))
                     .with_help(help),
             );
         }
@@ -376,8 +388,8 @@ impl Checker<'_> {
         if !fits {
             self.type_error(
                 arg,
-                format!("cannot take `{name}` of a {ty}"),
-                format!("this is a {ty}"),
+                format!("cannot take `{name}` of {}", with_article(ty)),
+                format!("this is {}", with_article(ty)),
                 "sum and avg need numbers; min and max need numbers, strings or timestamps",
             );
             return None;

@@ -9,7 +9,7 @@ use super::lexer::{Tok, Token, lex};
 use crate::diagnostic::{Code, Diagnostic, Span};
 
 /// The deepest expression tree (and parenthesis nesting) accepted.
-pub const MAX_DEPTH: u32 = 128;
+pub const MAX_DEPTH: u32 = 64;
 
 /// Parses one expression.
 ///

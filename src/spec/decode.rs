@@ -25,6 +25,8 @@ pub fn spec(root: &Node, environments: Vec<Spanned<String>>, d: &mut Diags) -> O
     let name = m.required("name", "transactions", d).and_then(|n| r::text(n, d));
     let description = m.take("description").and_then(|n| r::text(n, d));
     let retain_data = m.take("retain_data").and_then(|n| r::boolean(n, d));
+    // Split off by the overlay stage already; taken so that "known keys" lists it.
+    m.take("environments");
     let stream = m.required("stream", "{ shards: 1, record: { id: string } }", d).and_then(|n| stream(n, d));
     let hot = m.take("hot").and_then(|n| hot(n, d));
     let cold = m.take("cold").and_then(|n| cold(n, d));

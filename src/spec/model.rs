@@ -107,7 +107,7 @@ text_schema!(
 pub struct Spec {
     /// The spec language version. Always `1`.
     pub version: Spanned<u32>,
-    /// The pipeline's name: 1–64 of `a-z A-Z 0-9 - _`, starting with a letter. Prefixes every resource name.
+    /// The pipeline's name: 1–40 of `a-z A-Z 0-9 - _`, starting with a letter. Prefixes every resource name.
     pub name: Spanned<String>,
     /// What the pipeline is for (shown in the viewer and the templates).
     pub description: Option<Spanned<String>>,

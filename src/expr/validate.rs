@@ -1,0 +1,132 @@
+//! Record validation: the gate before evaluation. Invalid records are never evaluated; callers
+//! dead-letter them with the returned reason.
+//!
+//! * Every `required` field is present and not `null`; optional fields may be missing or null.
+//! * int: a JSON integer (no fraction, no exponent: `5.0` is not an int) within i64.
+//! * float: any JSON number (it is read as the nearest double).
+//! * bool: `true` / `false` only. string: a JSON string; `max_length` counts Unicode characters.
+//! * timestamp: a string shaped `YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z|±HH:MM]` (ASCII digits;
+//!   the shape is checked, not the calendar).
+//! * Fields not in the schema are allowed and ignored.
+
+use serde_json::{Map, Value as Json};
+
+use super::types::{RecordSchema, ValueType};
+
+/// Checks `record` against `schema`.
+///
+/// # Errors
+/// The first problem, as `field: reason`.
+pub fn validate(record: &Map<String, Json>, schema: &RecordSchema) -> Result<(), String> {
+    for field in &schema.fields {
+        let value = match record.get(&field.name) {
+            None | Some(Json::Null) if field.required => return Err(format!("{}: required", field.name)),
+            None | Some(Json::Null) => continue,
+            Some(value) => value,
+        };
+        let ok = match field.ty {
+            ValueType::Int => value.as_i64().is_some(),
+            ValueType::Float => value.as_f64().is_some_and(f64::is_finite),
+            ValueType::Bool => value.is_boolean(),
+            ValueType::String => {
+                value.as_str().is_some_and(|s| field.max_length.is_none_or(|max| s.chars().count() <= max as usize))
+            }
+            ValueType::Timestamp => value.as_str().is_some_and(is_timestamp),
+        };
+        if !ok {
+            let limit = field.max_length.filter(|_| field.ty == ValueType::String);
+            let what = limit.map_or_else(|| field.ty.to_string(), |max| format!("string of at most {max} characters"));
+            return Err(format!("{}: expected {what}", field.name));
+        }
+    }
+    Ok(())
+}
+
+/// `YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z|±HH:MM]`.
+#[must_use]
+pub fn is_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |range: std::ops::Range<usize>| b.get(range).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let shape = b.len() >= 19
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && matches!(b[10], b'T' | b' ')
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19);
+    if !shape {
+        return false;
+    }
+    let mut i = 19;
+    if b.get(i) == Some(&b'.') {
+        let start = i + 1;
+        i = start;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    match &b[i..] {
+        b"Z" => true,
+        [sign, h1, h2, b':', m1, m2] => {
+            matches!(sign, b'+' | b'-') && [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit())
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::types::FieldSchema;
+    use serde_json::json;
+
+    fn schema() -> RecordSchema {
+        RecordSchema::new(vec![
+            FieldSchema::new("id", ValueType::String).required().max_length(3),
+            FieldSchema::new("n", ValueType::Int),
+            FieldSchema::new("f", ValueType::Float),
+            FieldSchema::new("b", ValueType::Bool),
+            FieldSchema::new("t", ValueType::Timestamp),
+        ])
+    }
+
+    fn check(v: serde_json::Value) -> Result<(), String> {
+        validate(v.as_object().unwrap(), &schema())
+    }
+
+    #[test]
+    fn accepts_and_rejects() {
+        assert_eq!(
+            check(json!({"id": "héé", "n": -5, "f": 1, "b": true, "t": "2024-01-01T00:00:00Z", "x": [1]})),
+            Ok(())
+        );
+        assert_eq!(check(json!({"id": "a", "n": null, "t": "2024-01-01 00:00:00.5+02:00"})), Ok(()));
+        assert_eq!(check(json!({"n": 1})), Err("id: required".into()));
+        assert_eq!(check(json!({"id": null})), Err("id: required".into()));
+        assert_eq!(check(json!({"id": "abcd"})), Err("id: expected string of at most 3 characters".into()));
+        assert_eq!(check(json!({"id": "a", "n": 5.0})), Err("n: expected int".into()));
+        assert_eq!(check(json!({"id": "a", "n": 9_223_372_036_854_775_808_u64})), Err("n: expected int".into()));
+        assert_eq!(check(json!({"id": "a", "b": 1})), Err("b: expected bool".into()));
+        assert_eq!(check(json!({"id": "a", "f": "1"})), Err("f: expected float".into()));
+        assert_eq!(check(json!({"id": "a", "t": "2024-01-01"})), Err("t: expected timestamp".into()));
+    }
+
+    #[test]
+    fn timestamp_shapes() {
+        assert!(is_timestamp("2024-01-01T00:00:00.123456Z"));
+        assert!(is_timestamp("2024-01-01T00:00:00-05:30"));
+        assert!(!is_timestamp("2024-01-01T00:00:00"));
+        assert!(!is_timestamp("2024-01-01T00:00:00.Z"));
+        assert!(!is_timestamp("2024-01-01t00:00:00Z"));
+        assert!(!is_timestamp("2024-01-01T00:00:00Z\n"));
+        assert!(!is_timestamp("２024-01-01T00:00:00Z"));
+    }
+}

@@ -1,0 +1,159 @@
+//! Stage 3, `lower`: a checked [`Spec`] → [`Pipeline`]. Fills defaults, resolves topic names to
+//! ids and parses expressions once. Call only on a spec that `check` passed without errors.
+
+use super::{
+    Archive, Capacity, Enrichment, KeyField, Layout, Pipeline, Rule, RuleKind, Severity, Store, Stream, Topic, TopicId,
+    Viewer,
+};
+use crate::expr::{self, FieldSchema, RecordSchema};
+use crate::spec::{self, Compression, Encryption, RuleSeverity, Spec};
+
+/// Default retention (the Kinesis minimum).
+pub const DEFAULT_RETENTION_HOURS: u32 = 24;
+pub const DEFAULT_BUFFER_MIB: u32 = 64;
+pub const DEFAULT_INTERVAL_SECONDS: u32 = 60;
+
+/// Lowers a spec that checked clean.
+///
+/// # Errors
+/// A message when the spec still holds an error `check` should have caught (a bug in pipec,
+/// never a user mistake).
+pub fn lower(spec: &Spec) -> Result<Pipeline, String> {
+    let schema = RecordSchema::new(
+        spec.stream
+            .record
+            .iter()
+            .map(|f| FieldSchema {
+                name: f.name.value.clone(),
+                ty: f.ty.value,
+                required: f.required,
+                max_length: f.max_length,
+            })
+            .collect(),
+    );
+    let topics: Vec<Topic> = spec.notifications.iter().map(topic).collect();
+    let topic_id = |name: &str| {
+        topics.iter().position(|t| t.name == name).map(TopicId).ok_or_else(|| format!("unresolved topic `{name}`"))
+    };
+    let mut rules = Vec::new();
+    for rule in spec.hot.iter().flat_map(|h| &h.rules) {
+        let when = expr::parse(&rule.when.text).map_err(|d| d.message)?;
+        let kind = match &rule.window {
+            Some(w) => RuleKind::Windowed {
+                seconds: u32::try_from(w.tumbling.value.seconds()).map_err(|e| e.to_string())?,
+                group_by: rule.group_by.iter().map(|g| g.value.clone()).collect(),
+            },
+            None => RuleKind::PerRecord,
+        };
+        rules.push(Rule {
+            name: rule.name.value.clone(),
+            description: rule.description.as_ref().map(|d| d.value.clone()),
+            severity: match rule.severity.as_ref().map_or(RuleSeverity::Medium, |s| s.value) {
+                RuleSeverity::Low => Severity::Low,
+                RuleSeverity::Medium => Severity::Medium,
+                RuleSeverity::High => Severity::High,
+                RuleSeverity::Critical => Severity::Critical,
+            },
+            when,
+            source: rule.when.text.clone(),
+            kind,
+            notify: rule.notify.iter().map(|t| topic_id(&t.value)).collect::<Result<_, _>>()?,
+        });
+    }
+    let store = match spec.hot.as_ref().and_then(|h| h.store.as_ref()) {
+        Some(s) => Some(store(spec, s, &schema)?),
+        None => None,
+    };
+    let stream = &spec.stream;
+    Ok(Pipeline {
+        name: spec.name.value.clone(),
+        description: spec.description.as_ref().map(|d| d.value.clone()),
+        retain_data: spec.retain_data.as_ref().is_none_or(|r| r.value),
+        stream: Stream {
+            name: stream.name.as_ref().map_or_else(|| spec.name.value.clone(), |n| n.value.clone()),
+            capacity: match (&stream.shards, stream.on_demand.as_ref().is_some_and(|o| o.value)) {
+                (_, true) => Capacity::OnDemand,
+                (Some(n), false) => Capacity::Shards(n.value),
+                (None, false) => Capacity::Shards(1),
+            },
+            retention_hours: stream
+                .retention
+                .as_ref()
+                .map_or(Ok(DEFAULT_RETENTION_HOURS), |r| u32::try_from(r.value.0 / 3_600_000))
+                .map_err(|e| e.to_string())?,
+            encrypted: stream.encryption.as_ref().is_none_or(|e| e.value == Encryption::Kms),
+            schema,
+        },
+        rules,
+        store,
+        archive: spec.cold.as_ref().map(archive).transpose()?,
+        topics,
+    })
+}
+
+fn topic(t: &spec::Topic) -> Topic {
+    let (local, remote): (Vec<_>, Vec<_>) =
+        t.webhook.iter().map(|w| w.value.clone()).partition(|w| crate::check::is_local_url(w));
+    Topic {
+        name: t.name.value.clone(),
+        emails: t.email.iter().map(|e| e.value.clone()).collect(),
+        webhooks: remote,
+        local_webhooks: local,
+    }
+}
+
+fn store(spec: &Spec, s: &spec::Store, schema: &RecordSchema) -> Result<Store, String> {
+    let key = |name: &str| {
+        schema
+            .get(name)
+            .map(|f| KeyField { name: name.to_string(), ty: f.ty })
+            .ok_or_else(|| format!("unresolved key `{name}`"))
+    };
+    let enrich = s
+        .enrich
+        .iter()
+        .map(|(name, text)| {
+            Ok(Enrichment {
+                name: name.value.clone(),
+                expr: expr::parse(&text.text).map_err(|d| d.message)?,
+                source: text.text.clone(),
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let viewer = s.viewer.as_ref().map(|v| Viewer {
+        title: v.title.as_ref().map_or_else(|| format!("{} — flagged records", spec.name.value), |t| t.value.clone()),
+        sort: v.sort.as_ref().map(|s| match s.value.strip_prefix('-') {
+            Some(field) => (field.to_string(), true),
+            None => (s.value.trim_start_matches('+').to_string(), false),
+        }),
+        public: v.public.as_ref().is_some_and(|p| p.value),
+    });
+    Ok(Store {
+        table: s.table.as_ref().map_or_else(|| format!("{}-flagged", spec.name.value), |t| t.value.clone()),
+        partition: key(&s.key.partition.value)?,
+        sort: s.key.sort.as_ref().map(|k| key(&k.value)).transpose()?,
+        enrich,
+        viewer,
+    })
+}
+
+fn archive(c: &spec::Cold) -> Result<Archive, String> {
+    let buffer = c.buffer.as_ref();
+    Ok(Archive {
+        prefix: c.prefix.as_ref().map_or_else(|| "raw/".to_string(), |p| p.value.clone()),
+        error_prefix: c.error_prefix.as_ref().map_or_else(|| "errors/".to_string(), |p| p.value.clone()),
+        gzip: c.compression.as_ref().is_none_or(|x| x.value == Compression::Gzip),
+        buffer_mib: buffer
+            .and_then(|b| b.size.as_ref())
+            .map_or(Ok(DEFAULT_BUFFER_MIB), |s| u32::try_from(s.value.mebibytes()))
+            .map_err(|e| e.to_string())?,
+        interval_seconds: buffer
+            .and_then(|b| b.interval.as_ref())
+            .map_or(Ok(DEFAULT_INTERVAL_SECONDS), |i| u32::try_from(i.value.seconds()))
+            .map_err(|e| e.to_string())?,
+        layout: match c.layout.as_ref().map(|l| l.value) {
+            Some(spec::Layout::Daily) => Layout::Daily,
+            _ => Layout::Hourly,
+        },
+    })
+}

@@ -1,0 +1,158 @@
+//! The intermediate representation: one checked pipeline, names resolved, defaults filled,
+//! expressions parsed. Every backend and the local runtime read only this.
+
+use crate::expr::{Expr, RecordSchema, ValueType};
+
+mod lower;
+
+pub use lower::lower;
+
+/// Index of a topic in [`Pipeline::topics`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TopicId(pub usize);
+
+#[derive(Clone, Debug)]
+pub struct Pipeline {
+    pub name: String,
+    pub description: Option<String>,
+    /// Keep stream, bucket and table on stack deletion.
+    pub retain_data: bool,
+    pub stream: Stream,
+    pub rules: Vec<Rule>,
+    pub store: Option<Store>,
+    pub archive: Option<Archive>,
+    pub topics: Vec<Topic>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Stream {
+    pub name: String,
+    pub capacity: Capacity,
+    pub retention_hours: u32,
+    pub encrypted: bool,
+    pub schema: RecordSchema,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Capacity {
+    Shards(u32),
+    OnDemand,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub name: String,
+    pub description: Option<String>,
+    pub severity: Severity,
+    /// The condition, type-checked against the record schema.
+    pub when: Expr,
+    /// The condition as written (shown in alerts).
+    pub source: String,
+    pub kind: RuleKind,
+    pub notify: Vec<TopicId>,
+}
+
+#[derive(Clone, Debug)]
+pub enum RuleKind {
+    /// Decided on each record.
+    PerRecord,
+    /// Decided per group at the end of each tumbling window.
+    Windowed { seconds: u32, group_by: Vec<String> },
+}
+
+impl Rule {
+    #[must_use]
+    pub fn is_windowed(&self) -> bool {
+        matches!(self.kind, RuleKind::Windowed { .. })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct KeyField {
+    pub name: String,
+    pub ty: ValueType,
+}
+
+#[derive(Clone, Debug)]
+pub struct Enrichment {
+    pub name: String,
+    pub expr: Expr,
+    pub source: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub table: String,
+    pub partition: KeyField,
+    pub sort: Option<KeyField>,
+    pub enrich: Vec<Enrichment>,
+    pub viewer: Option<Viewer>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Viewer {
+    pub title: String,
+    /// The field to sort by and whether descending.
+    pub sort: Option<(String, bool)>,
+    pub public: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// `YYYY/MM/DD/HH/` after the prefix (Firehose's default).
+    Hourly,
+    /// `YYYY/MM/DD/` after the prefix.
+    Daily,
+}
+
+#[derive(Clone, Debug)]
+pub struct Archive {
+    pub prefix: String,
+    pub error_prefix: String,
+    pub gzip: bool,
+    pub buffer_mib: u32,
+    pub interval_seconds: u32,
+    pub layout: Layout,
+}
+
+#[derive(Clone, Debug)]
+pub struct Topic {
+    pub name: String,
+    pub emails: Vec<String>,
+    /// HTTPS endpoints (used by every target).
+    pub webhooks: Vec<String>,
+    /// Loopback HTTP endpoints (local runtime only; cloud targets skip them).
+    pub local_webhooks: Vec<String>,
+}
+
+impl Pipeline {
+    /// Rules decided per record (one hot function handles all of them).
+    pub fn record_rules(&self) -> impl Iterator<Item = &Rule> {
+        self.rules.iter().filter(|r| !r.is_windowed())
+    }
+
+    /// Rules decided per window (one function each).
+    pub fn window_rules(&self) -> impl Iterator<Item = &Rule> {
+        self.rules.iter().filter(|r| r.is_windowed())
+    }
+}
