@@ -1,18 +1,19 @@
 //! pipec: a compiler for real-time streaming pipelines.
 //!
-//! Stages: [`spec::parse`] (YAML → `Spec`), [`check`] (all diagnostics), [`lower`]
-//! (→ `ir::Pipeline`), [`target`] (→ files), [`runtime`] (local run).
+//! Stages: [`spec::parse`] (YAML → `Spec`), [`check::check`] (all diagnostics),
+//! [`ir::lower`] (→ `ir::Pipeline`), [`target::emit`] (→ files); `frontend` runs the first two
+//! for every command; `cli` is the only module that prints.
 
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
 pub mod expr;
 pub mod frontend;
+pub mod ir;
 pub mod schema;
 pub mod source;
 pub mod spec;
+pub mod target;
 pub mod yaml;
 
 pub use cli::run;
-pub mod ir;
-pub mod target;
