@@ -197,7 +197,7 @@ impl Expr {
     #[must_use]
     pub fn children(&self) -> Vec<&Expr> {
         match &self.kind {
-            ExprKind::Literal(_) | ExprKind::Field(_) => vec![],
+            ExprKind::Literal(_) | ExprKind::Field(_) | ExprKind::Call { args: Args::Star, .. } => vec![],
             ExprKind::Unary { expr, .. } | ExprKind::Like { expr, .. } | ExprKind::IsNull { expr, .. } => {
                 vec![expr]
             }
@@ -205,7 +205,6 @@ impl Expr {
             ExprKind::In { expr, list, .. } => std::iter::once(&**expr).chain(list).collect(),
             ExprKind::Between { expr, low, high, .. } => vec![expr, low, high],
             ExprKind::Call { args: Args::List(args), .. } => args.iter().collect(),
-            ExprKind::Call { args: Args::Star, .. } => vec![],
         }
     }
 

@@ -37,10 +37,10 @@ enum Cond {
     AnythingBut(Vec<Json>),
 }
 
-/// Field → conditions (ORed); fields are ANDed.
+/// Field → conditions (any may hold); all fields must match.
 type Pattern = BTreeMap<String, Vec<Cond>>;
 
-/// The filter patterns (ORed) of a checked stateless rule, or `None` when there should be no
+/// The filter patterns (any may match) of a checked stateless rule, or `None` when there should be no
 /// filter. Each value is one pattern like `{"data": {"transaction": [{"numeric": [">", 9000]}]}}`.
 #[must_use]
 pub fn filter_patterns(expr: &Expr, schema: &RecordSchema) -> Option<Vec<Json>> {
@@ -85,6 +85,7 @@ struct Lower<'a> {
     schema: &'a RecordSchema,
 }
 
+#[allow(clippy::unnecessary_wraps)] // reads best at the call sites, which return it
 fn single(field: &str, cond: Cond) -> Option<Vec<Pattern>> {
     Some(vec![BTreeMap::from([(field.to_owned(), vec![cond])])])
 }
@@ -203,13 +204,13 @@ impl Lower<'_> {
             ExprKind::Unary { op: UnaryOp::Not, expr } => self.lower(expr, !negated),
             ExprKind::Binary { op: op @ (BinaryOp::And | BinaryOp::Or), lhs, rhs } => {
                 let (a, b) = (self.lower(lhs, negated), self.lower(rhs, negated));
-                if (*op == BinaryOp::And) != negated { and(a, b) } else { or(a, b) }
+                if (*op == BinaryOp::And) == negated { or(a, b) } else { and(a, b) }
             }
             ExprKind::Binary { op, lhs, rhs } if op.is_comparison() => {
                 let op = if negated { op.negated()? } else { *op };
                 match (self.field(lhs), self.field(rhs)) {
-                    (Some(f), None) => self.compare(f, op, rhs),
-                    (None, Some(f)) => self.compare(f, op.flipped(), lhs),
+                    (Some(f), None) => Self::compare(f, op, rhs),
+                    (None, Some(f)) => Self::compare(f, op.flipped(), lhs),
                     _ => None,
                 }
             }
@@ -218,7 +219,7 @@ impl Lower<'_> {
                 _ => None,
             },
             ExprKind::IsNull { expr, negated: not } if *not != negated => single(self.field(expr)?.0, Cond::Exists),
-            ExprKind::In { expr, list, negated: not } => self.in_list(self.field(expr)?, list, *not != negated),
+            ExprKind::In { expr, list, negated: not } => Self::in_list(self.field(expr)?, list, *not != negated),
             ExprKind::Between { expr, low, high, negated: not } => {
                 let (name, ty) = self.field(expr)?;
                 let (lo, hi) = (number(low)?, number(high)?);
@@ -250,7 +251,7 @@ impl Lower<'_> {
         }
     }
 
-    fn compare(&self, (name, ty): (&str, ValueType), op: BinaryOp, value: &Expr) -> Option<Vec<Pattern>> {
+    fn compare((name, ty): (&str, ValueType), op: BinaryOp, value: &Expr) -> Option<Vec<Pattern>> {
         let ExprKind::Literal(lit) = &value.kind else { return None };
         let cond = match (lit, ty, op) {
             (Literal::Int(_) | Literal::Float(_), ValueType::Int | ValueType::Float, _) => {
@@ -267,11 +268,11 @@ impl Lower<'_> {
         single(name, cond)
     }
 
-    fn in_list(&self, (name, ty): (&str, ValueType), list: &[Expr], negated: bool) -> Option<Vec<Pattern>> {
+    fn in_list((name, ty): (&str, ValueType), list: &[Expr], negated: bool) -> Option<Vec<Pattern>> {
         let mut values = Vec::new();
         for item in list {
-            let ExprKind::Literal(lit) = &item.kind else { return None };
-            match (lit, ty) {
+            let ExprKind::Literal(literal) = &item.kind else { return None };
+            match (literal, ty) {
                 (Literal::Null, _) => {}
                 (Literal::String(s), ValueType::String | ValueType::Timestamp) => values.push(json!(s)),
                 (Literal::Bool(b), ValueType::Bool) => values.push(json!(b)),
@@ -340,7 +341,7 @@ fn cond_matches(cond: &Json, value: Option<&Json>) -> bool {
     if let Some(Json::Array(bounds)) = op.get("numeric") {
         let Some(x) = present.and_then(Json::as_f64) else { return false };
         return bounds.chunks(2).all(|pair| match (pair[0].as_str(), pair.get(1).and_then(Json::as_f64)) {
-            (Some("="), Some(b)) => x == b,
+            (Some("="), Some(b)) => x.total_cmp(&b).is_eq(),
             (Some(">"), Some(b)) => x > b,
             (Some(">="), Some(b)) => x >= b,
             (Some("<"), Some(b)) => x < b,

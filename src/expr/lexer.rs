@@ -47,8 +47,7 @@ impl Tok {
             Tok::Int(n) => format!("`{n}`"),
             Tok::Float(f) => format!("`{f}`"),
             Tok::Str(_) => "a string".to_owned(),
-            Tok::Ident(name) => format!("`{name}`"),
-            Tok::Quoted(name) => format!("`{name}`"),
+            Tok::Ident(name) | Tok::Quoted(name) => format!("`{name}`"),
             Tok::Eof => "the end of the expression".to_owned(),
             other => format!("`{}`", other.symbol()),
         }

@@ -260,9 +260,8 @@ impl Parser {
             Tok::True => literal(Literal::Bool(true)),
             Tok::False => literal(Literal::Bool(false)),
             Tok::Null => literal(Literal::Null),
-            Tok::Quoted(ref name) => Self::node(ExprKind::Field(name.clone()), token.span, 0),
             Tok::Ident(ref name) if self.peek().tok == Tok::LParen => self.call(name, token.span),
-            Tok::Ident(ref name) => Self::node(ExprKind::Field(name.clone()), token.span, 0),
+            Tok::Ident(ref name) | Tok::Quoted(ref name) => Self::node(ExprKind::Field(name.clone()), token.span, 0),
             Tok::LParen => {
                 self.enter(token.span)?;
                 let (inner, depth) = self.or()?;

@@ -11,6 +11,8 @@
 //!   `st = _acc_new(AGGS)` (JSON-serialisable, fit for the tumbling-window state), calls
 //!   `_acc_feed(AGGS, st, r)` per valid record and decides with `a = _acc_end(AGGS, st)`.
 
+use std::fmt::Write as _;
+
 use super::ast::{AggregateKind, Args, BinaryOp, Expr, ExprKind, Literal, UnaryOp};
 use super::types::{RecordSchema, ValueType};
 
@@ -83,16 +85,17 @@ impl Lowering<'_> {
 
     fn expr(&mut self, e: &Expr, out: &mut String) {
         match &e.kind {
-            ExprKind::Literal(lit) => out.push_str(&match lit {
-                Literal::Null => "None".to_owned(),
-                Literal::Bool(b) => if *b { "True" } else { "False" }.to_owned(),
-                Literal::Int(i) => i.to_string(),
-                Literal::Float(f) => format!("{f:?}"),
-                Literal::String(s) => string(s),
-            }),
+            ExprKind::Literal(lit) => match lit {
+                Literal::Null => out.push_str("None"),
+                Literal::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
+                Literal::Int(i) => _ = write!(out, "{i}"),
+                // Debug is the shortest round-trip form and always has a `.` or `e`: valid Python.
+                Literal::Float(f) => _ = write!(out, "{f:?}"),
+                Literal::String(s) => out.push_str(&string(s)),
+            },
             ExprKind::Field(name) => match self.schema.get(name).map(|f| f.ty) {
-                Some(ValueType::Float) => out.push_str(&format!("_f({}.get({}))", self.record, string(name))),
-                Some(_) => out.push_str(&format!("{}.get({})", self.record, string(name))),
+                Some(ValueType::Float) => _ = write!(out, "_f({}.get({}))", self.record, string(name)),
+                Some(_) => _ = write!(out, "{}.get({})", self.record, string(name)),
                 None => out.push_str("None"),
             },
             ExprKind::Unary { op, expr } => {
@@ -134,7 +137,7 @@ impl Lowering<'_> {
             ExprKind::Like { expr, pattern, negated, .. } => {
                 out.push_str(if *negated { "_not(_like(" } else { "(_like(" });
                 self.expr(expr, out);
-                out.push_str(&format!(",{}))", string(pattern)));
+                _ = write!(out, ",{}))", string(pattern));
             }
             ExprKind::IsNull { expr, negated } => {
                 out.push('(');
@@ -150,7 +153,7 @@ impl Lowering<'_> {
             out.push_str("_now()");
             return;
         }
-        let (Some(kind), Some(aggs)) = (AggregateKind::from_name(name), self.aggregates.as_deref_mut()) else {
+        let (Some(kind), Some(specs)) = (AggregateKind::from_name(name), self.aggregates.as_deref_mut()) else {
             out.push_str("None");
             return;
         };
@@ -174,8 +177,8 @@ impl Lowering<'_> {
                 return;
             }
         };
-        out.push_str(&format!("a[{}]", aggs.len()));
-        aggs.push(spec);
+        _ = write!(out, "a[{}]", specs.len());
+        specs.push(spec);
     }
 }
 

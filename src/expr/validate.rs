@@ -3,7 +3,8 @@
 //!
 //! * Every `required` field is present and not `null`; optional fields may be missing or null.
 //! * int: a JSON integer (no fraction, no exponent: `5.0` is not an int) within i64.
-//! * float: any JSON number (it is read as the nearest double).
+//! * float: a JSON number whose nearest double is 0 or has a magnitude in [1e-130, 1e126):
+//!   DynamoDB's number range, so that every valid record can be stored on every target.
 //! * bool: `true` / `false` only. string: a JSON string; `max_length` counts Unicode characters.
 //! * timestamp: a string shaped `YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z|±HH:MM]` (ASCII digits;
 //!   the shape is checked, not the calendar).
@@ -26,7 +27,7 @@ pub fn validate(record: &Map<String, Json>, schema: &RecordSchema) -> Result<(),
         };
         let ok = match field.ty {
             ValueType::Int => value.as_i64().is_some(),
-            ValueType::Float => value.as_f64().is_some_and(f64::is_finite),
+            ValueType::Float => value.as_f64().is_some_and(in_number_range),
             ValueType::Bool => value.is_boolean(),
             ValueType::String => {
                 value.as_str().is_some_and(|s| field.max_length.is_none_or(|max| s.chars().count() <= max as usize))
@@ -40,6 +41,12 @@ pub fn validate(record: &Map<String, Json>, schema: &RecordSchema) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// DynamoDB's number range (also what the Python runtime checks).
+#[must_use]
+pub fn in_number_range(x: f64) -> bool {
+    x == 0.0 || (1e-130..1e126).contains(&x.abs())
 }
 
 /// `YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z|±HH:MM]`.
@@ -98,25 +105,25 @@ mod tests {
         ])
     }
 
-    fn check(v: serde_json::Value) -> Result<(), String> {
+    fn check(v: &serde_json::Value) -> Result<(), String> {
         validate(v.as_object().unwrap(), &schema())
     }
 
     #[test]
     fn accepts_and_rejects() {
         assert_eq!(
-            check(json!({"id": "héé", "n": -5, "f": 1, "b": true, "t": "2024-01-01T00:00:00Z", "x": [1]})),
+            check(&json!({"id": "héé", "n": -5, "f": 1, "b": true, "t": "2024-01-01T00:00:00Z", "x": [1]})),
             Ok(())
         );
-        assert_eq!(check(json!({"id": "a", "n": null, "t": "2024-01-01 00:00:00.5+02:00"})), Ok(()));
-        assert_eq!(check(json!({"n": 1})), Err("id: required".into()));
-        assert_eq!(check(json!({"id": null})), Err("id: required".into()));
-        assert_eq!(check(json!({"id": "abcd"})), Err("id: expected string of at most 3 characters".into()));
-        assert_eq!(check(json!({"id": "a", "n": 5.0})), Err("n: expected int".into()));
-        assert_eq!(check(json!({"id": "a", "n": 9_223_372_036_854_775_808_u64})), Err("n: expected int".into()));
-        assert_eq!(check(json!({"id": "a", "b": 1})), Err("b: expected bool".into()));
-        assert_eq!(check(json!({"id": "a", "f": "1"})), Err("f: expected float".into()));
-        assert_eq!(check(json!({"id": "a", "t": "2024-01-01"})), Err("t: expected timestamp".into()));
+        assert_eq!(check(&json!({"id": "a", "n": null, "t": "2024-01-01 00:00:00.5+02:00"})), Ok(()));
+        assert_eq!(check(&json!({"n": 1})), Err("id: required".into()));
+        assert_eq!(check(&json!({"id": null})), Err("id: required".into()));
+        assert_eq!(check(&json!({"id": "abcd"})), Err("id: expected string of at most 3 characters".into()));
+        assert_eq!(check(&json!({"id": "a", "n": 5.0})), Err("n: expected int".into()));
+        assert_eq!(check(&json!({"id": "a", "n": 9_223_372_036_854_775_808_u64})), Err("n: expected int".into()));
+        assert_eq!(check(&json!({"id": "a", "b": 1})), Err("b: expected bool".into()));
+        assert_eq!(check(&json!({"id": "a", "f": "1"})), Err("f: expected float".into()));
+        assert_eq!(check(&json!({"id": "a", "t": "2024-01-01"})), Err("t: expected timestamp".into()));
     }
 
     #[test]

@@ -37,7 +37,7 @@ def validate(r,s):
   v=r.get(n);k=type(v)
   if v is None:
    if q:return n+': required'
-  elif not(k is int and -_M<=v<_M if t=='int' else k in(int,float) and abs(v)<=1.7976931348623157e308 if t=='float' else k is bool if t=='bool' else k is str and(m is None or len(v)<=m) if t=='string' else k is str and _TS.fullmatch(v)):return n+': expected '+t
+  elif not(k is int and -_M<=v<_M if t=='int' else k in(int,float) and(v==0 or 1e-130<=abs(v)<1e126) if t=='float' else k is bool if t=='bool' else k is str and(m is None or len(v)<=m) if t=='string' else k is str and _TS.fullmatch(v)):return n+': expected '+t
 def _acc_new(s):return[[0,None] for _ in s]
 def _acc_feed(s,st,r):
  for(k,n,fl),a in zip(s,st):

@@ -57,7 +57,7 @@ pub fn functions(t: &mut Template, p: &Pipeline, assets: &mut Vec<crate::target:
     }
     if has_hot {
         let mut statements = vec![publish(p, p.record_rules())];
-        let mut env = json!({ "PIPELINE": p.name, "TOPICS": topics_env(p) });
+        let mut env = json!({ "PIPELINE": p.name, "TOPICS": topics_env(p, p.record_rules()) });
         if p.store.is_some() {
             statements.push(allow(
                 "StoreFlagged",
@@ -105,7 +105,7 @@ pub fn functions(t: &mut Template, p: &Pipeline, assets: &mut Vec<crate::target:
                 name: window_function(p, index),
                 description: format!("pipec {}: windowed rule {}", p.name, rule.name),
                 code: lambda::window(p, rule)?,
-                env: json!({ "PIPELINE": p.name, "TOPICS": topics_env(p) }),
+                env: json!({ "PIPELINE": p.name, "TOPICS": topics_env(p, std::iter::once(rule)) }),
                 statements: vec![publish(p, std::iter::once(rule))],
                 reads_stream: true,
                 timeout: 60,
@@ -170,19 +170,24 @@ fn queue(t: &mut Template) {
     t.output("FailedBatchesQueueUrl", "Queue receiving batches that failed after all retries", r#ref(QUEUE));
 }
 
-/// `{"topic": "arn", ...}` for the handler's environment.
-fn topics_env(p: &Pipeline) -> Value {
+/// `{"topic": "arn", ...}` for the handler's environment: the topics its rules notify.
+fn topics_env<'a>(p: &Pipeline, rules: impl Iterator<Item = &'a Rule>) -> Value {
     let pairs: Vec<String> =
-        p.topics.iter().map(|t| format!("\"{}\": \"${{{}}}\"", t.name, topic_id(&t.name))).collect();
-    sub(&format!("{{{}}}", pairs.join(", ")))
+        notified(rules).iter().map(|&i| format!("\"{}\": \"${{{}}}\"", p.topics[i].name, topic_id(&p.topics[i].name))).collect();
+    if pairs.is_empty() { json!("{}") } else { sub(&format!("{{{}}}", pairs.join(", "))) }
+}
+
+/// Indices of the topics the rules notify, sorted.
+fn notified<'a>(rules: impl Iterator<Item = &'a Rule>) -> Vec<usize> {
+    let mut ids: Vec<usize> = rules.flat_map(|r| r.notify.iter().map(|t| t.0)).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// sns:Publish on exactly the topics the rules notify.
 fn publish<'a>(p: &Pipeline, rules: impl Iterator<Item = &'a Rule>) -> Value {
-    let mut ids: Vec<usize> = rules.flat_map(|r| r.notify.iter().map(|t| t.0)).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let topics: Vec<Value> = ids.iter().map(|&i| r#ref(&topic_id(&p.topics[i].name))).collect();
+    let topics: Vec<Value> = notified(rules).iter().map(|&i| r#ref(&topic_id(&p.topics[i].name))).collect();
     if topics.is_empty() {
         return Value::Null;
     }

@@ -1,0 +1,29 @@
+# Task runner. `make test` is the whole test suite (what CI runs); it installs what it needs.
+.PHONY: test ci tools fmt lint snap bench schema
+
+test: tools
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo test --all-targets --no-fail-fast
+
+ci: test
+
+# Pinned Python validators (cfn-lint, checkov, moto, python-hcl2) into .tools/.
+tools:
+	bash scripts/tools.sh
+
+fmt:
+	cargo fmt
+
+lint:
+	cargo clippy --all-targets -- -D warnings
+
+# Review and accept snapshot changes (cargo install cargo-insta --locked).
+snap:
+	cargo insta test --review
+
+schema:
+	cargo run --quiet -- schema > specs/pipec.schema.json
+
+bench:
+	cargo bench
