@@ -8,9 +8,11 @@ test: tools
 
 ci: test
 
-# Pinned Python validators (cfn-lint, checkov, moto, python-hcl2) into .tools/.
+# Pinned Python validators (cfn-lint, checkov, moto, python-hcl2) into .tools/; Debian's chromium
+# and playwright-core (tests/browser) for the viewer test.
 tools:
 	bash scripts/tools.sh
+	bash scripts/browser.sh
 
 fmt:
 	cargo fmt

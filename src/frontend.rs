@@ -60,5 +60,21 @@ fn parse_and_check(
     if let Some(spec) = &spec {
         diagnostics.extend(crate::check::check(spec));
     }
+    drop_interpolation_cascades(&mut diagnostics);
     (spec, diagnostics)
+}
+
+/// A value whose `${...}` could not be resolved is reported once: later complaints about the
+/// same value (an empty e-mail address, an odd name) follow from it and only distract.
+fn drop_interpolation_cascades(diagnostics: &mut Vec<Diagnostic>) {
+    use crate::diagnostic::Code;
+    let causes: Vec<_> = diagnostics
+        .iter()
+        .filter(|d| matches!(d.code, Code::MissingVariable | Code::InvalidInterpolation))
+        .map(Diagnostic::span)
+        .collect();
+    diagnostics.retain(|d| {
+        matches!(d.code, Code::MissingVariable | Code::InvalidInterpolation)
+            || !causes.iter().any(|c| d.span().start <= c.start && c.end <= d.span().end)
+    });
 }

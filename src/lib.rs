@@ -6,10 +6,13 @@
 
 pub mod check;
 pub mod cli;
+#[cfg(feature = "aws")]
+pub mod deploy;
 pub mod diagnostic;
 pub mod expr;
 pub mod frontend;
 pub mod ir;
+pub mod runtime;
 pub mod schema;
 pub mod source;
 pub mod spec;

@@ -3,7 +3,6 @@
 //! faults cfn-lint does not catch.
 
 #[path = "support/tools.rs"]
-#[allow(dead_code)]
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -17,7 +16,16 @@ use serde_json::Value;
 
 /// Every spec that must build: the examples and the valid fixtures.
 fn specs() -> Vec<PathBuf> {
-    let mut all: Vec<PathBuf> = ["examples", "tests/fixtures/valid"]
+    specs_in(&["examples", "tests/fixtures/valid"])
+}
+
+/// Also the reference specs of the language documentation.
+fn all_specs() -> Vec<PathBuf> {
+    specs_in(&["examples", "tests/fixtures/valid", "specs/features"])
+}
+
+fn specs_in(dirs: &[&str]) -> Vec<PathBuf> {
+    let mut all: Vec<PathBuf> = dirs
         .iter()
         .flat_map(|dir| std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)).unwrap())
         .map(|e| e.unwrap().path())
@@ -57,16 +65,15 @@ fn handler_sources(t: &Value, artifacts: &[Artifact]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (id, r) in resources(t).filter(|(_, r)| r["Type"] == "AWS::Lambda::Function") {
         let code = &r["Properties"]["Code"];
-        let source = match code["ZipFile"].as_str() {
-            Some(inline) => inline.to_string(),
-            None => {
-                let file = code["S3Key"].as_str().unwrap().rsplit('/').next().unwrap();
-                let asset = artifacts.iter().find(|a| a.path == format!("assets/{file}")).expect("asset written");
-                let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&asset.bytes)).unwrap();
-                let mut text = String::new();
-                std::io::Read::read_to_string(&mut zip.by_name("index.py").unwrap(), &mut text).unwrap();
-                text
-            }
+        let source = if let Some(inline) = code["ZipFile"].as_str() {
+            inline.to_string()
+        } else {
+            let file = code["S3Key"].as_str().unwrap().rsplit('/').next().unwrap();
+            let asset = artifacts.iter().find(|a| a.path == format!("assets/{file}")).expect("asset written");
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&asset.bytes)).unwrap();
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut zip.by_name("index.py").unwrap(), &mut text).unwrap();
+            text
         };
         out.push((id.clone(), source));
     }
@@ -106,7 +113,10 @@ fn build_is_deterministic_through_the_binary() {
                 .output()
                 .unwrap();
             assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
-            let mut files: Vec<(String, Vec<u8>)> = walk(&out).into_iter().map(|p| (p.strip_prefix(&out).unwrap().display().to_string(), std::fs::read(&p).unwrap())).collect();
+            let mut files: Vec<(String, Vec<u8>)> = walk(&out)
+                .into_iter()
+                .map(|p| (p.strip_prefix(&out).unwrap().display().to_string(), std::fs::read(&p).unwrap()))
+                .collect();
             files.sort();
             outputs.push(files);
         }
@@ -127,7 +137,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 fn cfn_lint_and_checkov_are_clean() {
     let dir = tempfile::tempdir().unwrap();
     let mut templates = Vec::new();
-    for path in specs() {
+    for path in all_specs() {
         let out = dir.path().join(path.file_stem().unwrap());
         target::write(&out, &build(&path)).unwrap();
         templates.push(out.join("template.json"));
@@ -166,7 +176,7 @@ fn statements(t: &Value) -> Vec<(String, Value)> {
 
 #[test]
 fn iam_is_least_privilege() {
-    for path in specs() {
+    for path in all_specs() {
         let t = template(&build(&path));
         let all = statements(&t);
         assert!(!all.is_empty());
@@ -181,9 +191,13 @@ fn iam_is_least_privilege() {
                 assert!(!action.contains('*'), "{role}: wildcard action {action} in {}", path.display());
                 assert!(action.contains(':'), "{role}: {action} names no service");
             }
-            let wildcard_resource = s["Resource"].as_array().is_some_and(|r| r.iter().any(|x| x == "*")) || s["Resource"] == "*";
+            let wildcard_resource =
+                s["Resource"].as_array().is_some_and(|r| r.iter().any(|x| x == "*")) || s["Resource"] == "*";
             if wildcard_resource {
-                assert!(actions.iter().all(|a| a.starts_with("xray:")), "{role}: `*` resource only for X-Ray (no resource-level permissions): {s}");
+                assert!(
+                    actions.iter().all(|a| a.starts_with("xray:")),
+                    "{role}: `*` resource only for X-Ray (no resource-level permissions): {s}"
+                );
             }
         }
     }
@@ -228,7 +242,7 @@ fn reference_template_has_the_pipeline() {
 /// The faults cfn-lint misses (DESIGN.md) are pipec's own checks.
 #[test]
 fn faults_cfn_lint_misses_are_absent() {
-    for path in specs() {
+    for path in all_specs() {
         let artifacts = build(&path);
         let t = template(&artifacts);
         for (id, r) in resources(&t) {
@@ -248,7 +262,8 @@ fn faults_cfn_lint_misses_are_absent() {
                     for f in filters {
                         let pattern = f["Pattern"].as_str().unwrap();
                         assert!(pattern.chars().count() <= 4096, "{id}: pattern too long");
-                        let parsed: Value = serde_json::from_str(pattern).unwrap_or_else(|e| panic!("{id}: pattern is not JSON: {e}"));
+                        let parsed: Value =
+                            serde_json::from_str(pattern).unwrap_or_else(|e| panic!("{id}: pattern is not JSON: {e}"));
                         assert!(parsed.get("data").is_some(), "{id}: Kinesis patterns match on data");
                     }
                     if let Some(window) = p.get("TumblingWindowInSeconds") {
@@ -264,7 +279,10 @@ fn faults_cfn_lint_misses_are_absent() {
                     assert!(minor >= 12, "{id}: current Python runtime");
                 }
                 "AWS::KinesisFirehose::DeliveryStream" => {
-                    assert!(p.get("DeliveryStreamEncryptionConfigurationInput").is_none(), "{id}: no SSE with a Kinesis source");
+                    assert!(
+                        p.get("DeliveryStreamEncryptionConfigurationInput").is_none(),
+                        "{id}: no SSE with a Kinesis source"
+                    );
                     assert!(p.get("S3DestinationConfiguration").is_none(), "{id}: deprecated destination");
                     let hints = &p["ExtendedS3DestinationConfiguration"]["BufferingHints"];
                     assert!(hints["SizeInMBs"].as_u64().is_some_and(|s| (1..=128).contains(&s)));
@@ -277,8 +295,13 @@ fn faults_cfn_lint_misses_are_absent() {
             }
         }
         let size = artifacts.iter().find(|a| a.path == "template.json").unwrap().bytes.len();
-        let manifest = String::from_utf8(artifacts.iter().find(|a| a.path == "MANIFEST.txt").unwrap().bytes.clone()).unwrap();
-        assert_eq!(size > 51_200, manifest.contains("TemplateBody limit"), "the manifest tells about oversize templates");
+        let manifest =
+            String::from_utf8(artifacts.iter().find(|a| a.path == "MANIFEST.txt").unwrap().bytes.clone()).unwrap();
+        assert_eq!(
+            size > 51_200,
+            manifest.contains("TemplateBody limit"),
+            "the manifest tells about oversize templates"
+        );
     }
 }
 

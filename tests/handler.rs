@@ -4,10 +4,9 @@
 //! corpus proves the mapping's filter patterns a sound over-approximation.
 
 #[path = "support/tools.rs"]
-#[allow(dead_code)]
 mod tools;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -42,14 +41,35 @@ impl Rng {
     }
 }
 
-const TEXTS: &[&str] = &["web", "app", "branch", "curl/8.1", "python-requests/2.31", "Zoë Ångström", "北京", "😀 emoji", "", "a'b\"c", "x%y_z"];
+const TEXTS: &[&str] = &[
+    "web",
+    "app",
+    "branch",
+    "curl/8.1",
+    "python-requests/2.31",
+    "Zoë Ångström",
+    "北京",
+    "😀 emoji",
+    "",
+    "a'b\"c",
+    "x%y_z",
+];
 
 /// A value for a field: mostly valid, sometimes an edge case.
 fn value(rng: &mut Rng, name: &str, ty: ValueType, i: usize, key: bool) -> Value {
     match ty {
         _ if key && ty == ValueType::String => json!(format!("{name}-{i}-ü")),
-        ValueType::Timestamp if key => json!(format!("2026-11-{:02}T{:02}:{:02}:{:02}.{:03}Z", 1 + i / 86_400 % 28, i / 3600 % 24, i / 60 % 60, i % 60, i % 1000)),
-        ValueType::Timestamp => json!(*rng.pick(&["2026-11-26T12:00:00Z", "2026-11-26 12:00:00.5+01:00", "2026-11-26T23:59:59.999999"])),
+        ValueType::Timestamp if key => json!(format!(
+            "2026-11-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+            1 + i / 86_400 % 28,
+            i / 3600 % 24,
+            i / 60 % 60,
+            i % 60,
+            i % 1000
+        )),
+        ValueType::Timestamp => {
+            json!(*rng.pick(&["2026-11-26T12:00:00Z", "2026-11-26 12:00:00.5+01:00", "2026-11-26T23:59:59.999999"]))
+        }
         ValueType::Int => match rng.below(10) {
             0 => json!(*rng.pick(&[9000, 9001, 8999, 0, -1, 50, 51, 100, 101, i64::MAX, i64::MIN])),
             _ => json!(i64::try_from(rng.below(12_000)).unwrap() - 500),
@@ -123,7 +143,13 @@ fn key_of(p: &Pipeline, item: &Map<String, Value>) -> String {
 fn expected(p: &Pipeline, lines: &[String]) -> Expected {
     let rules: Vec<(String, Program, Vec<String>)> = p
         .record_rules()
-        .map(|r| (r.name.clone(), Program::compile(&r.when, &p.stream.schema), r.notify.iter().map(|t| p.topics[t.0].name.clone()).collect()))
+        .map(|r| {
+            (
+                r.name.clone(),
+                Program::compile(&r.when, &p.stream.schema),
+                r.notify.iter().map(|t| p.topics[t.0].name.clone()).collect(),
+            )
+        })
         .collect();
     let mut out = Expected { flagged: BTreeMap::new(), messages: BTreeMap::new(), valid: Vec::new() };
     for line in lines {
@@ -132,7 +158,8 @@ fn expected(p: &Pipeline, lines: &[String]) -> Expected {
             continue;
         }
         out.valid.push(record.clone());
-        let hits: Vec<&(String, Program, Vec<String>)> = rules.iter().filter(|(_, program, _)| program.flags(&record)).collect();
+        let hits: Vec<&(String, Program, Vec<String>)> =
+            rules.iter().filter(|(_, program, _)| program.flags(&record)).collect();
         if hits.is_empty() {
             continue;
         }
@@ -150,7 +177,9 @@ fn same_json(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
         (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_json(a, b)),
-        (Value::Object(x), Value::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w))),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
+        }
         _ => a == b,
     }
 }
@@ -158,7 +187,8 @@ fn same_json(a: &Value, b: &Value) -> bool {
 fn run(example: &str, seed: u64, count: usize) {
     let p = pipeline(example);
     let store = p.store.as_ref().unwrap();
-    let keys: Vec<&str> = std::iter::once(store.partition.name.as_str()).chain(store.sort.as_ref().map(|k| k.name.as_str())).collect();
+    let keys: Vec<&str> =
+        std::iter::once(store.partition.name.as_str()).chain(store.sort.as_ref().map(|k| k.name.as_str())).collect();
     let mut rng = Rng(seed);
     let lines: Vec<String> = (0..count).map(|i| event(&mut rng, &p.stream.schema, &keys, i)).collect();
     let want = expected(&p, &lines);
@@ -192,17 +222,20 @@ fn run(example: &str, seed: u64, count: usize) {
         .iter()
         .map(|e| (e.name.as_str(), (!e.source.contains("now()")).then(|| Program::compile(&e.expr, &p.stream.schema))))
         .collect();
-    let mut seen = BTreeSet::new();
-    for item in items {
-        let item = item.as_object().unwrap();
+    for stored in items {
+        let item = stored.as_object().unwrap();
         let key = key_of(&p, item);
         let (rules, record) = want.flagged.get(&key).unwrap_or_else(|| panic!("stored but not flagged by Rust: {key}"));
-        seen.insert(key);
         assert_eq!(item["_pipec_rules"], json!(rules), "rules for {item:?}");
         assert_eq!(item["_pipec_notified"], json!(true));
         for field in &p.stream.schema.fields {
             match record.get(&field.name).filter(|v| !v.is_null()) {
-                Some(value) => assert!(same_json(&item[&field.name], value), "field {}: stored {} want {value}", field.name, item[&field.name]),
+                Some(value) => assert!(
+                    same_json(&item[&field.name], value),
+                    "field {}: stored {} want {value}",
+                    field.name,
+                    item[&field.name]
+                ),
                 None => assert!(!item.contains_key(&field.name), "missing field {} must stay missing", field.name),
             }
         }
@@ -211,25 +244,40 @@ fn run(example: &str, seed: u64, count: usize) {
             match program {
                 Some(program) => {
                     let want = program.eval(record, 0).to_json();
-                    assert!(same_json(item.get(*name).unwrap_or(&Value::Null), &want), "{name}: stored {:?} want {want}", item.get(*name));
+                    assert!(
+                        same_json(item.get(*name).unwrap_or(&Value::Null), &want),
+                        "{name}: stored {:?} want {want}",
+                        item.get(*name)
+                    );
                 }
                 None => assert!(item[*name].as_str().is_some_and(|s| s.ends_with('Z')), "{name} is a timestamp"),
             }
         }
     }
-    let messages: BTreeMap<String, usize> =
-        result["messages"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_array().unwrap().len())).filter(|(_, n)| *n > 0).collect();
+    let messages: BTreeMap<String, usize> = result["messages"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_array().unwrap().len()))
+        .filter(|(_, n)| *n > 0)
+        .collect();
     assert_eq!(messages, want.messages, "one alert per (record, rule, topic), none duplicated by redelivery");
 
     // The filter patterns let through every record the rules flag.
     let template: Value = serde_json::from_slice(&std::fs::read(out.join("template.json")).unwrap()).unwrap();
-    if let Some(filters) = template["Resources"]["HotFunctionMapping"]["Properties"]["FilterCriteria"]["Filters"].as_array() {
-        let patterns: Vec<Value> = filters.iter().map(|f| serde_json::from_str(f["Pattern"].as_str().unwrap()).unwrap()).collect();
+    if let Some(filters) =
+        template["Resources"]["HotFunctionMapping"]["Properties"]["FilterCriteria"]["Filters"].as_array()
+    {
+        let patterns: Vec<Value> =
+            filters.iter().map(|f| serde_json::from_str(f["Pattern"].as_str().unwrap()).unwrap()).collect();
         let mut checked = 0;
         for record in &want.valid {
             if want.flagged.get(&key_of(&p, record)).is_some_and(|(_, r)| r == record) {
                 let data = Value::Object(record.clone());
-                assert!(patterns.iter().any(|pat| pipec::expr::filter::matches(pat, &data)), "filtered out a flagged record: {data}");
+                assert!(
+                    patterns.iter().any(|pat| pipec::expr::filter::matches(pat, &data)),
+                    "filtered out a flagged record: {data}"
+                );
                 checked += 1;
             }
         }
@@ -248,6 +296,84 @@ fn base64(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// Every windowed rule's handler, fed one window in batches with the state carried between
+/// invocations, alerts exactly the groups for which the Rust evaluator decides TRUE.
+fn run_windows(example: &str, seed: u64, count: usize) {
+    let p = pipeline(example);
+    let mut rng = Rng(seed);
+    let lines: Vec<String> = (0..count).map(|i| event(&mut rng, &p.stream.schema, &[], i)).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cfn");
+    pipec::target::write(
+        &out,
+        &pipec::target::emit(pipec::target::Target::Cfn, &p, pipec::target::Options::default()).unwrap(),
+    )
+    .unwrap();
+    let events_file = dir.path().join("events.tsv");
+    let mut events = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        let _ = writeln!(events, "{i:020}\t{}", base64(line.as_bytes()));
+    }
+    std::fs::write(&events_file, events).unwrap();
+    let (mut decided, mut alerted) = (0, 0);
+    for (index, rule) in p.window_rules().enumerate() {
+        let pipec::ir::RuleKind::Windowed { group_by, .. } = &rule.kind else { unreachable!() };
+        let program = Program::compile(&rule.when, &p.stream.schema);
+        let mut groups: BTreeMap<String, (Map<String, Value>, Vec<pipec::expr::Accumulator>)> = BTreeMap::new();
+        for line in &lines {
+            let Ok(Value::Object(record)) = serde_json::from_str::<Value>(line) else { continue };
+            if validate(&record, &p.stream.schema).is_err() {
+                continue;
+            }
+            let group: Map<String, Value> =
+                group_by.iter().map(|g| (g.clone(), record.get(g).cloned().unwrap_or(Value::Null))).collect();
+            let key = Value::Object(group.clone()).to_string();
+            let entry = groups.entry(key).or_insert_with(|| (group, program.accumulators()));
+            Program::feed(&mut entry.1, &record);
+        }
+        let mut want: Vec<Value> = groups
+            .values()
+            .filter(|(group, accs)| program.eval_window(group, accs).is_true())
+            .map(|(group, _)| Value::Object(group.clone()))
+            .collect();
+        want.sort_by_key(Value::to_string);
+        let result_file = dir.path().join(format!("window-{index}.json"));
+        let status = std::process::Command::new(tools::python())
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/run_window.py"))
+            .arg(&out)
+            .arg(format!("Window{}Function", index + 1))
+            .args([&events_file, &result_file])
+            .status()
+            .unwrap();
+        assert!(status.success(), "the window harness failed");
+        let result: Value = serde_json::from_str(&std::fs::read_to_string(&result_file).unwrap()).unwrap();
+        assert_eq!(result["final_state"], json!({}), "the state is reset after the final invocation");
+        let mut got: Vec<Value> = result["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                assert_eq!(a["rule"], json!(rule.name));
+                a["group"].clone()
+            })
+            .collect();
+        got.sort_by_key(Value::to_string);
+        assert_eq!(got, want, "rule {}: alerted groups", rule.name);
+        decided += groups.len();
+        alerted += want.len();
+    }
+    assert!(
+        decided > alerted && alerted > 0,
+        "the corpus must make some groups fire and others not ({alerted} of {decided})"
+    );
+}
+
+#[test]
+fn window_handlers_match_rust_evaluator() {
+    run_windows("examples/bank-bursts.yaml", 0x5EED_0003, 3_000);
+    run_windows("specs/features/windows.yaml", 0x5EED_0004, 3_000);
 }
 
 #[test]

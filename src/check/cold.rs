@@ -13,37 +13,33 @@ pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
     for prefix in [&cold.prefix, &cold.error_prefix].into_iter().flatten() {
         prefix_check(prefix, d);
     }
-    if let (Some(p), Some(e)) = (&cold.prefix, &cold.error_prefix) {
-        if p.value == e.value {
-            d.push(
-                Diagnostic::error(Code::InvalidValue, e.span, "the error prefix equals the archive prefix")
-                    .with_label("failed deliveries would mix with the archive")
-                    .with_secondary(p.span, "archive prefix")
-                    .with_help("use a separate prefix such as `errors/`"),
-            );
-        }
+    if let (Some(p), Some(e)) = (&cold.prefix, &cold.error_prefix)
+        && p.value == e.value
+    {
+        d.push(
+            Diagnostic::error(Code::InvalidValue, e.span, "the error prefix equals the archive prefix")
+                .with_label("failed deliveries would mix with the archive")
+                .with_secondary(p.span, "archive prefix")
+                .with_help("use a separate prefix such as `errors/`"),
+        );
     }
     let Some(buffer) = &cold.buffer else { return };
-    if let Some(size) = &buffer.size {
-        if size.value.0 % (1 << 20) != 0 || !BUFFER_MIB.contains(&size.value.mebibytes()) {
-            d.push(
-                Diagnostic::error(Code::OutOfRange, size.span, format!("buffer size {} is out of range", size.value))
-                    .with_label("Firehose buffers 1MiB to 128MiB, in whole MiB")
-                    .with_help("write for example `64MiB`"),
-            );
-        }
+    if let Some(size) = &buffer.size
+        && (size.value.0 % (1 << 20) != 0 || !BUFFER_MIB.contains(&size.value.mebibytes()))
+    {
+        d.push(
+            Diagnostic::error(Code::OutOfRange, size.span, "the buffer size is out of range")
+                .with_label("Firehose buffers 1MiB to 128MiB, in whole MiB")
+                .with_help("write for example `64MiB`"),
+        );
     }
     if let Some(interval) = &buffer.interval {
         let ms = interval.value.0;
         if ms % 1000 != 0 || !BUFFER_SECONDS.contains(&(ms / 1000)) {
             d.push(
-                Diagnostic::error(
-                    Code::OutOfRange,
-                    interval.span,
-                    format!("buffer interval {} is out of range", interval.value),
-                )
-                .with_label("Firehose flushes every 0s to 900s, in whole seconds")
-                .with_help("write for example `60s`"),
+                Diagnostic::error(Code::OutOfRange, interval.span, "the buffer interval is out of range")
+                    .with_label("Firehose flushes every 0s to 900s, in whole seconds")
+                    .with_help("write for example `60s`"),
             );
         }
     }

@@ -7,6 +7,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::spec::{Spanned, Spec};
 
 /// Pipeline, rule and topic names: they prefix resource names and form logical ids.
+#[must_use]
 pub fn is_identifier(name: &str) -> bool {
     is_identifier_within(name, 64)
 }
@@ -48,7 +49,7 @@ fn suggest(name: &str) -> String {
     let trimmed = cleaned.trim_start_matches(|c: char| !c.is_ascii_alphabetic());
     let mut out: String = if trimmed.is_empty() { format!("p{cleaned}") } else { trimmed.to_string() };
     out.truncate(MAX_PIPELINE_NAME);
-    out
+    out.trim_end_matches(['-', '_']).to_string()
 }
 
 fn unique<'a>(names: impl IntoIterator<Item = &'a Spanned<String>>, what: &str, d: &mut Vec<Diagnostic>) {
@@ -80,27 +81,23 @@ fn unique<'a>(names: impl IntoIterator<Item = &'a Spanned<String>>, what: &str, 
 
 pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
     identifier(&spec.name, "pipeline", MAX_PIPELINE_NAME, d);
-    if let Some(name) = &spec.stream.name {
-        if !is_resource_name(&name.value, 1, 128) {
-            d.push(
-                Diagnostic::error(Code::InvalidName, name.span, format!("`{}` is not a valid stream name", name.value))
-                    .with_label("Kinesis allows 1–128 of `a-z A-Z 0-9 _ . -`")
-                    .with_help("rename the stream, or remove `name` to use the pipeline's name"),
-            );
-        }
+    if let Some(name) = &spec.stream.name
+        && !is_resource_name(&name.value, 1, 128)
+    {
+        d.push(
+            Diagnostic::error(Code::InvalidName, name.span, format!("`{}` is not a valid stream name", name.value))
+                .with_label("Kinesis allows 1–128 of `a-z A-Z 0-9 _ . -`")
+                .with_help("rename the stream, or remove `name` to use the pipeline's name"),
+        );
     }
-    if let Some(table) = spec.hot.as_ref().and_then(|h| h.store.as_ref()).and_then(|s| s.table.as_ref()) {
-        if !is_resource_name(&table.value, 3, 255) {
-            d.push(
-                Diagnostic::error(
-                    Code::InvalidName,
-                    table.span,
-                    format!("`{}` is not a valid table name", table.value),
-                )
+    if let Some(table) = spec.hot.as_ref().and_then(|h| h.store.as_ref()).and_then(|s| s.table.as_ref())
+        && !is_resource_name(&table.value, 3, 255)
+    {
+        d.push(
+            Diagnostic::error(Code::InvalidName, table.span, format!("`{}` is not a valid table name", table.value))
                 .with_label("DynamoDB allows 3–255 of `a-z A-Z 0-9 _ . -`")
                 .with_help("rename the table, or remove `table` to use `<name>-flagged`"),
-            );
-        }
+        );
     }
     let rules = spec.hot.iter().flat_map(|h| &h.rules);
     for rule in rules.clone() {
@@ -123,7 +120,7 @@ mod tests {
         assert!(!is_identifier("2fast"));
         assert!(!is_identifier("has space"));
         assert!(!is_identifier(&"a".repeat(65)));
-        assert_eq!(suggest("2 fast!"), "fast-");
+        assert_eq!(suggest("2 fast!"), "fast");
         assert_eq!(logical_key("High-Value"), logical_key("high_value"));
     }
 }

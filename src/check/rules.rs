@@ -44,7 +44,7 @@ pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
                     Diagnostic::error(
                         Code::OutOfRange,
                         window.tumbling.span,
-                        format!("window {} is out of range", window.tumbling.value),
+                        "the window length is out of range",
                     )
                     .with_label("a tumbling window lasts 1s to 15m (900s), in whole seconds")
                     .with_help(
@@ -73,7 +73,7 @@ fn engine_check(engine: &Spanned<String>, d: &mut Vec<Diagnostic>) {
     if RETIRED_ENGINES.contains(&name.as_str()) {
         d.push(
             Diagnostic::error(Code::KinesisAnalyticsRetired, engine.span, "Kinesis Data Analytics for SQL is retired")
-                .with_label("AWS accepts no new SQL applications since 2025-10-15 and deletes them from 2026-01-27")
+                .with_label("no new applications since 2025-10-15; AWS deletes them from 2026-01-27")
                 .with_help("use `engine: lambda` (the default): rules run in Lambda behind filters and tumbling windows; see `pipec explain kinesis_analytics_retired`"),
         );
     } else if name == "flink" {

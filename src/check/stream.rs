@@ -19,26 +19,22 @@ pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
                 .with_help("remove `shards` for on-demand capacity, or remove `on_demand` for provisioned shards"),
         );
     }
-    if let Some(shards) = &stream.shards {
-        if !(1..=MAX_SHARDS).contains(&shards.value) {
-            d.push(
-                Diagnostic::error(Code::OutOfRange, shards.span, format!("{} shards is out of range", shards.value))
+    if let Some(shards) = &stream.shards
+        && !(1..=MAX_SHARDS).contains(&shards.value)
+    {
+        d.push(
+                Diagnostic::error(Code::OutOfRange, shards.span, "the shard count is out of range")
                     .with_label(format!("Kinesis needs 1 to {MAX_SHARDS} shards (the default account quota)"))
                     .with_help("each shard takes 1 MB/s or 1,000 records/s; for more, use `on_demand: true` or ask AWS for a higher quota"),
             );
-        }
     }
     if let Some(retention) = &stream.retention {
         let ms = retention.value.0;
         if ms % 3_600_000 != 0 || !(MIN_RETENTION_H..=MAX_RETENTION_H).contains(&(ms / 3_600_000)) {
             d.push(
-                Diagnostic::error(
-                    Code::OutOfRange,
-                    retention.span,
-                    format!("retention {} is out of range", retention.value),
-                )
-                .with_label("Kinesis keeps records for 24h to 8760h (365d), in whole hours")
-                .with_help("write for example `24h` or `7d`"),
+                Diagnostic::error(Code::OutOfRange, retention.span, "the retention is out of range")
+                    .with_label("Kinesis keeps records for 24h to 8760h (365d), in whole hours")
+                    .with_help("write for example `24h` or `7d`"),
             );
         }
     }

@@ -80,7 +80,7 @@ codes! {
     InvalidInterpolation => "invalid_interpolation", "`${...}` must hold a variable name (letters, digits, `_`, not starting with a digit),\noptionally followed by `:-default`, and must be closed with `}`. Write `$${` for a literal `${`.";
     UnknownEnvironment => "unknown_environment", "`--env NAME` selects an entry of the spec's `environments:` mapping, whose values are\nmerged over the base spec. The named environment is not defined there.";
     // --- meaning of the spec ----------------------------------------------------------------
-    InvalidName => "invalid_name", "A name becomes part of AWS resource names, which allow only some characters and\nlengths. Pipeline, rule and topic names: 1–64 of `a-z A-Z 0-9 - _`, starting with a letter.\nThe S3 prefix: no leading `/`, must end with `/`.";
+    InvalidName => "invalid_name", "A name becomes part of AWS resource names, which allow only some characters and\nlengths. Pipeline names: 1–40 of `a-z A-Z 0-9 - _`, starting with a letter (they prefix function\nnames, which Lambda limits to 64); rule and topic names: 1–64 of the same.\nThe S3 prefix: no leading `/`, must end with `/`.";
     DuplicateName => "duplicate_name", "Two items share a name that must be unique (rule names, record fields after\nenrichment). Rename one; the secondary label points at the first definition.";
     UnknownTopic => "unknown_topic", "A rule's `notify` names a topic that `notifications:` does not define.";
     UnknownRecordField => "unknown_record_field", "The name does not refer to a field of `stream.record` (or, for the viewer, an\nenrichment). Field names are case-sensitive.";

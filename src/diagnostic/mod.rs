@@ -144,10 +144,29 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
 /// "did you mean" help for a misspelt name, or `None` when nothing is close.
 #[must_use]
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // A typo is a few edits (swaps count once), about one per three characters; a similar-looking
+    // but different word (`accountId` / `amount`) is not suggested.
+    let name = name.to_lowercase();
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(&name.to_lowercase(), &c.to_lowercase()), c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|c| (strsim::damerau_levenshtein(&name, &c.to_lowercase()), c))
+        .filter(|(distance, c)| *distance <= (name.chars().count().max(c.chars().count()) / 3).max(1))
+        .min_by_key(|(distance, _)| *distance)
         .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn suggests_typos_not_lookalikes() {
+        let keys = ["record", "retention", "shards", "on_demand", "tumbling", "amount", "prod"];
+        assert_eq!(did_you_mean("recrod", keys), Some("record"));
+        assert_eq!(did_you_mean("tumblng", keys), Some("tumbling"));
+        assert_eq!(did_you_mean("Shards", keys), Some("shards"));
+        assert_eq!(did_you_mean("prd", keys), Some("prod"));
+        assert_eq!(did_you_mean("accountId", keys), None);
+        assert_eq!(did_you_mean("x", keys), None);
+    }
 }

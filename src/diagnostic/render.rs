@@ -16,18 +16,29 @@ pub struct Style {
     pub width: usize,
 }
 
-/// Renders every diagnostic as miette's graphical report, followed by a summary line.
+/// The most diagnostics the human renderer draws: each report costs a scan of the source, and
+/// past a screenful more of them help nobody.
+pub const MAX_HUMAN: usize = 50;
+
+/// Renders the diagnostics (the first [`MAX_HUMAN`]) as miette's graphical report, followed by
+/// a summary line.
 #[must_use]
 pub fn human(source: &Source, diagnostics: &[Diagnostic], style: Style) -> String {
     let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
     let named = NamedSource::new(source.name(), source.text().to_owned());
     let mut out = String::new();
-    for diagnostic in diagnostics {
+    for diagnostic in diagnostics.iter().take(MAX_HUMAN) {
         let report = Report { diagnostic, source: &named, len: source.text().len() };
         // Writing into a String cannot fail.
         let _ = handler.render_report(&mut out, &report);
         out.push('\n');
+    }
+    if diagnostics.len() > MAX_HUMAN {
+        out.push_str(&format!(
+            "… and {} more not shown (the first {MAX_HUMAN} are above; `--format json` lists all)\n",
+            diagnostics.len() - MAX_HUMAN
+        ));
     }
     out.push_str(&summary(diagnostics));
     out.push('\n');

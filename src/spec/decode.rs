@@ -141,10 +141,15 @@ fn field_type(written: &Spanned<String>, d: &mut Diags) -> Option<(ValueType, Op
     match max {
         Some(Some(n)) if ty == ValueType::String && n > 0 => Some((ty, Some(n), required)),
         Some(_) => {
+            let help = if ty == ValueType::String {
+                "write a positive length, for example `string(64)`".to_string()
+            } else {
+                format!("only strings take a length: write `{base}`")
+            };
             d.push(
                 Diagnostic::error(Code::InvalidValue, written.span, format!("`{}` is not a field type", written.value))
                     .with_label("a length goes only on strings, as a positive number")
-                    .with_help("write for example `string(64)`"),
+                    .with_help(help),
             );
             None
         }
@@ -167,7 +172,8 @@ fn rule(node: &Node, d: &mut Diags) -> Option<Rule> {
     let name = m.required("name", "high-transaction", d).and_then(|n| r::text(n, d));
     let description = m.take("description").and_then(|n| r::text(n, d));
     let when = m.required("when", "transaction > 9000", d).and_then(|n| r::expr(n, d));
-    let window = m.take("window").and_then(|n| window(n, d));
+    let window_node = m.take("window");
+    let window = window_node.and_then(|n| window(n, d));
     let group_by = m.take("group_by").map(|n| r::texts(n, "group_by", d)).unwrap_or_default();
     let severity = m.take("severity").and_then(|n| {
         let choices = [
@@ -181,6 +187,10 @@ fn rule(node: &Node, d: &mut Diags) -> Option<Rule> {
     let notify = m.take("notify").map(|n| r::texts(n, "notify", d)).unwrap_or_default();
     let span = m.span();
     m.finish(d);
+    // A window that could not be read would make `when` look like a per-record rule.
+    if window_node.is_some() && window.is_none() {
+        return None;
+    }
     Some(Rule { name: name?, description, when: when?, window, group_by, severity, notify, span })
 }
 

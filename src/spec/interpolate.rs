@@ -2,13 +2,13 @@
 //! later check sees the final value. `$${` writes a literal `${`. Keys are never interpolated.
 
 use crate::diagnostic::{Code, Diagnostic, Span};
-use crate::yaml::{Node, NodeKind};
+use crate::yaml::{Node, NodeKind, ScalarStyle};
 
 /// Replaces every interpolation in the tree's scalar values, collecting a diagnostic for each
 /// missing variable or malformed `${`.
 pub fn interpolate(node: &mut Node, lookup: &dyn Fn(&str) -> Option<String>, out: &mut Vec<Diagnostic>) {
     match &mut node.kind {
-        NodeKind::Scalar { value, verbatim_at, .. } => {
+        NodeKind::Scalar { value, verbatim_at, style } => {
             if !value.contains('$') {
                 return;
             }
@@ -22,6 +22,12 @@ pub fn interpolate(node: &mut Node, lookup: &dyn Fn(&str) -> Option<String>, out
             if replaced != *value {
                 *value = replaced;
                 *verbatim_at = None;
+                // `"${SHARDS:-2}"` is quoted only because YAML needs it around `${`: a number
+                // or boolean that results is read like a plain one.
+                let typed = value.parse::<f64>().is_ok() || value == "true" || value == "false";
+                if *style == ScalarStyle::Quoted && typed {
+                    *style = ScalarStyle::Plain;
+                }
             }
         }
         NodeKind::Seq(items) => items.iter_mut().for_each(|n| interpolate(n, lookup, out)),
@@ -38,9 +44,9 @@ fn expand(text: &str, lookup: &dyn Fn(&str) -> Option<String>, report: &mut Repo
     while let Some(i) = rest.find('$') {
         out.push_str(&rest[..i]);
         let tail = &rest[i..];
-        if tail.starts_with("$${") {
+        if let Some(after) = tail.strip_prefix("$${") {
             out.push_str("${");
-            (rest, offset) = (&tail[3..], offset + i + 3);
+            (rest, offset) = (after, offset + i + 3);
         } else if let Some(body) = tail.strip_prefix("${") {
             let start = offset + i;
             let Some(close) = body.find('}') else {

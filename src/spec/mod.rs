@@ -39,11 +39,11 @@ pub fn parse(text: &str, options: &Options<'_>) -> (Option<Spec>, Vec<Diagnostic
     let mut diagnostics = Vec::new();
     let environments = overlay::split(&mut root);
     let names = decode::environment_names(environments.as_ref(), &mut diagnostics);
-    if let Some(env) = options.env {
-        if let Err(diagnostic) = overlay::apply(&mut root, environments.as_ref(), env) {
-            diagnostics.push(diagnostic);
-            return (None, diagnostics);
-        }
+    if let Some(env) = options.env
+        && let Err(diagnostic) = overlay::apply(&mut root, environments.as_ref(), env)
+    {
+        diagnostics.push(diagnostic);
+        return (None, diagnostics);
     }
     interpolate::interpolate(&mut root, options.vars, &mut diagnostics);
     let spec = decode::spec(&root, names, &mut diagnostics);

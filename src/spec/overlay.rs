@@ -29,11 +29,14 @@ pub fn apply(root: &mut Node, environments: Option<&(Span, Node)>, name: &str) -
             (None, true) => "add an `environments:` mapping with this name to the spec".to_string(),
             (None, false) => format!("defined environments: {}", names.join(", ")),
         };
+        let label =
+            if names.is_empty() { "the spec defines no environments" } else { "the environments are defined here" };
         return Err(Diagnostic::error(
             Code::UnknownEnvironment,
             span,
             format!("environment `{name}` is not defined in the spec"),
         )
+        .with_label(label)
         .with_help(help));
     };
     if !overlay.value.is_null() {

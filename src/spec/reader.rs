@@ -15,14 +15,20 @@ pub struct MapReader<'n> {
     span: Span,
     known: Vec<&'static str>,
     what: &'static str,
+    /// Required keys found missing, with the index of their diagnostic.
+    missing: Vec<(&'static str, usize)>,
 }
 
 impl<'n> MapReader<'n> {
     /// A reader over `node`, which must be a mapping (a null node reads as an empty mapping).
     pub fn new(node: &'n Node, what: &'static str, d: &mut Diags) -> Option<Self> {
         match &node.kind {
-            NodeKind::Map(entries) => Some(Self { entries, span: node.span, known: Vec::new(), what }),
-            _ if node.is_null() => Some(Self { entries: &[], span: node.span, known: Vec::new(), what }),
+            NodeKind::Map(entries) => {
+                Some(Self { entries, span: node.span, known: Vec::new(), what, missing: Vec::new() })
+            }
+            _ if node.is_null() => {
+                Some(Self { entries: &[], span: node.span, known: Vec::new(), what, missing: Vec::new() })
+            }
             _ => {
                 d.push(wrong_type(node, &format!("a mapping for `{what}`")));
                 None
@@ -45,6 +51,7 @@ impl<'n> MapReader<'n> {
     pub fn required(&mut self, key: &'static str, example: &str, d: &mut Diags) -> Option<&'n Node> {
         let node = self.take(key);
         if node.is_none() {
+            self.missing.push((key, d.len()));
             let at = Span::new(self.span.start, self.span.start);
             d.push(
                 Diagnostic::error(Code::MissingField, at, format!("`{}` is missing `{key}`", self.what))
@@ -57,11 +64,16 @@ impl<'n> MapReader<'n> {
 
     /// Reports every key that was not asked for, with a suggestion among the known ones.
     pub fn finish(self, d: &mut Diags) {
+        let mut superseded = Vec::new();
         for entry in self.entries {
             if self.known.contains(&entry.key.as_str()) {
                 continue;
             }
-            let help = match did_you_mean(&entry.key, self.known.iter().copied()) {
+            let close = did_you_mean(&entry.key, self.known.iter().copied());
+            if let Some(&(_, index)) = self.missing.iter().find(|(key, _)| Some(*key) == close) {
+                superseded.push(index);
+            }
+            let help = match close {
                 Some(close) => format!("did you mean `{close}`?"),
                 None => format!("known keys here: {}", self.known.join(", ")),
             };
@@ -74,6 +86,13 @@ impl<'n> MapReader<'n> {
                 .with_label("not part of the spec language here")
                 .with_help(help),
             );
+        }
+        // A misspelt required key is one mistake: reported as the misspelling only.
+        superseded.sort_unstable();
+        for index in superseded.into_iter().rev() {
+            if index < d.len() && d[index].code == Code::MissingField {
+                d.remove(index);
+            }
         }
     }
 }
@@ -105,6 +124,7 @@ pub fn items<'n>(node: &'n Node, what: &str, d: &mut Diags) -> &'n [Node] {
 pub fn wrong_type(node: &Node, expected: &str) -> Diagnostic {
     Diagnostic::error(Code::WrongType, node.span, format!("expected {expected}, found {}", node.describe()))
         .with_label(format!("expected {expected}"))
+        .with_help("specs/reference.md shows every key's shape; `pipec schema` gives it to editors")
 }
 
 /// A text value. Numbers and words are both text; mappings, lists and null are not.
@@ -151,7 +171,7 @@ pub fn uint(node: &Node, min: u64, max: u64, d: &mut Diags) -> Option<Spanned<u3
         _ => None,
     };
     let Some(number) = parsed else {
-        d.push(wrong_type(node, "a whole number").with_help(format!("write a number from {min} to {max}")));
+        d.push(wrong_type(node, "a whole number").with_help("write a whole number such as `1`"));
         return None;
     };
     if !(min..=max).contains(&number) {

@@ -32,12 +32,13 @@ fn split(text: &str) -> Option<(f64, &str)> {
     Some((number, text[at..].trim_start()))
 }
 
+// The casts are guarded: the value is finite, whole and within 0..1e18.
+#[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 fn parse_with(text: &str, units: &[(&str, u64)]) -> Option<u64> {
     let (number, unit) = split(text)?;
     let (_, scale) = units.iter().find(|(name, _)| *name == unit)?;
-    #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let value = number * *scale as f64;
-    (value.is_finite() && value >= 0.0 && value < 1e18 && value.fract() == 0.0).then_some(value as u64)
+    (value.is_finite() && (0.0..1e18).contains(&value) && value.fract() == 0.0).then_some(value as u64)
 }
 
 impl Duration {
@@ -70,10 +71,10 @@ impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = self.0;
         match ms {
-            _ if ms % 86_400_000 == 0 && ms > 0 => write!(f, "{}d", ms / 86_400_000),
-            _ if ms % 3_600_000 == 0 && ms > 0 => write!(f, "{}h", ms / 3_600_000),
-            _ if ms % 60_000 == 0 && ms > 0 => write!(f, "{}m", ms / 60_000),
-            _ if ms % 1_000 == 0 => write!(f, "{}s", ms / 1_000),
+            _ if ms.is_multiple_of(86_400_000) && ms > 0 => write!(f, "{}d", ms / 86_400_000),
+            _ if ms.is_multiple_of(3_600_000) && ms > 0 => write!(f, "{}h", ms / 3_600_000),
+            _ if ms.is_multiple_of(60_000) && ms > 0 => write!(f, "{}m", ms / 60_000),
+            _ if ms.is_multiple_of(1_000) => write!(f, "{}s", ms / 1_000),
             _ => write!(f, "{ms}ms"),
         }
     }
@@ -83,9 +84,9 @@ impl fmt::Display for ByteSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let b = self.0;
         match b {
-            _ if b % (1 << 30) == 0 && b > 0 => write!(f, "{}GiB", b >> 30),
-            _ if b % (1 << 20) == 0 && b > 0 => write!(f, "{}MiB", b >> 20),
-            _ if b % (1 << 10) == 0 && b > 0 => write!(f, "{}KiB", b >> 10),
+            _ if b.is_multiple_of(1 << 30) && b > 0 => write!(f, "{}GiB", b >> 30),
+            _ if b.is_multiple_of(1 << 20) && b > 0 => write!(f, "{}MiB", b >> 20),
+            _ if b.is_multiple_of(1 << 10) && b > 0 => write!(f, "{}KiB", b >> 10),
             _ => write!(f, "{b}B"),
         }
     }

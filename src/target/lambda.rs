@@ -2,6 +2,7 @@
 //! Program code comes from the minijinja templates under `targets/lambda/`; expressions are
 //! lowered by `expr::python`, so the handler decides exactly what the local evaluator decides.
 
+use std::fmt::Write as _;
 use std::io::Write;
 
 use minijinja::{Environment, context};
@@ -90,6 +91,7 @@ pub fn hot_source(p: &Pipeline) -> Result<String, String> {
         "hot.py.j2",
         context! {
             pipeline => lit(&p.name),
+            pipeline_name => p.name.clone(),
             runtime => python::RUNTIME.trim_end(),
             schema => python::schema_literal(schema),
             rules, enrich, key,
@@ -107,6 +109,7 @@ pub fn window_source(p: &Pipeline, rule: &Rule) -> Result<String, String> {
         "window.py.j2",
         context! {
             pipeline => lit(&p.name),
+            pipeline_name => p.name.clone(),
             rule => rule.name.clone(),
             rule_lit => lit(&rule.name),
             seconds,
@@ -133,7 +136,8 @@ pub fn viewer_source(p: &Pipeline) -> Result<String, String> {
     );
     render(
         "viewer.py.j2",
-        context! { pipeline => lit(&p.name), title => lit(&viewer.title), columns => tuple(&columns), sort },
+        context! { pipeline => lit(&p.name),
+        pipeline_name => p.name.clone(), title => lit(&viewer.title), columns => tuple(&columns), sort },
     )
 }
 
@@ -144,7 +148,10 @@ pub fn package(function: &str, source: String) -> Result<Code, String> {
     }
     let zip = zip_source(&source).map_err(|e| format!("zipping {function}: {e}"))?;
     let digest = Sha256::digest(&zip);
-    let hash: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    let hash: String = digest.iter().take(6).fold(String::new(), |mut hex, b| {
+        let _ = write!(hex, "{b:02x}");
+        hex
+    });
     Ok(Code::Asset { file: format!("{function}-{hash}.zip"), zip })
 }
 

@@ -3,8 +3,14 @@
 
 pub mod cloudformation;
 pub mod filters;
+pub mod function;
 pub mod lambda;
+pub mod local;
 pub mod names;
+pub mod parity;
+pub mod permissions;
+pub mod skips;
+pub mod terraform;
 pub mod yaml;
 
 use crate::ir::Pipeline;
@@ -43,8 +49,8 @@ pub struct Options {
 pub fn emit(target: Target, pipeline: &Pipeline, options: Options) -> Result<Vec<Artifact>, String> {
     match target {
         Target::Cfn => cloudformation::emit(pipeline, options),
-        Target::Terraform => Err("the terraform target is not available yet".into()),
-        Target::Local => Err("the local target is not available yet".into()),
+        Target::Terraform => terraform::emit(pipeline),
+        Target::Local => local::emit(pipeline),
     }
 }
 

@@ -59,11 +59,9 @@ pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
     match root {
         Some(root) if diagnostics.is_empty() => Ok(root),
         None if diagnostics.is_empty() => {
-            diagnostics.push(
-                Diagnostic::error(Code::EmptyFile, Span::new(0, text.len()), "the spec is empty").with_help(
-                    "a spec needs at least `version: 1`, `name` and `stream`; start from examples/transactions.yaml",
-                ),
-            );
+            diagnostics.push(Diagnostic::error(Code::EmptyFile, Span::new(0, 0), "the spec is empty").with_help(
+                "a spec needs at least `version: 1`, `name` and `stream`; start from examples/transactions.yaml",
+            ));
             Err(diagnostics)
         }
         _ => Err(diagnostics),
@@ -298,7 +296,7 @@ mod tests {
 
     #[test]
     fn deep_nesting_stops_without_overflow() {
-        let deep: String = (0..20_000).map(|i| format!("{}- \n", " ".repeat(i * 2))).collect();
+        let deep: String = (0..20_000).map(|i| " ".repeat(i * 2) + "- \n").collect();
         assert_eq!(codes(&deep), [Code::NestingTooDeep]);
         let flow = "[".repeat(20_000) + &"]".repeat(20_000);
         assert!(!codes(&flow).is_empty());

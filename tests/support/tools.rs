@@ -36,13 +36,12 @@ pub fn tools_dir() -> PathBuf {
 fn require(venv: &str, bin: &str) -> PathBuf {
     let dir = tools_dir().join(venv);
     let path = dir.join("bin").join(bin);
-    if !path.is_file() || !dir.join(".pipec-stamp").is_file() {
-        panic!(
-            "{} not found (or its venv {} was never finished): {HOW_TO_INSTALL}",
-            path.display(),
-            dir.display()
-        );
-    }
+    assert!(
+        !(!path.is_file() || !dir.join(".pipec-stamp").is_file()),
+        "{} not found (or its venv {} was never finished): {HOW_TO_INSTALL}",
+        path.display(),
+        dir.display()
+    );
     path
 }
 
@@ -112,9 +111,7 @@ pub fn cfn_lint_flags(code: i32) -> Vec<&'static str> {
 pub fn assert_cfn_lint_clean<P: AsRef<OsStr>>(paths: &[P]) {
     let out = cfn_lint(paths);
     let code = out.status.code().unwrap_or(-1);
-    if code != 0 {
-        panic!("cfn-lint found problems ({:?}):\n{}", cfn_lint_flags(code), describe(&out));
-    }
+    assert!(code == 0, "cfn-lint found problems ({:?}):\n{}", cfn_lint_flags(code), describe(&out));
 }
 
 // ------------------------------------------------------------------------------ checkov
@@ -122,10 +119,11 @@ pub fn assert_cfn_lint_clean<P: AsRef<OsStr>>(paths: &[P]) {
 fn checkov_cmd() -> Command {
     let mut cmd = Command::new(checkov_bin());
     // Offline: no Bridgecrew mapping download, no PyPI version check.
-    cmd.env("BC_SKIP_MAPPING", "TRUE")
-        .env("CKV_SKIP_PACKAGE_UPDATE_CHECK", "true")
-        .env("LOG_LEVEL", "ERROR")
-        .args(["--skip-download", "--quiet", "--compact"]);
+    cmd.env("BC_SKIP_MAPPING", "TRUE").env("CKV_SKIP_PACKAGE_UPDATE_CHECK", "true").env("LOG_LEVEL", "ERROR").args([
+        "--skip-download",
+        "--quiet",
+        "--compact",
+    ]);
     cmd
 }
 
@@ -153,20 +151,19 @@ pub fn checkov_tf(dir: impl AsRef<Path>) -> Output {
 pub fn checkov_cfn_json<P: AsRef<OsStr>>(paths: &[P]) -> Vec<serde_json::Value> {
     let mut cmd = checkov_cmd();
     cmd.args(["--framework", "cloudformation", "-o", "json", "-f"]).args(paths);
-    checkov_reports(run(&mut cmd, "checkov"))
+    checkov_reports(&run(&mut cmd, "checkov"))
 }
 
 pub fn checkov_tf_json(dir: impl AsRef<Path>) -> Vec<serde_json::Value> {
     let mut cmd = checkov_cmd();
     cmd.args(["--framework", "terraform", "-o", "json", "-d"]).arg(dir.as_ref());
-    checkov_reports(run(&mut cmd, "checkov"))
+    checkov_reports(&run(&mut cmd, "checkov"))
 }
 
-fn checkov_reports(out: Output) -> Vec<serde_json::Value> {
+fn checkov_reports(out: &Output) -> Vec<serde_json::Value> {
     let text = String::from_utf8_lossy(&out.stdout);
-    let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap_or_else(|e| {
-        panic!("checkov did not print JSON ({e}):\n{}", describe(&out))
-    });
+    let v: serde_json::Value = serde_json::from_str(text.trim())
+        .unwrap_or_else(|e| panic!("checkov did not print JSON ({e}):\n{}", describe(out)));
     match v {
         serde_json::Value::Array(a) => a,
         // With nothing to scan checkov prints an empty summary object without "results".
@@ -189,14 +186,13 @@ fn assert_reports_clean(reports: &[serde_json::Value], what: &str) {
     let scanned: u64 = reports.iter().map(|r| r["summary"]["resource_count"].as_u64().unwrap_or(0)).sum();
     let parse_errors: u64 = reports.iter().map(|r| r["summary"]["parsing_errors"].as_u64().unwrap_or(0)).sum();
     let failed = checkov_failures(reports);
-    if parse_errors > 0 || scanned == 0 || !failed.is_empty() {
-        panic!(
-            "checkov {what}: {} failed check(s), {parse_errors} parsing error(s), {scanned} resource(s) scanned\n{}\n\nfull report:\n{}",
-            failed.len(),
-            failed.join("\n"),
-            serde_json::to_string_pretty(reports).unwrap_or_default()
-        );
-    }
+    assert!(
+        !(parse_errors > 0 || scanned == 0 || !failed.is_empty()),
+        "checkov {what}: {} failed check(s), {parse_errors} parsing error(s), {scanned} resource(s) scanned\n{}\n\nfull report:\n{}",
+        failed.len(),
+        failed.join("\n"),
+        serde_json::to_string_pretty(reports).unwrap_or_default()
+    );
 }
 
 /// Panics unless checkov parsed the templates, scanned at least one resource, and every
@@ -211,13 +207,13 @@ pub fn assert_checkov_tf_clean(dir: impl AsRef<Path>) {
 
 // ------------------------------------------------------------------------------ python-hcl2
 
-const HCL2_SCRIPT: &str = r#"
+const HCL2_SCRIPT: &str = r"
 import json, sys
 import hcl2
 with open(sys.argv[1]) as f:
     data = hcl2.load(f)
 json.dump(data, sys.stdout, default=str)
-"#;
+";
 
 /// Parses one `.tf` file with python-hcl2 8.1.4 (independent of Terraform's parser) and
 /// returns its JSON form. Panics with the parser's message on a syntax error. Shape:
@@ -228,9 +224,7 @@ json.dump(data, sys.stdout, default=str)
 pub fn hcl2_parse(file: impl AsRef<Path>) -> serde_json::Value {
     let file = file.as_ref();
     let out = run(Command::new(python()).arg("-c").arg(HCL2_SCRIPT).arg(file), "python-hcl2");
-    if !out.status.success() {
-        panic!("python-hcl2 could not parse {}:\n{}", file.display(), describe(&out));
-    }
+    assert!(out.status.success(), "python-hcl2 could not parse {}:\n{}", file.display(), describe(&out));
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("python-hcl2 printed bad JSON for {}: {e}", file.display()))
 }
@@ -245,7 +239,13 @@ pub fn hcl2_parse_dir(dir: impl AsRef<Path>) -> Vec<(PathBuf, serde_json::Value)
         .collect();
     files.sort();
     assert!(!files.is_empty(), "no .tf files in {}", dir.display());
-    files.into_iter().map(|f| { let v = hcl2_parse(&f); (f, v) }).collect()
+    files
+        .into_iter()
+        .map(|f| {
+            let v = hcl2_parse(&f);
+            (f, v)
+        })
+        .collect()
 }
 
 // ------------------------------------------------------------------------------ terraform
@@ -288,7 +288,7 @@ impl MotoServer {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("could not start moto server: {e}: {HOW_TO_INSTALL}"));
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + Duration::from_mins(1);
         loop {
             if let Some(status) = child.try_wait().expect("moto server wait") {
                 let mut err = String::new();
@@ -325,8 +325,10 @@ impl MotoServer {
     /// Resets all moto state (`POST /moto-api/reset`).
     pub fn reset(&self) {
         let mut s = TcpStream::connect(self.addr).expect("connect moto");
-        s.write_all(b"POST /moto-api/reset HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-            .expect("reset moto");
+        s.write_all(
+            b"POST /moto-api/reset HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        )
+        .expect("reset moto");
         let mut buf = String::new();
         let _ = s.read_to_string(&mut buf);
         assert!(buf.starts_with("HTTP/1.1 200") || buf.starts_with("HTTP/1.0 200"), "moto reset failed: {buf}");

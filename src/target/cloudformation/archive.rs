@@ -3,8 +3,10 @@
 use serde_json::json;
 
 use super::data::{BUCKET, stream_arn};
-use super::template::{Skip, Template, allow, get_att, kms_via, r#ref, retain, role, skip, sub};
+use super::iam;
+use super::template::{Template, get_att, r#ref, retain, skip};
 use crate::ir::{Layout, Pipeline};
+use crate::target::{permissions, skips};
 
 const FIREHOSE: &str = "ArchiveDeliveryStream";
 const ROLE: &str = "ArchiveDeliveryRole";
@@ -20,46 +22,10 @@ pub fn archive(t: &mut Template, p: &Pipeline) {
         json!({ "LogGroupName": format!("/pipec/{}/archive", p.name), "RetentionInDays": 365 }),
     );
     retain(logs, false);
-    skip_log_kms(t, LOGS);
+    skip(logs, skips::LOG_GROUP);
     t.add(LOG_STREAM, "AWS::Logs::LogStream", json!({ "LogGroupName": r#ref(LOGS), "LogStreamName": "S3Delivery" }));
-    let mut statements = vec![
-        allow(
-            "ReadSourceStream",
-            &[
-                "kinesis:DescribeStream",
-                "kinesis:DescribeStreamSummary",
-                "kinesis:GetShardIterator",
-                "kinesis:GetRecords",
-                "kinesis:ListShards",
-            ],
-            vec![stream_arn()],
-        ),
-        allow(
-            "WriteArchive",
-            &[
-                "s3:AbortMultipartUpload",
-                "s3:GetBucketLocation",
-                "s3:GetObject",
-                "s3:ListBucket",
-                "s3:ListBucketMultipartUploads",
-                "s3:PutObject",
-            ],
-            vec![get_att(BUCKET, "Arn"), sub("${ArchiveBucket.Arn}/*")],
-        ),
-        allow(
-            "LogDeliveryErrors",
-            &["logs:PutLogEvents"],
-            vec![sub(&format!(
-                "arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/pipec/{}/archive:log-stream:*",
-                p.name
-            ))],
-        ),
-        kms_via("EncryptArchive", &["kms:GenerateDataKey", "kms:Decrypt"], "s3"),
-    ];
-    if p.stream.encrypted {
-        statements.push(kms_via("DecryptSourceStream", &["kms:Decrypt"], "kinesis"));
-    }
-    t.add(ROLE, "AWS::IAM::Role", role("firehose.amazonaws.com", "archive-delivery", statements));
+    let statements = permissions::archive_delivery(p);
+    t.add(ROLE, "AWS::IAM::Role", iam::role(p, "firehose.amazonaws.com", "archive-delivery", LOGS, &statements));
     let (prefix, error_prefix) = prefixes(a);
     let resource = t.add(
         FIREHOSE,
@@ -78,19 +44,7 @@ pub fn archive(t: &mut Template, p: &Pipeline) {
             }
         }),
     );
-    skip(
-        resource,
-        &[
-            Skip {
-                id: "CKV_AWS_240",
-                comment: "Firehose rejects server-side encryption when a Kinesis stream is the source; the stream (KMS) and the bucket (SSE-KMS) encrypt the data",
-            },
-            Skip {
-                id: "CKV_AWS_241",
-                comment: "Firehose rejects server-side encryption when a Kinesis stream is the source; the stream (KMS) and the bucket (SSE-KMS) encrypt the data",
-            },
-        ],
-    );
+    skip(resource, skips::DELIVERY_STREAM);
     t.output("ArchiveDeliveryStreamName", "Firehose delivery stream writing the archive", r#ref(FIREHOSE));
 }
 
@@ -105,18 +59,5 @@ pub fn prefixes(a: &crate::ir::Archive) -> (String, String) {
             format!("{}!{{timestamp:yyyy/MM/dd}}/", a.prefix),
             format!("{}!{{firehose:error-output-type}}/!{{timestamp:yyyy/MM/dd}}/", a.error_prefix),
         ),
-    }
-}
-
-/// Log groups use the CloudWatch-managed key; a customer-managed key is an account decision.
-pub fn skip_log_kms(t: &mut Template, id: &str) {
-    if let Some(serde_json::Value::Object(resource)) = t.resources.get_mut(id) {
-        skip(
-            resource,
-            &[Skip {
-                id: "CKV_AWS_158",
-                comment: "Encrypted with the CloudWatch Logs service key; a customer-managed KMS key is an account decision",
-            }],
-        );
     }
 }

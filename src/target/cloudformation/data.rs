@@ -2,8 +2,10 @@
 
 use serde_json::{Value, json};
 
-use super::template::{Skip, Template, get_att, r#ref, retain, skip, sub};
+use super::iam::policy;
+use super::template::{Template, get_att, r#ref, retain, skip, sub};
 use crate::ir::{Capacity, Pipeline};
+use crate::target::skips;
 
 pub const STREAM: &str = "Stream";
 pub const BUCKET: &str = "ArchiveBucket";
@@ -24,6 +26,9 @@ pub fn stream(t: &mut Template, p: &Pipeline) {
     }
     let resource = t.add(STREAM, "AWS::Kinesis::Stream", props);
     retain(resource, p.retain_data);
+    if !s.encrypted {
+        skip(resource, skips::UNENCRYPTED_STREAM);
+    }
     t.output("StreamName", "Name of the source stream; producers put records here", r#ref(STREAM));
     t.output("StreamArn", "ARN of the source stream", get_att(STREAM, "Arn"));
 }
@@ -54,19 +59,13 @@ pub fn bucket(t: &mut Template, p: &Pipeline) {
         }),
     );
     retain(resource, p.retain_data);
-    skip(
-        resource,
-        &[Skip {
-            id: "CKV_AWS_18",
-            comment: "Access logging needs a second bucket, which would fail the same check; CloudTrail data events are the audit trail",
-        }],
-    );
+    skip(resource, skips::BUCKET);
     t.add(
         "ArchiveBucketPolicy",
         "AWS::S3::BucketPolicy",
         json!({
             "Bucket": r#ref(BUCKET),
-            "PolicyDocument": super::template::policy(vec![json!({
+            "PolicyDocument": policy(&[json!({
                 "Sid": "DenyInsecureTransport",
                 "Effect": "Deny",
                 "Principal": "*",
@@ -102,13 +101,7 @@ pub fn table(t: &mut Template, p: &Pipeline) {
         }),
     );
     retain(resource, p.retain_data);
-    skip(
-        resource,
-        &[Skip {
-            id: "CKV_AWS_119",
-            comment: "Encrypted with the AWS-owned/managed DynamoDB key (SSEEnabled); a customer-managed key is an account decision",
-        }],
-    );
+    skip(resource, skips::TABLE);
     t.output("TableName", "Table of flagged records", r#ref(TABLE));
 }
 

@@ -4,6 +4,7 @@
 mod archive;
 mod data;
 mod functions;
+mod iam;
 mod template;
 mod topics;
 

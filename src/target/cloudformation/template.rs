@@ -2,18 +2,15 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::target::Target;
+use crate::target::skips::{Skip, written_by};
+
 #[derive(Default)]
 pub struct Template {
     pub description: String,
     pub parameters: Map<String, Value>,
     pub resources: Map<String, Value>,
     pub outputs: Map<String, Value>,
-}
-
-/// A checkov check answered with a written reason instead of a change.
-pub struct Skip {
-    pub id: &'static str,
-    pub comment: &'static str,
 }
 
 impl Template {
@@ -30,7 +27,10 @@ impl Template {
     }
 
     pub fn output(&mut self, id: &str, description: &str, value: Value) {
-        self.outputs.insert(id.into(), json!({ "Description": description, "Value": value }));
+        let mut output = Map::new();
+        output.insert("Description".into(), description.into());
+        output.insert("Value".into(), value);
+        self.outputs.insert(id.into(), Value::Object(output));
     }
 
     /// The finished template, keys in CloudFormation's customary order.
@@ -55,10 +55,13 @@ pub fn retain(resource: &mut Map<String, Value>, keep: bool) {
     resource.insert("UpdateReplacePolicy".into(), policy.into());
 }
 
-/// Records checkov skips in the resource's Metadata, each with its reason.
+/// Records the checkov skips `CloudFormation` writes of `skips` in the resource's Metadata, each
+/// with its reason (no Metadata when there are none).
 pub fn skip(resource: &mut Map<String, Value>, skips: &[Skip]) {
-    let list: Vec<Value> = skips.iter().map(|s| json!({ "id": s.id, "comment": s.comment })).collect();
-    resource.insert("Metadata".into(), json!({ "checkov": { "skip": list } }));
+    let list: Vec<Value> = written_by(skips, Target::Cfn).map(|s| json!({ "id": s.id, "comment": s.reason })).collect();
+    if !list.is_empty() {
+        resource.insert("Metadata".into(), json!({ "checkov": { "skip": list } }));
+    }
 }
 
 pub fn depends_on(resource: &mut Map<String, Value>, ids: &[&str]) {
@@ -78,40 +81,4 @@ pub fn get_att(id: &str, attribute: &str) -> Value {
 #[must_use]
 pub fn sub(text: &str) -> Value {
     json!({ "Fn::Sub": text })
-}
-
-/// An IAM policy document from statements.
-#[must_use]
-pub fn policy(statements: Vec<Value>) -> Value {
-    json!({ "Version": "2012-10-17", "Statement": statements })
-}
-
-#[must_use]
-pub fn allow(sid: &str, actions: &[&str], resources: Vec<Value>) -> Value {
-    json!({ "Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources })
-}
-
-/// A role that `service` (e.g. `lambda.amazonaws.com`) assumes, with one inline policy.
-#[must_use]
-pub fn role(service: &str, policy_name: &str, statements: Vec<Value>) -> Value {
-    json!({
-        "AssumeRolePolicyDocument": policy(vec![json!({
-            "Effect": "Allow",
-            "Principal": { "Service": service },
-            "Action": "sts:AssumeRole"
-        })]),
-        "Policies": [{ "PolicyName": policy_name, "PolicyDocument": policy(statements) }]
-    })
-}
-
-/// KMS use through one AWS service only (for AWS-managed keys, whose ARNs are not known here).
-#[must_use]
-pub fn kms_via(sid: &str, actions: &[&str], service: &str) -> Value {
-    json!({
-        "Sid": sid,
-        "Effect": "Allow",
-        "Action": actions,
-        "Resource": sub("arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"),
-        "Condition": { "StringEquals": { "kms:ViaService": sub(&format!("{service}.${{AWS::Region}}.amazonaws.com")) } }
-    })
 }

@@ -1,0 +1,80 @@
+//! `pipec deploy / diff / destroy / status`: a pipeline's `CloudFormation` template deployed
+//! through change sets with the AWS SDK (the default `aws` cargo feature).
+//!
+//! Contract: nothing changes without a change set shown first and confirmed (a terminal answer
+//! or `--yes`); every wait has a timeout and names what it waits for; every failure is an
+//! [`Error`] with a message saying what to do and an exit code (1 failed or refused, 2 usage or
+//! configuration), never a panic. These commands are interactive: like the CLI, they print —
+//! results (diff, outputs, status) to stdout, progress to stderr; the wording lives in `render`.
+
+mod apply;
+mod aws;
+mod changeset;
+mod destroy;
+mod error;
+mod events;
+mod package;
+mod plan;
+mod prompt;
+mod render;
+mod stack;
+mod upload;
+mod wait;
+
+use std::time::Duration;
+
+pub use error::Error;
+
+use crate::ir::Pipeline;
+
+/// How to reach AWS; `None` leaves the choice to aws-config's default chain.
+pub struct Connection {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub endpoint_url: Option<String>,
+    /// The longest each wait may take.
+    pub timeout: Duration,
+}
+
+/// What to deploy (or diff) where.
+pub struct Request<'a> {
+    pub pipeline: &'a Pipeline,
+    pub stack: &'a str,
+    /// `--param KEY=VALUE`, in order.
+    pub params: &'a [(String, String)],
+    pub artifact_bucket: Option<&'a str>,
+}
+
+/// Creates or updates the stack: change set, diff, confirmation (or `yes`), execution, events,
+/// outputs. No changes: says so, exit 0.
+pub fn deploy(c: &Connection, r: &Request<'_>, yes: bool) -> Result<(), Error> {
+    block_on(apply::deploy(c, r, yes))
+}
+
+/// The diff `deploy` would show, through a change set that is deleted again.
+pub fn diff(c: &Connection, r: &Request<'_>) -> Result<(), Error> {
+    block_on(apply::diff(c, r))
+}
+
+/// Deletes the stack after confirmation and reports what its Retain policies kept.
+pub fn destroy(c: &Connection, stack: &str, yes: bool) -> Result<(), Error> {
+    block_on(destroy::destroy(c, stack, yes))
+}
+
+/// Prints the stack's status and outputs.
+pub fn status(c: &Connection, stack: &str) -> Result<(), Error> {
+    block_on(async {
+        let aws = aws::connect(c).await?;
+        let info = stack::existing(&aws, stack).await?;
+        print!("{}", render::status(&info));
+        Ok(())
+    })
+}
+
+fn block_on(work: impl Future<Output = Result<(), Error>>) -> Result<(), Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::config(format!("cannot start the async runtime: {e}")))?
+        .block_on(work)
+}

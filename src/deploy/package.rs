@@ -1,0 +1,228 @@
+//! What a deploy sends: the template body, the Lambda assets and where they go in S3, and the
+//! stack parameters (from `--param`, the artifact bucket filled in, the rest left to the
+//! template's defaults). Checked before any call to AWS.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::error::Error;
+use crate::ir::Pipeline;
+use crate::target::cloudformation::{self, ARTIFACT_BUCKET, TEMPLATE_BODY_LIMIT};
+
+/// One file to upload to the artifact bucket.
+pub(crate) struct Upload {
+    pub key: String,
+    pub bytes: Vec<u8>,
+}
+
+pub(crate) struct Package {
+    /// The template, compact JSON.
+    pub body: String,
+    /// Lambda code assets, keyed as the template references them.
+    pub assets: Vec<Upload>,
+    pub parameters: Vec<(String, String)>,
+    /// Logical id → (`DeletionPolicy`, `UpdateReplacePolicy`) of the new template.
+    pub policies: Policies,
+    pub bucket: Option<String>,
+}
+
+/// Retain policies by logical id, read from a template.
+#[derive(Default)]
+pub(crate) struct Policies(BTreeMap<String, (bool, bool)>);
+
+impl Policies {
+    pub(crate) fn of(template: &Value) -> Self {
+        let retain = |r: &Value, key: &str| r.get(key).and_then(Value::as_str) == Some("Retain");
+        let map = template
+            .get("Resources")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(id, r)| (id.clone(), (retain(r, "DeletionPolicy"), retain(r, "UpdateReplacePolicy"))))
+            .collect();
+        Policies(map)
+    }
+
+    /// Kept when removed from the stack (or the stack is deleted).
+    pub(crate) fn kept_on_delete(&self, id: &str) -> bool {
+        self.0.get(id).is_some_and(|p| p.0)
+    }
+
+    /// Kept (detached) when replaced.
+    pub(crate) fn kept_on_replace(&self, id: &str) -> bool {
+        self.0.get(id).is_some_and(|p| p.1)
+    }
+}
+
+/// Builds the package for `pipeline` and checks the parameters against the template.
+pub(crate) fn package(
+    pipeline: &Pipeline,
+    params: &[(String, String)],
+    bucket: Option<&str>,
+) -> Result<Package, Error> {
+    let (template, assets) = cloudformation::template(pipeline)
+        .map_err(|e| Error::config(format!("internal error while building the template (please report it): {e}")))?;
+    let body = serde_json::to_string(&template).map_err(|e| Error::config(format!("internal error: {e}")))?;
+    let assets: Vec<Upload> = assets
+        .into_iter()
+        .map(|a| Upload {
+            key: format!("pipec/{}/{}", pipeline.name, a.path.trim_start_matches("assets/")),
+            bytes: a.bytes,
+        })
+        .collect();
+    let declared = declared(&template);
+    let parameters = parameters(&declared, params, bucket)?;
+    if bucket.is_none() && !assets.is_empty() {
+        return Err(Error::config(format!(
+            "the template's Lambda code is too large to inline ({} file(s) to upload under pipec/{}/, e.g. {})\n\
+             help: pass --artifact-bucket BUCKET (an existing bucket in the stack's region that you may write to)",
+            assets.len(),
+            pipeline.name,
+            assets[0].key
+        )));
+    }
+    if bucket.is_none() && body.len() > TEMPLATE_BODY_LIMIT {
+        return Err(Error::config(format!(
+            "the template is {} bytes, over CloudFormation's {TEMPLATE_BODY_LIMIT}-byte limit for an inline \
+             template, so it must go through S3\nhelp: pass --artifact-bucket BUCKET (an existing bucket in the \
+             stack's region that you may write to)",
+            body.len()
+        )));
+    }
+    Ok(Package { policies: Policies::of(&template), body, assets, parameters, bucket: bucket.map(str::to_string) })
+}
+
+impl Package {
+    /// True when the template must be passed by URL.
+    pub(crate) fn too_large(&self) -> bool {
+        self.body.len() > TEMPLATE_BODY_LIMIT
+    }
+
+    /// The S3 key of the template (content-addressed).
+    pub(crate) fn template_key(&self, pipeline: &str) -> String {
+        let digest = Sha256::digest(self.body.as_bytes());
+        let hex = digest.iter().take(8).fold(String::new(), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        });
+        format!("pipec/{pipeline}/templates/{hex}.json")
+    }
+}
+
+/// The template's parameters: name → has a default.
+fn declared(template: &Value) -> BTreeMap<String, bool> {
+    template
+        .get("Parameters")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(name, p)| (name.clone(), p.get("Default").is_some()))
+        .collect()
+}
+
+fn parameters(
+    declared: &BTreeMap<String, bool>,
+    given: &[(String, String)],
+    bucket: Option<&str>,
+) -> Result<Vec<(String, String)>, Error> {
+    let mut values: BTreeMap<String, String> = BTreeMap::new();
+    for (key, value) in given {
+        if key == ARTIFACT_BUCKET {
+            return Err(Error::config(format!(
+                "--param {ARTIFACT_BUCKET}=... is filled in by pipec\nhelp: use --artifact-bucket {value}"
+            )));
+        }
+        if !declared.contains_key(key) {
+            let hint = crate::diagnostic::did_you_mean(key, declared.keys().map(String::as_str))
+                .map_or_else(String::new, |k| format!(" (did you mean `{k}`?)"));
+            let known: Vec<&str> = declared.keys().map(String::as_str).filter(|k| *k != ARTIFACT_BUCKET).collect();
+            let known = if known.is_empty() { "none".to_string() } else { known.join(", ") };
+            return Err(Error::config(format!(
+                "the template has no parameter `{key}`{hint}\nhelp: its parameters are: {known}"
+            )));
+        }
+        values.insert(key.clone(), value.clone());
+    }
+    if let (Some(bucket), true) = (bucket, declared.contains_key(ARTIFACT_BUCKET)) {
+        values.insert(ARTIFACT_BUCKET.to_string(), bucket.to_string());
+    }
+    let missing: Vec<&str> = declared
+        .iter()
+        .filter(|(name, has_default)| !**has_default && !values.contains_key(*name) && *name != ARTIFACT_BUCKET)
+        .map(|(name, _)| name.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::config(format!(
+            "the template needs a value for {}\nhelp: pass --param KEY=VALUE for each",
+            missing.join(", ")
+        )));
+    }
+    Ok(values.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn declared_of(v: &Value) -> BTreeMap<String, bool> {
+        declared(v)
+    }
+
+    fn template() -> Value {
+        json!({
+            "Parameters": {
+                "Email": { "Type": "String", "Default": "ops@example.com" },
+                "Token": { "Type": "String" },
+                "ArtifactBucket": { "Type": "String" }
+            },
+            "Resources": {
+                "Stream": { "Type": "AWS::Kinesis::Stream", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain" },
+                "Queue": { "Type": "AWS::SQS::Queue", "DeletionPolicy": "Delete" }
+            }
+        })
+    }
+
+    fn given(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect()
+    }
+
+    #[test]
+    fn fills_the_bucket_and_keeps_defaults_to_the_template() {
+        let d = declared_of(&template());
+        let p = parameters(&d, &given(&[("Token", "t")]), Some("b")).unwrap();
+        assert_eq!(p, given(&[("ArtifactBucket", "b"), ("Token", "t")]));
+    }
+
+    #[test]
+    fn unknown_parameter_suggests_a_name() {
+        let d = declared_of(&template());
+        let e = parameters(&d, &given(&[("Emial", "x"), ("Token", "t")]), None).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("did you mean `Email`"), "{e}");
+    }
+
+    #[test]
+    fn missing_value_is_named() {
+        let d = declared_of(&template());
+        let e = parameters(&d, &[], None).unwrap_err();
+        assert!(e.to_string().contains("needs a value for Token"), "{e}");
+    }
+
+    #[test]
+    fn artifact_bucket_is_not_a_param() {
+        let d = declared_of(&template());
+        let e = parameters(&d, &given(&[("ArtifactBucket", "b")]), None).unwrap_err();
+        assert!(e.to_string().contains("--artifact-bucket b"), "{e}");
+    }
+
+    #[test]
+    fn policies_read_retain() {
+        let p = Policies::of(&template());
+        assert!(p.kept_on_delete("Stream") && p.kept_on_replace("Stream"));
+        assert!(!p.kept_on_delete("Queue") && !p.kept_on_delete("Missing"));
+    }
+}

@@ -1,0 +1,120 @@
+//! Live counters of a running engine: atomics, readable from any thread without locks
+//! (the progress line, `/metrics`, the final summary).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Counters (monotonic unless noted).
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// Records appended to the log.
+    pub events_in: AtomicU64,
+    /// Bytes of those records.
+    pub bytes_in: AtomicU64,
+    /// Records rejected before the log (over the size limit); also dead-lettered.
+    pub rejected: AtomicU64,
+    /// Records the hot path decided (valid or not).
+    pub hot_events: AtomicU64,
+    /// Records flagged by a per-record rule (each counted once, however many rules matched).
+    pub flagged: AtomicU64,
+    /// Rows newly written to the store (replays write none).
+    pub stored: AtomicU64,
+    /// Window alerts (a group whose windowed rule held).
+    pub window_alerts: AtomicU64,
+    /// Invalid records written to the dead-letter file (incl. rejected ones).
+    pub dead_lettered: AtomicU64,
+    /// Records archived (in committed objects).
+    pub archived_events: AtomicU64,
+    /// Compressed bytes of committed archive objects.
+    pub archived_bytes: AtomicU64,
+    pub archived_objects: AtomicU64,
+    /// Notifications delivered (console lines, e-mails, webhook posts).
+    pub notifications: AtomicU64,
+    /// Webhook posts that failed every try (now in the webhook dead-letter file).
+    pub webhook_failures: AtomicU64,
+    /// Next sequence numbers of the hot and cold consumers (lag = `events_in` − these).
+    pub hot_seq: AtomicU64,
+    pub cold_seq: AtomicU64,
+    /// Log sequence number (records ever appended, across runs).
+    pub log_seq: AtomicU64,
+    /// Event in (log append) → row in the store, microseconds: log2 buckets.
+    latency_buckets: [AtomicU64; 32],
+}
+
+/// A consistent-enough copy of the counters.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Snapshot {
+    pub events_in: u64,
+    pub bytes_in: u64,
+    pub rejected: u64,
+    pub hot_events: u64,
+    pub flagged: u64,
+    pub stored: u64,
+    pub window_alerts: u64,
+    pub dead_lettered: u64,
+    pub archived_events: u64,
+    pub archived_bytes: u64,
+    pub archived_objects: u64,
+    pub notifications: u64,
+    pub webhook_failures: u64,
+    /// Records appended but not yet decided by the hot path.
+    pub hot_lag: u64,
+    /// Records appended but not yet in a committed archive object.
+    pub cold_lag: u64,
+    /// Latency percentiles (upper bucket bounds, microseconds) of event in → row stored.
+    pub store_latency_p50_us: u64,
+    pub store_latency_p99_us: u64,
+}
+
+impl Metrics {
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn record_latency_us(&self, us: u64) {
+        let bucket = (64 - us.leading_zeros() as usize).min(31);
+        self.latency_buckets[bucket].fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn percentile(&self, p: f64) -> u64 {
+        let counts: Vec<u64> = self.latency_buckets.iter().map(|b| b.load(Ordering::Relaxed)).collect();
+        let total: u64 = counts.iter().sum();
+        if total == 0 {
+            return 0;
+        }
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+        let rank = ((total as f64) * p).ceil() as u64;
+        let mut seen = 0;
+        for (i, c) in counts.iter().enumerate() {
+            seen += c;
+            if seen >= rank {
+                return (1u64 << i).saturating_sub(1).max(1);
+            }
+        }
+        u64::MAX
+    }
+
+    #[must_use]
+    pub fn snapshot(&self) -> Snapshot {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let log_seq = get(&self.log_seq);
+        Snapshot {
+            events_in: get(&self.events_in),
+            bytes_in: get(&self.bytes_in),
+            rejected: get(&self.rejected),
+            hot_events: get(&self.hot_events),
+            flagged: get(&self.flagged),
+            stored: get(&self.stored),
+            window_alerts: get(&self.window_alerts),
+            dead_lettered: get(&self.dead_lettered),
+            archived_events: get(&self.archived_events),
+            archived_bytes: get(&self.archived_bytes),
+            archived_objects: get(&self.archived_objects),
+            notifications: get(&self.notifications),
+            webhook_failures: get(&self.webhook_failures),
+            hot_lag: log_seq.saturating_sub(get(&self.hot_seq)),
+            cold_lag: log_seq.saturating_sub(get(&self.cold_seq)),
+            store_latency_p50_us: self.percentile(0.50),
+            store_latency_p99_us: self.percentile(0.99),
+        }
+    }
+}

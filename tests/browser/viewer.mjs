@@ -1,0 +1,65 @@
+// Opens the pipec viewer in Debian's headless Chromium and waits for a row to appear live.
+//
+//   node viewer.mjs URL TEXT SCREENSHOT.png
+//
+// Prints, one per line (tests/http.rs reads them):
+//   READY               the page loaded and its event stream is connected: put the record now
+//   ROW <cells>         the first table row containing TEXT (cells joined by " | ")
+//   RELOADED <yes|no>   whether the page was reloaded while waiting (it must not be)
+//   CONSOLE <message>   a console error or page error (CSP violations show up here)
+//   OFFSITE <url>       a request to anything but the viewer's own origin
+//   SCREENSHOT <path>
+// Exits 0 when the row appeared, 1 otherwise (with ERROR <message>).
+import { chromium } from "playwright-core";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const [url, text, screenshot] = process.argv.slice(2);
+if (!url || !text || !screenshot) {
+  console.log("ERROR usage: node viewer.mjs URL TEXT SCREENSHOT.png");
+  process.exit(2);
+}
+const origin = new URL(url).origin;
+const profile = mkdtempSync(join(tmpdir(), "pipec-chromium-"));
+const say = (line) => console.log(line.replace(/\s+/g, " ").trim());
+let browser;
+let code = 1;
+try {
+  // A persistent context on a fresh, empty profile directory (= --user-data-dir).
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+    viewport: { width: 1680, height: 720 },
+    timeout: 30_000,
+  });
+  const page = await browser.newPage();
+  page.on("console", (m) => { if (m.type() === "error") say(`CONSOLE ${m.text()}`); });
+  page.on("pageerror", (e) => say(`CONSOLE ${e.message}`));
+  page.on("request", (r) => { if (!r.url().startsWith(origin) && !r.url().startsWith("data:")) say(`OFFSITE ${r.url()}`); });
+  await page.goto(url, { waitUntil: "load", timeout: 15_000 });
+  await page.waitForSelector("#status.live", { timeout: 10_000 });
+  await page.waitForFunction(() => document.getElementById("summary").textContent !== "", null, { timeout: 10_000 });
+  await page.evaluate(() => { window.pipecMarker = true; });
+  say("READY");
+  const row = page.locator("#rows tr", { hasText: text }).first();
+  await row.waitFor({ state: "visible", timeout: 10_000 });
+  const cells = await row.locator("td").allInnerTexts();
+  say(`ROW ${cells.join(" | ")}`);
+  const kept = await page.evaluate(() => window.pipecMarker === true);
+  say(`RELOADED ${kept ? "no" : "yes"}`);
+  await page.waitForTimeout(1500); // let the new-row highlight and the counters settle
+  await page.screenshot({ path: screenshot, fullPage: true });
+  say(`SCREENSHOT ${screenshot}`);
+  code = 0;
+} catch (e) {
+  say(`ERROR ${e && e.message ? e.message : e}`);
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  rmSync(profile, { recursive: true, force: true });
+}
+process.exit(code);

@@ -1,0 +1,390 @@
+//! The real `pipec` binary: exit codes, which stream gets what, `explain`, `schema`, `--env`,
+//! and hostile inputs (each must end in a coded diagnostic and exit 1, quickly, without a panic).
+
+use std::fmt::Write as _;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// What one run of the binary produced.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// Asserts the run ended in exit 1 with a `pipec::` diagnostic and no panic.
+    fn refused(&self, code: &str) {
+        assert_eq!(self.code, 1, "exit code; stderr: {}", head(&self.stderr));
+        assert!(!self.stderr.contains("panicked"), "panic: {}", head(&self.stderr));
+        assert!(self.stderr.contains(code), "expected {code} in: {}", head(&self.stderr));
+    }
+}
+
+fn head(text: &str) -> &str {
+    let end = text.char_indices().nth(2000).map_or(text.len(), |(i, _)| i);
+    &text[..end]
+}
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+/// Runs pipec with `args`, feeding `stdin`, with `env` set and `COLUMNS`/`NO_COLOR` cleared; the
+/// test fails when the process is still running after `deadline` (it is killed).
+fn pipec_with(args: &[&str], stdin: Option<Vec<u8>>, env: &[(&str, &str)], deadline: Duration) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pipec"));
+    command
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .env_remove("COLUMNS")
+        .envs(env.iter().copied())
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("spawn pipec");
+    // pipec may stop reading early (size limit): a broken pipe here is expected, not a failure.
+    let writer = stdin.map(|bytes| {
+        let mut pipe = child.stdin.take().unwrap();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&bytes);
+        })
+    });
+    let reader = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = pipe.read_to_end(&mut buf);
+            String::from_utf8_lossy(&buf).into_owned()
+        })
+    };
+    let stdout = reader(Box::new(child.stdout.take().unwrap()));
+    let stderr = reader(Box::new(child.stderr.take().unwrap()));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for pipec") {
+            break status;
+        }
+        if start.elapsed() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("pipec {args:?} still running after {deadline:?}; killed");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    if let Some(writer) = writer {
+        writer.join().unwrap();
+    }
+    Run {
+        code: status.code().expect("pipec killed by a signal"),
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    }
+}
+
+fn pipec(args: &[&str]) -> Run {
+    pipec_with(args, None, &[], DEADLINE)
+}
+
+/// A file under the per-test scratch folder, written with `bytes`.
+fn scratch(name: &str, bytes: &[u8]) -> PathBuf {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli").join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+const CLEAN: &str = "examples/transactions.yaml";
+const WITH_ERRORS: &str = "tests/fixtures/invalid/collects_every_problem.yaml";
+const WARNINGS_ONLY: &str =
+    "version: 1\nname: plain\nstream:\n  shards: 1\n  encryption: none\n  record:\n    id: string\n";
+
+// --- check: exit codes and streams ------------------------------------------------------------
+
+#[test]
+fn clean_spec_exits_0_and_says_ok_on_stderr() {
+    let run = pipec(&["check", CLEAN]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert_eq!(run.stderr.trim(), format!("{CLEAN}: ok"));
+}
+
+#[test]
+fn warnings_only_exit_0_and_are_printed() {
+    let path = scratch("warnings.yaml", WARNINGS_ONLY.as_bytes());
+    let run = pipec(&["check", path_str(&path)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("pipec::encryption_disabled"), "{}", run.stderr);
+    assert!(run.stderr.contains("0 errors, 1 warning"), "{}", run.stderr);
+}
+
+#[test]
+fn errors_exit_1_human_on_stderr_only() {
+    let run = pipec(&["check", WITH_ERRORS]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains("pipec::unknown_field"), "{}", run.stderr);
+    assert!(run.stderr.contains("errors, 1 warning"), "{}", run.stderr);
+}
+
+#[test]
+fn json_goes_to_stdout_with_positions() {
+    let run = pipec(&["check", "--format", "json", WITH_ERRORS]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stderr, "");
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("stdout is JSON");
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    assert!(report["errors"].as_u64().unwrap() > 1);
+    assert_eq!(report["errors"].as_u64().unwrap() + report["warnings"].as_u64().unwrap(), diagnostics.len() as u64);
+    for d in diagnostics {
+        assert!(d["code"].as_str().unwrap().starts_with("pipec::"), "{d}");
+        assert!(["error", "warning"].contains(&d["severity"].as_str().unwrap()), "{d}");
+        assert!(!d["message"].as_str().unwrap().is_empty(), "{d}");
+        let labels = d["labels"].as_array().unwrap();
+        assert_eq!(labels.iter().filter(|l| l["primary"] == true).count(), 1, "{d}");
+        for label in labels {
+            for end in ["start", "end"] {
+                assert!(label[end]["line"].as_u64().unwrap() >= 1, "{d}");
+                assert!(label[end]["column"].as_u64().unwrap() >= 1, "{d}");
+                assert!(label[end]["offset"].is_u64(), "{d}");
+            }
+        }
+    }
+    // `enabled: yes` on line 23 of the fixture: an unknown top-level key at column 1.
+    let unknown = diagnostics.iter().find(|d| d["message"] == "unknown key `enabled` in `spec`").unwrap();
+    assert_eq!(unknown["labels"][0]["start"]["line"], 23);
+    assert_eq!(unknown["labels"][0]["start"]["column"], 1);
+    assert_eq!(unknown["labels"][0]["end"]["column"], 8);
+}
+
+#[test]
+fn json_of_a_clean_spec_is_an_empty_report() {
+    let run = pipec(&["check", "--format", "json", CLEAN]);
+    assert_eq!(run.code, 0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["errors"], 0);
+    assert_eq!(report["diagnostics"], serde_json::json!([]));
+}
+
+#[test]
+fn missing_file_exits_2() {
+    let run = pipec(&["check", "does/not/exist.yaml"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("pipec::io"), "{}", run.stderr);
+    assert!(run.stderr.contains("does/not/exist.yaml"), "{}", run.stderr);
+}
+
+#[test]
+fn directory_exits_2() {
+    let run = pipec(&["check", "examples"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in
+        [&[][..], &["check"], &["check", CLEAN, "--format", "xml"], &["frobnicate"], &["check", "--nope", CLEAN]]
+    {
+        let run = pipec(args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(!run.stderr.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn check_reads_stdin() {
+    let text = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(CLEAN)).unwrap();
+    let run = pipec_with(&["check", "-"], Some(text), &[], DEADLINE);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr.trim(), "-: ok");
+
+    let run = pipec_with(&["check", "-"], Some(b"version: 1\nname: x\n".to_vec()), &[], DEADLINE);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("`spec` is missing `stream`"), "{}", run.stderr);
+}
+
+// --- explain and schema ----------------------------------------------------------------------
+
+#[test]
+fn explain_takes_full_and_bare_codes() {
+    for code in ["pipec::unknown_field", "unknown_field"] {
+        let run = pipec(&["explain", code]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(run.stdout.starts_with("pipec::unknown_field\n\n"), "{}", run.stdout);
+        assert!(run.stdout.contains("pipec schema"), "{}", run.stdout);
+    }
+}
+
+#[test]
+fn explain_unknown_code_exits_2_with_suggestion() {
+    let run = pipec(&["explain", "nope"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("unknown diagnostic code `nope`"), "{}", run.stderr);
+    let run = pipec(&["explain", "pipec::unknown_feild"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("did you mean `pipec::unknown_field`?"), "{}", run.stderr);
+}
+
+#[test]
+fn schema_prints_json_schema() {
+    let run = pipec(&["schema"]);
+    assert_eq!(run.code, 0);
+    let schema: serde_json::Value = serde_json::from_str(&run.stdout).expect("schema is JSON");
+    assert!(schema["$schema"].as_str().unwrap().contains("2020-12"), "{}", schema["$schema"]);
+    assert!(schema["properties"]["stream"].is_object());
+}
+
+// --- --env and the environment ----------------------------------------------------------------
+
+#[test]
+fn environments_are_checked_without_env() {
+    let fixture = "tests/fixtures/invalid/error_only_in_prod_environment.yaml";
+    let run = pipec(&["check", fixture]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("(with `--env prod`)"), "{}", run.stderr);
+    let run = pipec(&["check", "--env", "dev", fixture]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = pipec(&["check", "--env", "prod", fixture]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("the shard count is out of range"), "{}", run.stderr);
+}
+
+#[test]
+fn unknown_env_is_an_error() {
+    let run = pipec(&["check", "--env", "prd", "examples/bank-bursts.yaml"]);
+    run.refused("pipec::unknown_environment");
+    assert!(run.stderr.contains("did you mean `prod`?"), "{}", run.stderr);
+}
+
+#[test]
+fn variables_come_from_the_environment() {
+    let spec = "version: 1\nname: ${PIPE_NAME}\nstream:\n  shards: 1\n  record:\n    id: string\n";
+    let path = scratch("vars.yaml", spec.as_bytes());
+    let run = pipec(&["check", path_str(&path)]);
+    run.refused("pipec::missing_variable");
+    let run = pipec_with(&["check", path_str(&path)], None, &[("PIPE_NAME", "from-env")], DEADLINE);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn no_color_output_has_no_escape_codes() {
+    let run = pipec_with(&["check", WITH_ERRORS], None, &[("NO_COLOR", "1")], DEADLINE);
+    assert_eq!(run.code, 1);
+    assert!(!run.stderr.contains('\u{1b}'), "escape codes in: {}", run.stderr);
+    // Not a terminal: no colour even without NO_COLOR.
+    let run = pipec(&["check", WITH_ERRORS]);
+    assert!(!run.stderr.contains('\u{1b}'));
+}
+
+#[test]
+fn columns_sets_the_width() {
+    let run = pipec_with(&["check", WITH_ERRORS], None, &[("COLUMNS", "60")], DEADLINE);
+    let widest = run.stderr.lines().filter(|l| l.starts_with("  help:")).map(|l| l.chars().count()).max();
+    assert!(widest.unwrap() <= 60, "{}", run.stderr);
+}
+
+// --- hostile inputs ---------------------------------------------------------------------------
+
+/// A small seeded generator (`SplitMix64`), so that "random" inputs are the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+#[test]
+fn invalid_utf8_is_refused() {
+    let path = scratch("latin1.yaml", b"version: 1\nname: caf\xe9\n");
+    let run = pipec(&["check", path_str(&path)]);
+    run.refused("pipec::invalid_utf8");
+    assert!(run.stderr.contains(":2:10]"), "label on the bad byte: {}", run.stderr);
+}
+
+#[test]
+fn random_binary_garbage_is_refused() {
+    let mut rng = Rng(0x5EED);
+    for round in 0..8 {
+        let len = 1 + usize::try_from(rng.next() % 4096).unwrap();
+        let bytes: Vec<u8> = (0..len).map(|_| rng.next().to_le_bytes()[0]).collect();
+        let path = scratch(&format!("garbage-{round}.bin"), &bytes);
+        let run = pipec(&["check", path_str(&path)]);
+        run.refused("pipec::");
+    }
+}
+
+#[test]
+fn billion_laughs_is_refused() {
+    let mut text = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+    for pair in names.windows(2) {
+        let (prev, name) = (pair[0], pair[1]);
+        let refs = vec![format!("*{prev}"); 9].join(",");
+        let _ = writeln!(text, "{name}: &{name} [{refs}]");
+    }
+    let path = scratch("lol.yaml", text.as_bytes());
+    pipec(&["check", path_str(&path)]).refused("pipec::alias_limit");
+}
+
+#[test]
+fn deep_block_nesting_is_refused() {
+    // One level per line; 1,500 levels keep the file (indentation grows) under the size limit.
+    let text: String = (0..1_500).map(|i| " ".repeat(i * 2) + "- \n").collect();
+    let path = scratch("deep-block.yaml", text.as_bytes());
+    pipec(&["check", path_str(&path)]).refused("pipec::nesting_too_deep");
+    let text = "- ".repeat(20_000) + "x\n";
+    let path = scratch("deep-dashes.yaml", text.as_bytes());
+    pipec(&["check", path_str(&path)]).refused("pipec::nesting_too_deep");
+}
+
+#[test]
+fn deep_flow_nesting_is_refused() {
+    for (name, open, close) in [("deep-flow-seq.yaml", "[", "]"), ("deep-flow-map.yaml", "{a: ", "}")] {
+        let text = open.repeat(20_000) + &close.repeat(20_000) + "\n";
+        let path = scratch(name, text.as_bytes());
+        // The YAML parser's own recursion limit may fire first (as `yaml_syntax`).
+        pipec(&["check", path_str(&path)]).refused("pipec::");
+        // Unclosed, too.
+        let path = scratch(&format!("unclosed-{name}"), open.repeat(20_000).as_bytes());
+        pipec(&["check", path_str(&path)]).refused("pipec::");
+    }
+}
+
+fn fifty_megabytes() -> Vec<u8> {
+    b"# padding padding padding padding padding padding padding padding padding padding pad\n"
+        .repeat(50 * 1024 * 1024 / 86)
+}
+
+#[test]
+fn huge_file_is_refused() {
+    let path = scratch("huge.yaml", &fifty_megabytes());
+    pipec(&["check", path_str(&path)]).refused("pipec::file_too_large");
+}
+
+#[test]
+fn huge_stdin_is_refused() {
+    let run = pipec_with(&["check", "-"], Some(fifty_megabytes()), &[], DEADLINE);
+    run.refused("pipec::file_too_large");
+}
+
+#[test]
+fn just_under_the_limit_with_many_unknown_keys_completes() {
+    let mut text = String::from("version: 1\nname: big\nstream:\n  shards: 1\n  record:\n    id: string\n");
+    let mut i = 0;
+    while text.len() < pipec::source::MAX_SPEC_BYTES - 64 {
+        let _ = writeln!(text, "unknown_key_{i:07}: value");
+        i += 1;
+    }
+    let path = scratch("many-unknown-keys.yaml", text.as_bytes());
+    let run = pipec_with(&["check", path_str(&path)], None, &[], Duration::from_mins(1));
+    run.refused("pipec::unknown_field");
+}

@@ -1,0 +1,317 @@
+//! The local runtime through the real binary: real files, real processes, bounded in time.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_pipec");
+const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/transactions.yaml");
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pipec-rt-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Seed-shaped events made here, independently of the engine's generator.
+fn events(n: usize, seed: u64) -> Vec<String> {
+    let mut x = seed | 1;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let banks = ["CHASUS33XXX", "DEUTDEFFXXX", "HSBCGB2LXXX", "BNPAFRPPXXX", "UBSWCHZHXXX"];
+    (0..n)
+        .map(|i| {
+            let t = 1000 + next() % 9001;
+            format!(
+                r#"{{"transactionId":"{:08x}-{:04x}-4abc-9def-{:012x}","name":"Jane Doe","age":{},"address":"{} Oak Street, Springfield, IL 62704","city":"Springfield","state":"Illinois","transaction":{t},"bankId":"{}","createdAt":"2026-11-03T12:{:02}:{:02}.{:03}Z"}}"#,
+                next() & 0xffff_ffff,
+                i % 65536,
+                i,
+                18 + next() % 70,
+                next() % 9999,
+                banks[usize::try_from(next() % 5).unwrap()],
+                (i / 60_000) % 60,
+                (i / 1000) % 60,
+                i % 1000
+            )
+        })
+        .collect()
+}
+
+fn write_lines(path: &Path, lines: &[String]) {
+    let mut text = lines.join("\n");
+    text.push('\n');
+    std::fs::write(path, text).unwrap();
+}
+
+fn run(args: &[&str]) -> Output {
+    let out = Command::new(BIN).args(args).stdin(Stdio::null()).output().unwrap();
+    assert!(out.status.success(), "pipec {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+/// Every line of every archive object, decompressed with a plain single-member gzip reader.
+fn archived(dir: &Path) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut stack = vec![dir.join("archive")];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "gz") {
+                let mut text = String::new();
+                flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap()).read_to_string(&mut text).unwrap();
+                lines.extend(text.lines().map(str::to_owned));
+            }
+        }
+    }
+    lines
+}
+
+fn counts(lines: &[String]) -> BTreeMap<&str, usize> {
+    let mut map = BTreeMap::new();
+    for l in lines {
+        *map.entry(l.as_str()).or_insert(0) += 1;
+    }
+    map
+}
+
+fn flagged_keys(dir: &Path) -> Vec<(String, String)> {
+    let db = rusqlite::Connection::open(dir.join("store.sqlite")).unwrap();
+    let mut stmt = db.prepare(r#"SELECT "transactionId", "createdAt", _item FROM "transactions-flagged""#).unwrap();
+    stmt.query_map([], |r| {
+        let item: String = r.get(2)?;
+        let item: Value = serde_json::from_str(&item).unwrap();
+        assert_eq!(item["customEnrichment"], item["transaction"].as_i64().unwrap() + 500);
+        assert!(item["inspectedAt"].as_str().unwrap().ends_with('Z'));
+        Ok((r.get(0)?, r.get(1)?))
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
+/// The rule `transaction > 9000`, decided here with serde_json alone.
+fn expected_keys(lines: &[String]) -> BTreeSet<(String, String)> {
+    lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["transaction"].as_i64().is_some_and(|t| t > 9000))
+        .map(|v| (v["transactionId"].as_str().unwrap().to_owned(), v["createdAt"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+/// A copy of the reference spec with a small archive buffer (many objects) and extra topics.
+fn spec_with(dir: &Path, buffer: &str, webhook: Option<&str>) -> PathBuf {
+    let mut text = std::fs::read_to_string(SPEC).unwrap().replace("size: 64MiB", &format!("size: {buffer}"));
+    if let Some(url) = webhook {
+        text.push_str(&format!("    webhook: [\"{url}\"]\n"));
+    }
+    let path = dir.join("spec.yaml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn file_of_100k_events_exact_store_and_archive() {
+    let dir = temp_dir("exact");
+    let mut lines = events(100_000, 7);
+    // The rule's edge, and the same key twice (stored once).
+    lines[10] = lines[10].replace(r#""transaction":"#, r#""transaction":9000,"x":"#);
+    lines[11] = lines[11].replace(r#""transaction":"#, r#""transaction":9001,"x":"#);
+    lines.push(lines[11].clone());
+    let input = dir.join("in.ndjson");
+    write_lines(&input, &lines);
+    let data = dir.join("data");
+    let out = run(&[
+        "run",
+        "--local",
+        SPEC,
+        "--input",
+        input.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("100,001 events in"), "{stderr}");
+
+    let got = flagged_keys(&data);
+    let expected = expected_keys(&lines);
+    assert_eq!(got.len(), expected.len(), "no duplicate rows");
+    assert_eq!(got.into_iter().collect::<BTreeSet<_>>(), expected);
+    assert!(expected.len() > 9000 && expected.len() < 13_000);
+    assert_eq!(counts(&archived(&data)), counts(&lines), "every line archived exactly once");
+    // The e-mail outbox has digests for the topic.
+    let outbox = std::fs::read_dir(data.join("outbox/high-transactions")).unwrap().count();
+    assert!(outbox >= 1);
+}
+
+#[test]
+fn kill_9_then_restart_loses_and_duplicates_nothing() {
+    let dir = temp_dir("kill");
+    let lines = events(200_000, 11);
+    let input = dir.join("in.ndjson");
+    write_lines(&input, &lines);
+    let spec = spec_with(&dir, "1MiB", None);
+    let data = dir.join("data");
+    let args = [
+        "run",
+        "--local",
+        spec.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--quiet",
+    ];
+    let mut child = Command::new(BIN).args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    // Kill once some objects are archived and rows stored, well before the end.
+    let started = Instant::now();
+    let cold = data.join("checkpoints/cold.json");
+    while !cold.exists() && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(150));
+    child.kill().unwrap(); // SIGKILL
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the run was killed before it finished");
+    let partial = archived(&data).len();
+    assert!(partial > 0 && partial < lines.len(), "killed mid-run ({partial} archived)");
+
+    run(&args);
+    assert_eq!(counts(&archived(&data)), counts(&lines), "every line archived exactly once");
+    let got = flagged_keys(&data);
+    let expected = expected_keys(&lines);
+    assert_eq!(got.len(), expected.len(), "no duplicate rows");
+    assert_eq!(got.into_iter().collect::<BTreeSet<_>>(), expected);
+}
+
+#[test]
+fn webhook_down_retries_then_dead_letters_and_the_run_completes() {
+    let dir = temp_dir("webhook");
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let spec = spec_with(&dir, "1MiB", Some(&format!("http://127.0.0.1:{port}/hook")));
+    let mut lines = events(200, 3);
+    lines[0] = lines[0].replace(r#""transaction":"#, r#""transaction":9999,"x":"#);
+    let input = dir.join("in.ndjson");
+    write_lines(&input, &lines);
+    let data = dir.join("data");
+    let started = Instant::now();
+    run(&[
+        "run",
+        "--local",
+        spec.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let dead = std::fs::read_to_string(data.join("dead-letter/webhooks.ndjson")).unwrap();
+    let first: Value = serde_json::from_str(dead.lines().next().unwrap()).unwrap();
+    assert_eq!(first["attempts"], 4);
+    assert_eq!(first["url"], format!("http://127.0.0.1:{port}/hook"));
+    assert!(!first["body"]["alerts"].as_array().unwrap().is_empty());
+    assert_eq!(flagged_keys(&data).len(), expected_keys(&lines).len());
+}
+
+#[test]
+fn bad_events_go_to_the_dead_letter_file_with_reasons() {
+    let dir = temp_dir("bad");
+    let mut lines = events(50, 5);
+    let good = lines.len();
+    lines.push("not json".into());
+    lines.push("[1, 2]".into());
+    lines.push(lines[0].replace(r#""transaction":"#, r#""transaction":"9999","x":"#));
+    lines.push(r#"{"name":"no id"}"#.into());
+    lines.push(format!(r#"{{"pad":"{}"}}"#, "x".repeat(1 << 20)));
+    let input = dir.join("in.ndjson");
+    write_lines(&input, &lines);
+    std::fs::write(&input, std::fs::read_to_string(&input).unwrap() + "\n  \n").unwrap();
+    let data = dir.join("data");
+    run(&["run", "--local", SPEC, "--input", input.to_str().unwrap(), "--data-dir", data.to_str().unwrap(), "--quiet"]);
+    let dead: Vec<Value> = std::fs::read_to_string(data.join("dead-letter/events.ndjson"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let reasons: Vec<&str> = dead.iter().map(|d| d["reason"].as_str().unwrap()).collect();
+    assert_eq!(reasons.len(), 5, "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.starts_with("record is 1048") && r.contains("over the limit")));
+    assert!(reasons.iter().any(|r| r.starts_with("not JSON")));
+    assert!(reasons.contains(&"not a JSON object"));
+    assert!(reasons.contains(&"transaction: expected int"));
+    assert!(reasons.contains(&"transactionId: required"));
+    // Everything under the size limit is archived raw, as Firehose would.
+    assert_eq!(archived(&data).len(), good + 4);
+}
+
+#[test]
+fn max_events_and_duration_bound_generated_runs() {
+    let dir = temp_dir("bounds");
+    let data = dir.join("a");
+    let out = run(&[
+        "run",
+        "--local",
+        SPEC,
+        "--generate",
+        "--max-events",
+        "5000",
+        "--seed",
+        "9",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("5,000 events in"));
+    let lines = archived(&data);
+    assert_eq!(lines.len(), 5000);
+    assert_eq!(counts(&lines).len(), 5000, "generated records are distinct");
+    assert_eq!(flagged_keys(&data).len(), expected_keys(&lines).len());
+
+    let data = dir.join("b");
+    let started = Instant::now();
+    run(&[
+        "run",
+        "--local",
+        SPEC,
+        "--generate",
+        "2000",
+        "--duration",
+        "1500ms",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_millis(1400) && elapsed < Duration::from_secs(10), "{elapsed:?}");
+    let n = archived(&data).len();
+    assert!((1500..=4000).contains(&n), "{n} events in 1.5 s at 2000/s");
+}
+
+#[test]
+fn build_local_writes_the_run_configuration() {
+    let dir = temp_dir("build");
+    run(&["build", SPEC, "--target", "local", "-o", dir.to_str().unwrap()]);
+    let plan: Value = serde_json::from_slice(&std::fs::read(dir.join("local.json")).unwrap()).unwrap();
+    assert_eq!(plan["pipeline"], "transactions");
+    assert_eq!(plan["rules"][0]["when"], "transaction > 9000");
+    assert_eq!(plan["store"]["table"], "transactions-flagged");
+    assert_eq!(plan["archive"]["prefix"], "raw/");
+    assert_eq!(plan["runtime"]["fsync"], serde_json::json!({"interval_ms": 200}));
+}
