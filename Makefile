@@ -4,7 +4,7 @@
 test: tools
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
-	cargo test --all-targets --no-fail-fast
+	cargo test --no-fail-fast
 
 ci: test
 
