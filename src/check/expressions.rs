@@ -3,26 +3,9 @@
 //! against Lambda's limits.
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::expr::{self, Context, Expr, FieldSchema, RecordSchema};
+use crate::expr::{self, Context, Expr, RecordSchema};
 use crate::spec::{ExprText, Spec};
-use crate::target::filters::{MAX_FILTERS, MAX_PATTERN_CHARS};
-
-/// The record schema of a spec, as the expression checker reads it.
-#[must_use]
-pub fn schema(spec: &Spec) -> RecordSchema {
-    RecordSchema::new(
-        spec.stream
-            .record
-            .iter()
-            .map(|f| FieldSchema {
-                name: f.name.value.clone(),
-                ty: f.ty.value,
-                required: f.required,
-                max_length: f.max_length,
-            })
-            .collect(),
-    )
-}
+use crate::target::filters::{self, MAX_PATTERNS};
 
 fn checked(text: &ExprText, schema: &RecordSchema, ctx: Context, d: &mut Vec<Diagnostic>) -> Option<Expr> {
     let place = |diagnostic: Diagnostic| diagnostic.shifted(|span| text.file_span(span));
@@ -40,7 +23,7 @@ fn checked(text: &ExprText, schema: &RecordSchema, ctx: Context, d: &mut Vec<Dia
 }
 
 pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
-    let schema = schema(spec);
+    let schema = spec.stream.record_schema();
     let Some(hot) = &spec.hot else { return };
     let mut patterns = Vec::new();
     let mut filterable = true;
@@ -53,7 +36,7 @@ pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
         };
         if rule.window.is_none() {
             match expr::filter::filter_patterns(&parsed, &schema) {
-                Some(found) => patterns.extend(found.into_iter().map(|p| (p.to_string(), rule))),
+                Some(found) => patterns.extend(found.into_iter().map(|p| (p, rule))),
                 None => filterable = false,
             }
         }
@@ -66,22 +49,42 @@ pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
     if !filterable {
         return;
     }
-    let mut texts: Vec<&str> = patterns.iter().map(|(t, _)| t.as_str()).collect();
-    texts.sort_unstable();
-    texts.dedup();
-    let too_long = patterns.iter().find(|(t, _)| t.chars().count() > MAX_PATTERN_CHARS);
-    if let Some((text, rule)) = too_long {
+    let texts = filters::union(patterns.iter().map(|(p, _)| p.clone()));
+    // `filter_patterns` already refuses a single rule beyond the limits (no filter then), so
+    // what is left to warn about is a union of rules that is too large.
+    if texts.len() > MAX_PATTERNS {
+        let last = patterns.last().map_or(&hot.rules[0], |(_, rule)| *rule);
         d.push(
-            Diagnostic::warning(Code::FilterLimit, rule.when.span, "this rule's Lambda filter pattern is too long")
-                .with_label(format!("{} characters; Lambda allows {MAX_PATTERN_CHARS} per pattern", text.chars().count()))
-                .with_help("pipec will emit no filter: the hot function evaluates every record itself (correct, but every record costs an invocation)"),
-        );
-    } else if texts.len() > MAX_FILTERS {
-        let (_, last) = patterns.last().map_or((String::new(), &hot.rules[0]), |(t, r)| (t.clone(), *r));
-        d.push(
-            Diagnostic::warning(Code::FilterLimit, last.when.span, format!("the rules need {} Lambda filters; a mapping holds {MAX_FILTERS}", texts.len()))
+            Diagnostic::warning(Code::FilterLimit, last.when.span, format!("the rules need {} Lambda filters; a mapping holds {MAX_PATTERNS}", texts.len()))
                 .with_label("the filter count goes over the limit here")
                 .with_help("pipec will emit no filter: the hot function evaluates every record itself (correct, but every record costs an invocation); combine rules to stay within 5 filters"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::Code;
+    use crate::frontend::check_source;
+    use crate::source::Source;
+
+    fn filter_warnings(rules: &[String]) -> Vec<String> {
+        let mut text = String::from("version: 1\nname: f\nstream:\n  record: { a: int, b: string }\nhot:\n  rules:\n");
+        for (i, when) in rules.iter().enumerate() {
+            text.push_str(&format!("    - name: r{i}\n      when: \"{when}\"\n"));
+        }
+        let checked = check_source(Source::new("f.yaml", text), None, &|_| None);
+        assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+        checked.diagnostics.iter().filter(|d| d.code == Code::FilterLimit).map(|d| d.message.clone()).collect()
+    }
+
+    #[test]
+    fn warns_when_the_rules_exceed_lambda_filter_limits() {
+        let five: Vec<String> = (0..5).map(|i| format!("a = {i}")).collect();
+        assert!(filter_warnings(&five).is_empty(), "5 filters fit");
+        let same: Vec<String> = (0..8).map(|_| "a > 9000".to_string()).collect();
+        assert!(filter_warnings(&same).is_empty(), "identical patterns count once");
+        let six: Vec<String> = (0..6).map(|i| format!("a = {i} AND b = 'x{i}'")).collect();
+        assert_eq!(filter_warnings(&six), ["the rules need 6 Lambda filters; a mapping holds 5"]);
     }
 }

@@ -200,8 +200,15 @@ pub fn like(text: &str, pattern: &str) -> bool {
 /// `2024-05-01T12:00:00.000Z` (the result of `now()`).
 #[must_use]
 pub fn format_timestamp_millis(ms: i64) -> String {
+    let (year, month, day, hour, minute, second) = civil(ms);
+    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{:03}Z", ms.rem_euclid(1000))
+}
+
+/// UTC `(year, month, day, hour, minute, second)` of `ms` since the epoch.
+#[must_use]
+pub fn civil(ms: i64) -> (i64, i64, i64, i64, i64, i64) {
     let days = ms.div_euclid(86_400_000);
-    let rem = ms.rem_euclid(86_400_000);
+    let rem = ms.rem_euclid(86_400_000) / 1000;
     // Civil-from-days (Howard Hinnant's algorithm).
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -212,13 +219,7 @@ pub fn format_timestamp_millis(ms: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3_600_000,
-        rem / 60_000 % 60,
-        rem / 1000 % 60,
-        rem % 1000
-    )
+    (year, month, day, rem / 3600, rem / 60 % 60, rem % 60)
 }
 
 #[cfg(test)]

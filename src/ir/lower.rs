@@ -5,7 +5,7 @@ use super::{
     Archive, Capacity, Enrichment, KeyField, Layout, Pipeline, Rule, RuleKind, Severity, Store, Stream, Topic, TopicId,
     Viewer,
 };
-use crate::expr::{self, FieldSchema, RecordSchema};
+use crate::expr::{self, RecordSchema};
 use crate::spec::{self, Compression, Encryption, RuleSeverity, Spec};
 
 /// Default retention (the Kinesis minimum).
@@ -19,18 +19,7 @@ pub const DEFAULT_INTERVAL_SECONDS: u32 = 60;
 /// A message when the spec still holds an error `check` should have caught (a bug in pipec,
 /// never a user mistake).
 pub fn lower(spec: &Spec) -> Result<Pipeline, String> {
-    let schema = RecordSchema::new(
-        spec.stream
-            .record
-            .iter()
-            .map(|f| FieldSchema {
-                name: f.name.value.clone(),
-                ty: f.ty.value,
-                required: f.required,
-                max_length: f.max_length,
-            })
-            .collect(),
-    );
+    let schema = spec.stream.record_schema();
     let topics: Vec<Topic> = spec.notifications.iter().map(topic).collect();
     let topic_id = |name: &str| {
         topics.iter().position(|t| t.name == name).map(TopicId).ok_or_else(|| format!("unresolved topic `{name}`"))

@@ -9,7 +9,7 @@
 //!
 //! # Engine API (for servers and other front ends)
 //!
-//! ```ignore
+//! ```text
 //! let handle: Handle = Engine::start(pipeline, config)?;     // recovers, starts all threads
 //! handle.ingest(&[b"{..}".as_slice()])?;      // -> IngestReport { seqs, rejected }
 //! handle.ingest_ndjson(body)?;                // NDJSON body: one record per non-blank line

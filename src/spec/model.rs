@@ -12,7 +12,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
 use super::units::{ByteSize, Duration};
 use crate::diagnostic::Span;
-use crate::expr::ValueType;
+use crate::expr::{FieldSchema, RecordSchema, ValueType};
 
 /// A value and the span of the YAML node it came from.
 #[derive(Clone, Debug, PartialEq)]
@@ -148,6 +148,24 @@ pub struct Stream {
     pub record: Vec<Field>,
     #[schemars(skip)]
     pub span: Span,
+}
+
+impl Stream {
+    /// The record schema as expressions and records are checked against it.
+    #[must_use]
+    pub fn record_schema(&self) -> RecordSchema {
+        RecordSchema::new(
+            self.record
+                .iter()
+                .map(|f| FieldSchema {
+                    name: f.name.value.clone(),
+                    ty: f.ty.value,
+                    required: f.required,
+                    max_length: f.max_length,
+                })
+                .collect(),
+        )
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
