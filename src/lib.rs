@@ -1,8 +1,10 @@
 //! pipec: a compiler for real-time streaming pipelines.
 //!
 //! Stages: [`spec::parse`] (YAML → `Spec`), [`check::check`] (all diagnostics),
-//! [`ir::lower`] (→ `ir::Pipeline`), [`target::emit`] (→ files); `frontend` runs the first two
-//! for every command; `cli` is the only module that prints.
+//! [`ir::lower`] (→ `ir::Pipeline`), then a back end: [`target::emit`] (→ files) or
+//! [`runtime`] (`pipec run --local`); `frontend` runs the first two for every command; `cli`
+//! is the only module that prints. `ARCHITECTURE.md` lists what each stage owns and which
+//! imports are allowed.
 
 pub mod check;
 pub mod cli;

@@ -17,8 +17,8 @@ use std::process::{Command, Stdio};
 use pipec::frontend;
 use pipec::ir::Pipeline;
 use pipec::source::Source;
-use pipec::target::names::snake;
-use pipec::target::parity::{self, Resource};
+use pipec::target::aws::names::snake;
+use pipec::target::aws::parity::{self, Resource};
 use pipec::target::{self, Artifact, Options, Target};
 use serde_json::Value;
 
@@ -142,8 +142,11 @@ fn writes_the_four_files_and_the_handler_sources() {
         ]
     );
     let artifacts = emit(&p);
-    assert_eq!(text(&artifacts, "lambda/transactions-hot/index.py"), target::lambda::hot_source(&p).unwrap());
-    assert_eq!(text(&artifacts, "lambda/transactions-viewer/index.py"), target::lambda::viewer_source(&p).unwrap());
+    assert_eq!(text(&artifacts, "lambda/transactions-hot/index.py"), target::aws::lambda::hot_source(&p).unwrap());
+    assert_eq!(
+        text(&artifacts, "lambda/transactions-viewer/index.py"),
+        target::aws::lambda::viewer_source(&p).unwrap()
+    );
     let versions = text(&artifacts, "versions.tf");
     for needle in [r#"required_version = ">= 1.5""#, r#"version = "~> 6.0""#, r#"version = "~> 2.4""#] {
         assert!(versions.contains(needle), "versions.tf lacks {needle}:\n{versions}");
@@ -319,7 +322,7 @@ fn resources_outputs_and_skips_match_cloudformation() {
         }
         assert_eq!(types, parity::terraform_types(&p), "{name}: resource types");
 
-        let (template, _) = target::cloudformation::template(&p).unwrap();
+        let (template, _) = target::aws::cloudformation::template(&p).unwrap();
         let skips = tf_skips(&main_text);
         for (id, resource) in template["Resources"].as_object().unwrap() {
             let tf = format!("{}.{}", terraform_of(resource["Type"].as_str().unwrap()), snake(id));

@@ -3,9 +3,9 @@
 //! against Lambda's limits.
 
 use crate::diagnostic::{Code, Diagnostic};
+use crate::expr::patterns::{MAX_PATTERNS, union};
 use crate::expr::{self, Context, Expr, RecordSchema};
 use crate::spec::{ExprText, Spec};
-use crate::target::filters::{self, MAX_PATTERNS};
 
 fn checked(text: &ExprText, schema: &RecordSchema, ctx: Context, d: &mut Vec<Diagnostic>) -> Option<Expr> {
     let place = |diagnostic: Diagnostic| diagnostic.shifted(|span| text.file_span(span));
@@ -49,7 +49,7 @@ pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
     if !filterable {
         return;
     }
-    let texts = filters::union(patterns.iter().map(|(p, _)| p.clone()));
+    let texts = union(patterns.iter().map(|(p, _)| p.clone()));
     // `filter_patterns` already refuses a single rule beyond the limits (no filter then), so
     // what is left to warn about is a union of rules that is too large.
     if texts.len() > MAX_PATTERNS {

@@ -4,38 +4,10 @@ use std::time::Duration;
 
 use super::aws::Aws;
 use super::error::{self, Error};
+use super::event::{Event, Outcome};
 use super::render;
 use super::stack::{self, StackInfo};
 use super::wait::Wait;
-
-#[derive(Clone, Debug)]
-pub(crate) struct Event {
-    pub id: String,
-    /// RFC 3339.
-    pub time: String,
-    pub logical_id: String,
-    pub resource_type: String,
-    pub status: String,
-    pub reason: Option<String>,
-}
-
-impl Event {
-    fn is_stack(&self) -> bool {
-        self.resource_type == "AWS::CloudFormation::Stack"
-    }
-
-    pub(crate) fn failed(&self) -> bool {
-        self.status.ends_with("_FAILED")
-    }
-}
-
-/// How an operation ended.
-pub(crate) struct Outcome {
-    pub status: String,
-    pub reason: Option<String>,
-    /// The events of this operation, oldest first.
-    pub events: Vec<Event>,
-}
 
 /// The id of the stack's newest event: following starts after it.
 pub(crate) async fn newest(aws: &Aws, stack_id: &str) -> Result<Option<String>, Error> {

@@ -12,6 +12,7 @@ mod aws;
 mod changeset;
 mod destroy;
 mod error;
+mod event;
 mod events;
 mod package;
 mod plan;

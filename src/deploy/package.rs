@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::Error;
 use crate::ir::Pipeline;
-use crate::target::cloudformation::{self, ARTIFACT_BUCKET, TEMPLATE_BODY_LIMIT};
+use crate::target::aws::cloudformation::{self, ARTIFACT_BUCKET, TEMPLATE_BODY_LIMIT};
 
 /// One file to upload to the artifact bucket.
 pub(crate) struct Upload {

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::events::{Event, Outcome};
+use super::event::{Event, Outcome};
 use super::plan::{self, Action, Change, Replacement};
 use super::stack::{Output, StackInfo};
 

@@ -15,7 +15,7 @@ use std::cmp::Ordering;
 use serde_json::{Map, Value as Json};
 
 use super::ast::AggregateKind;
-use super::eval::read_field;
+use super::field::read_field;
 use super::types::ValueType;
 use super::value::{Value, compare, finite};
 

@@ -20,22 +20,9 @@ use serde_json::{Map, Value as Json};
 
 use super::aggregate::{Accumulator, AggregateSpec};
 use super::ast::{AggregateKind, Args, BinaryOp, Expr, ExprKind, Literal, UnaryOp};
+use super::field::read_field;
 use super::types::{RecordSchema, ValueType};
 use super::value::{Value, arithmetic, compare, comparison, format_timestamp_millis, like, negate};
-
-/// Reads field `name` of declared type `ty` from a record: NULL when missing, null or (in an
-/// invalid record) of another type.
-#[must_use]
-pub fn read_field<'a>(record: &'a Map<String, Json>, name: &str, ty: ValueType) -> Value<'a> {
-    let Some(value) = record.get(name) else { return Value::Null };
-    let read = match ty {
-        ValueType::Int => value.as_i64().map(Value::Int),
-        ValueType::Float => value.as_f64().map(Value::Float),
-        ValueType::Bool => value.as_bool().map(Value::Bool),
-        ValueType::String | ValueType::Timestamp => value.as_str().map(|s| Value::Str(Cow::Borrowed(s))),
-    };
-    read.unwrap_or(Value::Null)
-}
 
 /// A compiled expression.
 #[derive(Clone, Debug)]

@@ -2,8 +2,8 @@
 //! ids and parses expressions once. Call only on a spec that `check` passed without errors.
 
 use super::{
-    Archive, Capacity, Enrichment, KeyField, Layout, Pipeline, Rule, RuleKind, Severity, Store, Stream, Topic, TopicId,
-    Viewer,
+    Archive, Capacity, Enrichment, KeyField, Kinesis, Layout, Pipeline, Rule, RuleKind, Severity, Source, Store,
+    Stream, Topic, TopicId, Viewer,
 };
 use crate::expr::{self, RecordSchema};
 use crate::spec::{self, Compression, Encryption, RuleSeverity, Spec};
@@ -60,18 +60,20 @@ pub fn lower(spec: &Spec) -> Result<Pipeline, String> {
         retain_data: spec.retain_data.as_ref().is_none_or(|r| r.value),
         stream: Stream {
             name: stream.name.as_ref().map_or_else(|| spec.name.value.clone(), |n| n.value.clone()),
-            capacity: match (&stream.shards, stream.on_demand.as_ref().is_some_and(|o| o.value)) {
-                (_, true) => Capacity::OnDemand,
-                (Some(n), false) => Capacity::Shards(n.value),
-                (None, false) => Capacity::Shards(1),
-            },
-            retention_hours: stream
-                .retention
-                .as_ref()
-                .map_or(Ok(DEFAULT_RETENTION_HOURS), |r| u32::try_from(r.value.0 / 3_600_000))
-                .map_err(|e| e.to_string())?,
-            encrypted: stream.encryption.as_ref().is_none_or(|e| e.value == Encryption::Kms),
             schema,
+            source: Source::Kinesis(Kinesis {
+                capacity: match (&stream.shards, stream.on_demand.as_ref().is_some_and(|o| o.value)) {
+                    (_, true) => Capacity::OnDemand,
+                    (Some(n), false) => Capacity::Shards(n.value),
+                    (None, false) => Capacity::Shards(1),
+                },
+                retention_hours: stream
+                    .retention
+                    .as_ref()
+                    .map_or(Ok(DEFAULT_RETENTION_HOURS), |r| u32::try_from(r.value.0 / 3_600_000))
+                    .map_err(|e| e.to_string())?,
+                encrypted: stream.encryption.as_ref().is_none_or(|e| e.value == Encryption::Kms),
+            }),
         },
         rules,
         store,

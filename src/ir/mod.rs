@@ -24,13 +24,39 @@ pub struct Pipeline {
     pub topics: Vec<Topic>,
 }
 
+/// The records a pipeline reads: their name, schema and where they come from.
 #[derive(Clone, Debug)]
 pub struct Stream {
     pub name: String,
+    pub schema: RecordSchema,
+    pub source: Source,
+}
+
+/// Where records come from. A second source is a new variant here (and its lowering in
+/// `lower.rs`); [`Stream::kinesis`] then stops compiling, and each place that reads Kinesis
+/// settings decides what the new source means there.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// An Amazon Kinesis data stream (the local runtime emulates its API).
+    Kinesis(Kinesis),
+}
+
+/// A Kinesis data stream's settings.
+#[derive(Clone, Debug)]
+pub struct Kinesis {
     pub capacity: Capacity,
     pub retention_hours: u32,
     pub encrypted: bool,
-    pub schema: RecordSchema,
+}
+
+impl Stream {
+    /// The Kinesis settings (Kinesis is the only source today).
+    #[must_use]
+    pub fn kinesis(&self) -> &Kinesis {
+        match &self.source {
+            Source::Kinesis(kinesis) => kinesis,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -42,7 +42,6 @@
 pub mod checkpoint;
 pub mod clock;
 pub mod cold;
-pub mod command;
 pub mod deadletter;
 pub mod generate;
 pub mod gzip;
@@ -51,6 +50,8 @@ pub mod http;
 pub mod log;
 pub mod metrics;
 pub mod notify;
+pub mod plan;
+pub mod session;
 pub mod source;
 pub mod store;
 
@@ -65,9 +66,14 @@ use std::time::{Duration, SystemTime};
 pub use log::{Batch, Fsync};
 pub use metrics::{Metrics, Snapshot};
 pub use notify::WebhookPolicy;
+pub use plan::plan;
 pub use store::{Flagged, StoreReader};
 
 use crate::ir::Pipeline;
+
+/// The default address of the HTTP API and viewer (`--listen`, [`Config::listen`]):
+/// kinesalite's port, so producers set up for it work unchanged.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:4567";
 
 /// Kinesis' record limit.
 pub const MAX_RECORD_BYTES: usize = 1 << 20;
@@ -204,7 +210,7 @@ impl Engine {
         }
         fs::write(
             paths.root.join("run.json"),
-            serde_json::to_vec_pretty(&crate::target::local::plan(&pipeline, &config)).map_err(io::Error::other)?,
+            serde_json::to_vec_pretty(&plan::plan(&pipeline, &config)).map_err(io::Error::other)?,
         )?;
         let pipeline = Arc::new(pipeline);
         let log = log::Log::open(&paths.log, config.fsync, config.segment_bytes)?;
@@ -257,7 +263,7 @@ impl Engine {
 
         let flusher = {
             let (log, stop, metrics) = (log.clone(), stop_flusher.clone(), metrics.clone());
-            let retention = Duration::from_secs(u64::from(pipeline.stream.retention_hours) * 3600);
+            let retention = Duration::from_secs(u64::from(pipeline.stream.kinesis().retention_hours) * 3600);
             let (store_path, has_cold) = (paths.store.clone(), pipeline.archive.is_some());
             std::thread::Builder::new().name("pipec-fsync".into()).spawn(move || {
                 flush_loop(&log, &stop, &metrics, retention, &store_path, has_cold.then_some(&cold_checkpoint))

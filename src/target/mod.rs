@@ -1,22 +1,34 @@
 //! Stage 4, `emit`: the IR → files for one target. Output is built from typed values, ordered
 //! deterministically: the same pipeline gives the same bytes.
+//!
+//! # Adding a target
+//! A target is one sibling folder, `target/<name>/`, holding a type that implements [`Backend`]
+//! (its name on the command line, a line of help, and `emit`). Register it with one variant of
+//! [`Target`], one entry in [`Target::ALL`] and one arm in [`Target::backend`]; the CLI lists
+//! and parses targets from this registry, so nothing else changes. Targets read only the IR
+//! ([`crate::ir`]); what several targets of one cloud share lives in that cloud's folder
+//! ([`aws`]: names, permissions, handlers, skips, filters, parity).
 
-pub mod cloudformation;
-pub mod filters;
-pub mod function;
-pub mod lambda;
+pub mod aws;
 pub mod local;
-pub mod names;
-pub mod parity;
-pub mod permissions;
-pub mod skips;
-pub mod terraform;
-pub mod yaml;
 
 use crate::ir::Pipeline;
 
-/// Where a pipeline is lowered to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+/// What each target implements.
+pub trait Backend: Sync {
+    /// The name after `--target`, and the default output folder (`build/<name>`).
+    fn name(&self) -> &'static str;
+    /// One line for `pipec build --help`.
+    fn about(&self) -> &'static str;
+    /// Lowers the pipeline to this target's files.
+    ///
+    /// # Errors
+    /// A message when the output cannot be produced (for example a code template fails to render).
+    fn emit(&self, pipeline: &Pipeline, options: Options) -> Result<Vec<Artifact>, String>;
+}
+
+/// Where a pipeline is lowered to: the registry of targets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
     /// AWS CloudFormation template (+ Lambda assets when they exceed the inline limit).
     Cfn,
@@ -24,6 +36,33 @@ pub enum Target {
     Terraform,
     /// The resolved configuration that `pipec run --local` executes.
     Local,
+}
+
+impl Target {
+    /// Every target, in the order `--help` lists them.
+    pub const ALL: [Target; 3] = [Target::Cfn, Target::Terraform, Target::Local];
+
+    /// The implementation.
+    #[must_use]
+    pub fn backend(self) -> &'static dyn Backend {
+        match self {
+            Target::Cfn => &aws::cloudformation::CloudFormation,
+            Target::Terraform => &aws::terraform::Terraform,
+            Target::Local => &local::Local,
+        }
+    }
+
+    /// The name on the command line (`cfn`, `terraform`, `local`).
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        self.backend().name()
+    }
+
+    /// The target called `name`.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Target> {
+        Target::ALL.into_iter().find(|t| t.name() == name)
+    }
 }
 
 /// One generated file, relative to the output directory.
@@ -47,11 +86,7 @@ pub struct Options {
 /// # Errors
 /// A message when the output cannot be produced (for example a code template fails to render).
 pub fn emit(target: Target, pipeline: &Pipeline, options: Options) -> Result<Vec<Artifact>, String> {
-    match target {
-        Target::Cfn => cloudformation::emit(pipeline, options),
-        Target::Terraform => terraform::emit(pipeline),
-        Target::Local => local::emit(pipeline),
-    }
+    target.backend().emit(pipeline, options)
 }
 
 /// Writes artifacts under `dir`, each atomically (temp file + rename), creating folders.

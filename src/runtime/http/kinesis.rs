@@ -48,8 +48,8 @@ impl Stream {
     pub fn new(pipeline: &Pipeline, created: SystemTime) -> Self {
         Self {
             name: pipeline.stream.name.clone(),
-            on_demand: pipeline.stream.capacity == Capacity::OnDemand,
-            retention_hours: pipeline.stream.retention_hours,
+            on_demand: pipeline.stream.kinesis().capacity == Capacity::OnDemand,
+            retention_hours: pipeline.stream.kinesis().retention_hours,
             created: created.duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64().floor()),
         }
     }

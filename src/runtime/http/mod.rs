@@ -47,8 +47,7 @@ pub const BODY_LIMIT: usize = 16 << 20;
 /// How long [`Server::stop`] waits for requests in flight.
 const STOP_GRACE: Duration = Duration::from_secs(5);
 
-/// The default `--listen`: kinesalite's port, so producers set up for it work unchanged.
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:4567";
+pub use super::DEFAULT_LISTEN;
 
 /// A bound socket, before the engine starts (so a bad `--listen` fails first).
 pub struct Listener {
@@ -178,14 +177,10 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
-    /// Prints the addresses (beside the engine's own description of the run).
-    pub fn describe(&self) {
-        let url = self.url();
-        if self.moved {
-            eprintln!("  note       {DEFAULT_LISTEN} is in use (another run?): listening on a free port instead");
-        }
-        eprintln!("  viewer     {url}/  (metrics {url}/metrics)");
-        eprintln!("  http       POST {url}/records (NDJSON) · Kinesis API: endpoint_url=\"{url}\"");
+    /// Whether [`DEFAULT_LISTEN`] was taken, so a free port was chosen instead.
+    #[must_use]
+    pub fn moved(&self) -> bool {
+        self.moved
     }
 
     /// Stops accepting, waits (bounded) for requests in flight, ends the event streams.

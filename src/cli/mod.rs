@@ -1,0 +1,200 @@
+//! Command-line interface: argument parsing and dispatch, one module per command. Only this
+//! layer prints: the stages return data (diagnostics, artifacts, runtime events) and the
+//! commands render it. Every command that reads a spec goes through [`load`]: load → report
+//! (warnings too) → refuse on errors → lower.
+
+mod build;
+mod check;
+mod explain;
+mod load;
+mod run;
+mod schema;
+mod stack;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::target::Target;
+
+#[derive(Parser)]
+#[command(
+    name = "pipec",
+    version,
+    about = "Compile streaming pipeline specs to CloudFormation, Terraform or a local run"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TemplateFormat {
+    Json,
+    Yaml,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Parse and validate a spec; report every problem at once.
+    Check {
+        /// The spec file (`-` for stdin).
+        spec: PathBuf,
+        /// Apply the overrides of this environment (`environments:` in the spec).
+        #[arg(long)]
+        env: Option<String>,
+        /// Output format of the diagnostics.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Lower a spec to a target's files (deterministic: same input, same bytes).
+    Build {
+        /// The spec file (`-` for stdin).
+        spec: PathBuf,
+        /// What to generate.
+        #[arg(long, value_parser = build::target_parser())]
+        target: Target,
+        /// Output directory (default `build/<target>`).
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+        /// Apply the overrides of this environment.
+        #[arg(long)]
+        env: Option<String>,
+        /// CloudFormation template format.
+        #[arg(long, value_enum, default_value_t = TemplateFormat::Json)]
+        format: TemplateFormat,
+    },
+    /// Print the long explanation of a diagnostic code.
+    Explain {
+        /// A code such as `pipec::unknown_field` or `unknown_field`; none lists every code.
+        code: Option<String>,
+    },
+    /// Print the JSON Schema of the spec language (for yaml-language-server and editors).
+    Schema,
+    /// Run the pipeline on this machine: durable log, rules, SQLite store, notifications,
+    /// gzip archive (`pipec run --local SPEC`).
+    Run(run::RunArgs),
+    /// Deploy a spec as a stack through a change set: diff, confirm, execute, follow.
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))]
+    Deploy {
+        /// The spec file (`-` for stdin).
+        spec: PathBuf,
+        #[command(flatten)]
+        stack: StackArgs,
+        #[command(flatten)]
+        template: TemplateArgs,
+        /// Execute without asking (needed when stdin is not a terminal).
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Show what `deploy` would change in a stack (through a change set that is then deleted).
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))]
+    Diff {
+        /// The spec file (`-` for stdin).
+        spec: PathBuf,
+        #[command(flatten)]
+        stack: StackArgs,
+        #[command(flatten)]
+        template: TemplateArgs,
+    },
+    /// Delete a stack (resources with a Retain policy are kept and listed).
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))]
+    Destroy {
+        #[command(flatten)]
+        stack: StackArgs,
+        /// Delete without asking (needed when stdin is not a terminal).
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Show a stack's status and outputs.
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))]
+    Status {
+        #[command(flatten)]
+        stack: StackArgs,
+    },
+}
+
+/// Which stack, and how to reach AWS (deploy, diff, destroy, status).
+#[cfg_attr(not(feature = "aws"), allow(dead_code))]
+#[derive(clap::Args)]
+pub struct StackArgs {
+    /// Name of the stack.
+    #[arg(long)]
+    pub stack: String,
+    /// AWS region (default: `AWS_REGION`, then the profile's region).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Named profile from the AWS config files (default: `AWS_PROFILE`, then `default`).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Endpoint to call instead of AWS (e.g. a local emulator); `AWS_ENDPOINT_URL` works too.
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+    /// Longest time each wait may take (change set, stack operation), e.g. `90s`, `30m`.
+    #[arg(long, default_value = "30m", value_parser = parse_timeout)]
+    pub timeout: std::time::Duration,
+}
+
+/// How the template is built and parameterised (deploy, diff).
+#[cfg_attr(not(feature = "aws"), allow(dead_code))]
+#[derive(clap::Args)]
+pub struct TemplateArgs {
+    /// Apply the overrides of this environment.
+    #[arg(long)]
+    pub env: Option<String>,
+    /// A stack parameter, `KEY=VALUE` (repeatable); others take the template's defaults.
+    #[arg(long = "param", value_name = "KEY=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+    /// S3 bucket for Lambda code assets and templates over 51,200 bytes (keys under `pipec/`).
+    #[arg(long)]
+    pub artifact_bucket: Option<String>,
+}
+
+fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    match crate::spec::units::Duration::parse(text) {
+        Some(d) if d.0 > 0 => Ok(std::time::Duration::from_millis(d.0)),
+        _ => Err("expected a positive duration with a unit, such as `90s`, `30m` or `1h`".into()),
+    }
+}
+
+fn parse_param(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => Ok((key.trim().to_string(), value.to_string())),
+        _ => Err("expected KEY=VALUE".into()),
+    }
+}
+
+/// Parses the arguments, runs the command and returns the process exit code:
+/// 0 success (warnings allowed), 1 errors in the spec, 2 usage or I/O errors.
+#[must_use]
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { spec, env, format } => check::check(&spec, env.as_deref(), format),
+        Command::Build { spec, target, out, env, format } => {
+            let out = out.unwrap_or_else(|| PathBuf::from("build").join(target.name()));
+            build::build(&spec, target, &out, env.as_deref(), format == TemplateFormat::Yaml)
+        }
+        Command::Explain { code } => explain::explain(code.as_deref()),
+        Command::Run(args) => run::run(&args),
+        Command::Schema => schema::schema(),
+        command
+        @ (Command::Deploy { .. } | Command::Diff { .. } | Command::Destroy { .. } | Command::Status { .. }) => {
+            stack::stack(command)
+        }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`pipec explain | head`) ends the output quietly instead of
+/// panicking like `println!`.
+fn out(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}

@@ -1,0 +1,196 @@
+//! The Lambda side: the hot function (all per-record rules), one function per windowed rule,
+//! the viewer, their least-privilege roles, log groups, event-source mappings and the shared
+//! on-failure queue.
+
+use serde_json::{Value, json};
+
+use super::iam;
+use super::refs::{QUEUE, TABLE, stream_arn};
+use super::template::{Template, depends_on, get_att, r#ref, retain, skip, sub};
+use super::topics::topic_id;
+use crate::ir::{Pipeline, Rule, RuleKind};
+use crate::target::aws::function::{Function, RUNTIME};
+use crate::target::aws::lambda::{self, Code};
+use crate::target::aws::permissions::{self, notified};
+use crate::target::aws::skips;
+
+pub const ARTIFACT_BUCKET: &str = "ArtifactBucket";
+
+/// One generated function and what it needs here.
+struct Generated<'a> {
+    which: Function<'a>,
+    code: Code,
+    env: Value,
+    mapping: Option<Value>,
+}
+
+pub fn functions(t: &mut Template, p: &Pipeline, assets: &mut Vec<crate::target::Artifact>) -> Result<(), String> {
+    let windows: Vec<&Rule> = p.window_rules().collect();
+    let has_hot = p.record_rules().next().is_some();
+    if has_hot || !windows.is_empty() {
+        queue(t);
+    }
+    if has_hot {
+        let mut env = json!({ "PIPELINE": p.name, "TOPICS": topics_env(p, p.record_rules()) });
+        if p.store.is_some() {
+            env["TABLE_NAME"] = r#ref(TABLE);
+        }
+        let mut mapping = base_mapping(p, &Function::Hot.id());
+        if let Some(filters) = crate::target::aws::filters::record_filters(p) {
+            let filters: Vec<Value> = filters.into_iter().map(|pattern| json!({ "Pattern": pattern })).collect();
+            mapping["FilterCriteria"] = json!({ "Filters": filters });
+        }
+        add_function(
+            t,
+            p,
+            assets,
+            Generated { which: Function::Hot, code: lambda::hot(p)?, env, mapping: Some(mapping) },
+        );
+    }
+    for (index, rule) in windows.into_iter().enumerate() {
+        let RuleKind::Windowed { seconds, .. } = rule.kind else { continue };
+        let which = Function::Window { index, rule };
+        let mut mapping = base_mapping(p, &which.id());
+        mapping["TumblingWindowInSeconds"] = seconds.into();
+        add_function(
+            t,
+            p,
+            assets,
+            Generated {
+                which,
+                code: lambda::window(p, rule)?,
+                env: json!({ "PIPELINE": p.name, "TOPICS": topics_env(p, std::iter::once(rule)) }),
+                mapping: Some(mapping),
+            },
+        );
+    }
+    if let Some(viewer) = p.store.as_ref().and_then(|s| s.viewer.as_ref()) {
+        add_function(
+            t,
+            p,
+            assets,
+            Generated {
+                which: Function::Viewer,
+                code: lambda::viewer(p)?,
+                env: json!({ "TABLE_NAME": r#ref(TABLE) }),
+                mapping: None,
+            },
+        );
+        let auth = if viewer.public { "NONE" } else { "AWS_IAM" };
+        let url = t.add(
+            "ViewerUrl",
+            "AWS::Lambda::Url",
+            json!({ "AuthType": auth, "TargetFunctionArn": get_att("ViewerFunction", "Arn") }),
+        );
+        if viewer.public {
+            skip(url, skips::PUBLIC_URL);
+            let permission = t.add(
+                "ViewerPublicPermission",
+                "AWS::Lambda::Permission",
+                json!({
+                    "Action": "lambda:InvokeFunctionUrl",
+                    "FunctionName": r#ref("ViewerFunction"),
+                    "Principal": "*",
+                    "FunctionUrlAuthType": "NONE"
+                }),
+            );
+            skip(permission, skips::PUBLIC_PERMISSION);
+        }
+        t.output("ViewerUrl", "URL of the flagged-records viewer", get_att("ViewerUrl", "FunctionUrl"));
+    }
+    Ok(())
+}
+
+fn queue(t: &mut Template) {
+    let queue = t.add(
+        QUEUE,
+        "AWS::SQS::Queue",
+        json!({ "KmsMasterKeyId": "alias/aws/sqs", "MessageRetentionPeriod": 1_209_600 }),
+    );
+    retain(queue, false);
+    skip(queue, skips::QUEUE);
+    t.output("FailedBatchesQueueUrl", "Queue receiving batches that failed after all retries", r#ref(QUEUE));
+}
+
+/// `{"topic": "arn", ...}` for the handler's environment: the topics its rules notify.
+fn topics_env<'a>(p: &Pipeline, rules: impl Iterator<Item = &'a Rule>) -> Value {
+    let pairs: Vec<String> = notified(rules)
+        .iter()
+        .map(|&id| format!("\"{}\": \"${{{}}}\"", p.topics[id.0].name, topic_id(&p.topics[id.0].name)))
+        .collect();
+    if pairs.is_empty() { json!("{}") } else { sub(&format!("{{{}}}", pairs.join(", "))) }
+}
+
+fn base_mapping(p: &Pipeline, function: &str) -> Value {
+    let max_age = (u64::from(p.stream.kinesis().retention_hours) * 3600).min(604_800);
+    json!({
+        "EventSourceArn": stream_arn(),
+        "FunctionName": r#ref(function),
+        "StartingPosition": "TRIM_HORIZON",
+        "BatchSize": 100,
+        "MaximumBatchingWindowInSeconds": 1,
+        "ParallelizationFactor": 1,
+        "BisectBatchOnFunctionError": true,
+        "MaximumRetryAttempts": 5,
+        "MaximumRecordAgeInSeconds": max_age,
+        "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        "DestinationConfig": { "OnFailure": { "Destination": get_att(QUEUE, "Arn") } }
+    })
+}
+
+fn add_function(t: &mut Template, p: &Pipeline, assets: &mut Vec<crate::target::Artifact>, f: Generated) {
+    let (id, name) = (f.which.id(), f.which.name(p));
+    let log_group = format!("{id}LogGroup");
+    let role_id = format!("{id}Role");
+    let logs = t.add(
+        &log_group,
+        "AWS::Logs::LogGroup",
+        json!({ "LogGroupName": format!("/aws/lambda/{name}"), "RetentionInDays": 365 }),
+    );
+    retain(logs, false);
+    skip(logs, skips::LOG_GROUP);
+    let statements = permissions::function(p, f.which);
+    let role = iam::role(p, "lambda.amazonaws.com", &format!("{name}-policy"), &log_group, &statements);
+    t.add(&role_id, "AWS::IAM::Role", role);
+    let code = match f.code {
+        Code::Inline(source) => json!({ "ZipFile": source }),
+        Code::Asset { file, zip } => {
+            t.parameters.entry(ARTIFACT_BUCKET.to_string()).or_insert_with(|| {
+                json!({
+                    "Type": "String",
+                    "Description": "S3 bucket holding the Lambda assets under pipec/ (`pipec deploy --artifact-bucket` uploads them)",
+                    "AllowedPattern": "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+                })
+            });
+            let key = format!("pipec/{}/{file}", p.name);
+            assets.push(crate::target::Artifact {
+                path: format!("assets/{file}"),
+                bytes: zip,
+                role: "lambda asset (upload to the ArtifactBucket parameter's bucket)",
+            });
+            json!({ "S3Bucket": r#ref(ARTIFACT_BUCKET), "S3Key": key })
+        }
+    };
+    let function = t.add(
+        &id,
+        "AWS::Lambda::Function",
+        json!({
+            "FunctionName": name,
+            "Description": f.which.description(p),
+            "Runtime": RUNTIME,
+            "Architectures": ["arm64"],
+            "Handler": "index.handler",
+            "Code": code,
+            "Role": get_att(&role_id, "Arn"),
+            "Timeout": f.which.timeout(),
+            "MemorySize": 256,
+            "Environment": { "Variables": f.env },
+            "TracingConfig": { "Mode": "Active" }
+        }),
+    );
+    depends_on(function, &[&log_group]);
+    skip(function, skips::FUNCTION);
+    if let Some(mapping) = f.mapping {
+        t.add(&format!("{id}Mapping"), "AWS::Lambda::EventSourceMapping", mapping);
+    }
+}

@@ -1,0 +1,67 @@
+//! The Lambda functions a pipeline needs, independent of the target: what each one is called and
+//! described as, and how long it may run. Its permissions are in [`super::permissions`].
+
+use crate::ir::{Pipeline, Rule};
+use crate::target::aws::names::{hot_function, viewer_function, window_function};
+
+/// Lambda's runtime for generated handlers.
+pub const RUNTIME: &str = "python3.13";
+
+/// A generated Lambda function, by what it does.
+#[derive(Clone, Copy, Debug)]
+pub enum Function<'a> {
+    /// All per-record rules.
+    Hot,
+    /// One windowed rule; `index` counts the windowed rules from 0.
+    Window { index: usize, rule: &'a Rule },
+    /// The viewer of flagged records.
+    Viewer,
+}
+
+impl Function<'_> {
+    /// The `CloudFormation` logical id (Terraform labels are its snake case).
+    #[must_use]
+    pub fn id(self) -> String {
+        match self {
+            Function::Hot => "HotFunction".into(),
+            Function::Window { index, .. } => format!("Window{}Function", index + 1),
+            Function::Viewer => "ViewerFunction".into(),
+        }
+    }
+
+    /// The deployed function name.
+    #[must_use]
+    pub fn name(self, p: &Pipeline) -> String {
+        match self {
+            Function::Hot => hot_function(p),
+            Function::Window { index, .. } => window_function(p, index),
+            Function::Viewer => viewer_function(p),
+        }
+    }
+
+    #[must_use]
+    pub fn description(self, p: &Pipeline) -> String {
+        match self {
+            Function::Hot => {
+                format!("pipec {}: evaluates per-record rules, stores and notifies flagged records", p.name)
+            }
+            Function::Window { rule, .. } => format!("pipec {}: windowed rule {}", p.name, rule.name),
+            Function::Viewer => format!("pipec {}: web viewer of flagged records", p.name),
+        }
+    }
+
+    /// How long one invocation may run, in seconds.
+    #[must_use]
+    pub fn timeout(self) -> u32 {
+        match self {
+            Function::Hot | Function::Window { .. } => 60,
+            Function::Viewer => 30,
+        }
+    }
+
+    /// Whether an event-source mapping feeds it from the stream.
+    #[must_use]
+    pub fn reads_stream(self) -> bool {
+        !matches!(self, Function::Viewer)
+    }
+}

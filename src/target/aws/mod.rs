@@ -1,0 +1,16 @@
+//! The two AWS targets, CloudFormation and Terraform, and everything they share: the resources'
+//! names ([`names`]), the functions ([`function`]) and their handlers ([`lambda`]), IAM
+//! statements ([`permissions`]), checkov skips ([`skips`]), event-source filters ([`filters`]),
+//! Firehose prefixes ([`firehose`]) and the resource-by-resource mapping between the two
+//! ([`parity`]). The emitters differ only in how they write these down.
+
+pub mod cloudformation;
+pub mod filters;
+pub mod firehose;
+pub mod function;
+pub mod lambda;
+pub mod names;
+pub mod parity;
+pub mod permissions;
+pub mod skips;
+pub mod terraform;

@@ -1,0 +1,246 @@
+//! The one mapping between the cloud targets: each resource the IR implies, its `CloudFormation`
+//! type and its Terraform type(s). [`predict`] counts the resources a pipeline needs, so tests
+//! can hold both targets to the same list, resource by resource.
+//!
+//! Terraform splits some `CloudFormation` resources into several (an S3 bucket's encryption,
+//! versioning, … are resources of their own; a role's inline policy is
+//! `aws_iam_role_policy`): those are the `companions`, emitted once per primary resource and
+//! under the same label.
+
+use std::collections::BTreeMap;
+
+use crate::ir::Pipeline;
+
+/// A resource the IR implies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Resource {
+    Stream,
+    ArchiveBucket,
+    ArchiveBucketPolicy,
+    ArchiveDeliveryLogGroup,
+    ArchiveDeliveryLogStream,
+    ArchiveDeliveryRole,
+    ArchiveDeliveryStream,
+    FlaggedTable,
+    Topic,
+    EmailSubscription,
+    WebhookSubscription,
+    FailedBatchesQueue,
+    FunctionLogGroup,
+    FunctionRole,
+    Function,
+    EventSourceMapping,
+    ViewerUrl,
+    ViewerPublicPermission,
+}
+
+/// How one IR resource is written by each target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mapping {
+    pub cloudformation: &'static str,
+    pub terraform: &'static str,
+    /// Further Terraform resources that carry settings `CloudFormation` keeps on the primary one.
+    pub companions: &'static [&'static str],
+}
+
+const BUCKET_COMPANIONS: &[&str] = &[
+    "aws_s3_bucket_server_side_encryption_configuration",
+    "aws_s3_bucket_public_access_block",
+    "aws_s3_bucket_ownership_controls",
+    "aws_s3_bucket_versioning",
+    "aws_s3_bucket_lifecycle_configuration",
+    "aws_s3_bucket_notification",
+];
+const ROLE_COMPANIONS: &[&str] = &["aws_iam_role_policy"];
+
+impl Resource {
+    pub const ALL: [Resource; 18] = [
+        Resource::Stream,
+        Resource::ArchiveBucket,
+        Resource::ArchiveBucketPolicy,
+        Resource::ArchiveDeliveryLogGroup,
+        Resource::ArchiveDeliveryLogStream,
+        Resource::ArchiveDeliveryRole,
+        Resource::ArchiveDeliveryStream,
+        Resource::FlaggedTable,
+        Resource::Topic,
+        Resource::EmailSubscription,
+        Resource::WebhookSubscription,
+        Resource::FailedBatchesQueue,
+        Resource::FunctionLogGroup,
+        Resource::FunctionRole,
+        Resource::Function,
+        Resource::EventSourceMapping,
+        Resource::ViewerUrl,
+        Resource::ViewerPublicPermission,
+    ];
+
+    /// The table itself: an exhaustive match, so a new resource kind cannot lack a target.
+    #[must_use]
+    pub const fn mapping(self) -> Mapping {
+        const fn one(cloudformation: &'static str, terraform: &'static str) -> Mapping {
+            Mapping { cloudformation, terraform, companions: &[] }
+        }
+        match self {
+            Resource::Stream => one("AWS::Kinesis::Stream", "aws_kinesis_stream"),
+            Resource::ArchiveBucket => {
+                Mapping { cloudformation: "AWS::S3::Bucket", terraform: "aws_s3_bucket", companions: BUCKET_COMPANIONS }
+            }
+            Resource::ArchiveBucketPolicy => one("AWS::S3::BucketPolicy", "aws_s3_bucket_policy"),
+            Resource::ArchiveDeliveryLogGroup | Resource::FunctionLogGroup => {
+                one("AWS::Logs::LogGroup", "aws_cloudwatch_log_group")
+            }
+            Resource::ArchiveDeliveryLogStream => one("AWS::Logs::LogStream", "aws_cloudwatch_log_stream"),
+            Resource::ArchiveDeliveryRole | Resource::FunctionRole => {
+                Mapping { cloudformation: "AWS::IAM::Role", terraform: "aws_iam_role", companions: ROLE_COMPANIONS }
+            }
+            Resource::ArchiveDeliveryStream => {
+                one("AWS::KinesisFirehose::DeliveryStream", "aws_kinesis_firehose_delivery_stream")
+            }
+            Resource::FlaggedTable => one("AWS::DynamoDB::Table", "aws_dynamodb_table"),
+            Resource::Topic => one("AWS::SNS::Topic", "aws_sns_topic"),
+            Resource::EmailSubscription | Resource::WebhookSubscription => {
+                one("AWS::SNS::Subscription", "aws_sns_topic_subscription")
+            }
+            Resource::FailedBatchesQueue => one("AWS::SQS::Queue", "aws_sqs_queue"),
+            Resource::Function => one("AWS::Lambda::Function", "aws_lambda_function"),
+            Resource::EventSourceMapping => one("AWS::Lambda::EventSourceMapping", "aws_lambda_event_source_mapping"),
+            Resource::ViewerUrl => one("AWS::Lambda::Url", "aws_lambda_function_url"),
+            Resource::ViewerPublicPermission => one("AWS::Lambda::Permission", "aws_lambda_permission"),
+        }
+    }
+}
+
+/// How many of each resource the pipeline needs (absent kinds are left out).
+#[must_use]
+pub fn predict(p: &Pipeline) -> BTreeMap<Resource, usize> {
+    let hot = usize::from(p.record_rules().next().is_some());
+    let windows = p.window_rules().count();
+    let viewer = p.store.as_ref().and_then(|s| s.viewer.as_ref());
+    let functions = hot + windows + usize::from(viewer.is_some());
+    let archive = usize::from(p.archive.is_some());
+    let counts = [
+        (Resource::Stream, 1),
+        (Resource::ArchiveBucket, archive),
+        (Resource::ArchiveBucketPolicy, archive),
+        (Resource::ArchiveDeliveryLogGroup, archive),
+        (Resource::ArchiveDeliveryLogStream, archive),
+        (Resource::ArchiveDeliveryRole, archive),
+        (Resource::ArchiveDeliveryStream, archive),
+        (Resource::FlaggedTable, usize::from(p.store.is_some())),
+        (Resource::Topic, p.topics.len()),
+        (Resource::EmailSubscription, p.topics.iter().map(|t| t.emails.len()).sum()),
+        (Resource::WebhookSubscription, p.topics.iter().map(|t| t.webhooks.len()).sum()),
+        (Resource::FailedBatchesQueue, usize::from(hot + windows > 0)),
+        (Resource::FunctionLogGroup, functions),
+        (Resource::FunctionRole, functions),
+        (Resource::Function, functions),
+        (Resource::EventSourceMapping, hot + windows),
+        (Resource::ViewerUrl, usize::from(viewer.is_some())),
+        (Resource::ViewerPublicPermission, usize::from(viewer.is_some_and(|v| v.public))),
+    ];
+    counts.into_iter().filter(|(_, n)| *n > 0).collect()
+}
+
+/// Resource types and how many of each, as `CloudFormation` should write them.
+#[must_use]
+pub fn cloudformation_types(p: &Pipeline) -> BTreeMap<&'static str, usize> {
+    let mut types = BTreeMap::new();
+    for (resource, n) in predict(p) {
+        *types.entry(resource.mapping().cloudformation).or_default() += n;
+    }
+    types
+}
+
+/// Resource types and how many of each, as Terraform should write them (companions included).
+#[must_use]
+pub fn terraform_types(p: &Pipeline) -> BTreeMap<&'static str, usize> {
+    let mut types = BTreeMap::new();
+    for (resource, n) in predict(p) {
+        let mapping = resource.mapping();
+        for kind in std::iter::once(&mapping.terraform).chain(mapping.companions) {
+            *types.entry(*kind).or_default() += n;
+        }
+    }
+    types
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use super::*;
+
+    #[test]
+    fn every_resource_kind_has_both_targets() {
+        let unique: BTreeSet<Resource> = Resource::ALL.into_iter().collect();
+        assert_eq!(unique.len(), Resource::ALL.len(), "Resource::ALL lists a kind twice");
+        for resource in Resource::ALL {
+            // Adding a variant without listing it in ALL fails here (the match is exhaustive).
+            let listed = match resource {
+                Resource::Stream
+                | Resource::ArchiveBucket
+                | Resource::ArchiveBucketPolicy
+                | Resource::ArchiveDeliveryLogGroup
+                | Resource::ArchiveDeliveryLogStream
+                | Resource::ArchiveDeliveryRole
+                | Resource::ArchiveDeliveryStream
+                | Resource::FlaggedTable
+                | Resource::Topic
+                | Resource::EmailSubscription
+                | Resource::WebhookSubscription
+                | Resource::FailedBatchesQueue
+                | Resource::FunctionLogGroup
+                | Resource::FunctionRole
+                | Resource::Function
+                | Resource::EventSourceMapping
+                | Resource::ViewerUrl
+                | Resource::ViewerPublicPermission => true,
+            };
+            assert!(listed);
+            let m = resource.mapping();
+            assert!(m.cloudformation.starts_with("AWS::") && m.cloudformation.matches("::").count() == 2, "{m:?}");
+            assert!(m.terraform.starts_with("aws_"), "{m:?}");
+            assert!(m.companions.iter().all(|c| c.starts_with(m.terraform)), "{m:?}");
+        }
+    }
+
+    /// Every spec under `dir`, lowered with the tests' variable table (only `PRESENT=value`).
+    fn pipelines(dir: &str) -> Vec<(String, Pipeline)> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut paths: Vec<_> = std::fs::read_dir(root.join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension() == Some("yaml".as_ref()))
+            .collect();
+        paths.sort();
+        assert!(!paths.is_empty(), "no specs in {dir}");
+        paths
+            .into_iter()
+            .map(|path| {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let name = path.display().to_string();
+                let vars = |var: &str| (var == "PRESENT").then(|| "value".to_string());
+                let checked =
+                    crate::frontend::check_source(crate::source::Source::new(name.clone(), text), None, &vars);
+                assert!(!checked.has_errors(), "{name} has errors: {:?}", checked.diagnostics);
+                (name, crate::ir::lower(checked.spec.as_ref().unwrap()).unwrap())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn cloudformation_writes_exactly_the_predicted_types() {
+        for dir in ["examples", "tests/fixtures/valid"] {
+            for (name, p) in pipelines(dir) {
+                let (template, _) = crate::target::aws::cloudformation::template(&p).unwrap();
+                let mut found: BTreeMap<&str, usize> = BTreeMap::new();
+                for resource in template["Resources"].as_object().unwrap().values() {
+                    *found.entry(resource["Type"].as_str().unwrap()).or_default() += 1;
+                }
+                assert_eq!(found, cloudformation_types(&p), "{name}");
+            }
+        }
+    }
+}

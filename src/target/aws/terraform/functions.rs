@@ -1,0 +1,234 @@
+//! The Lambda side: the hot function (all per-record rules), one function per windowed rule,
+//! the viewer; their sources (the same code as the `CloudFormation` target) packaged with
+//! `archive_file`, least-privilege roles, log groups, event-source mappings, the shared
+//! on-failure queue and the viewer's URL.
+
+use hcl::{Block, Body, Expression};
+
+use super::iam;
+use super::module::{Module, Part, block, call, data, resource, string_object, strings, template, traversal};
+use super::refs::{QUEUE, stream, table};
+use super::topics;
+use crate::ir::{Pipeline, Rule, RuleKind};
+use crate::target::Artifact;
+use crate::target::aws::function::{Function, RUNTIME};
+use crate::target::aws::lambda;
+use crate::target::aws::names::snake;
+use crate::target::aws::permissions;
+use crate::target::aws::{filters, skips};
+
+/// What the event-source mapping adds to the common settings.
+enum Trigger {
+    /// Per-record rules, with filter patterns when every rule has one.
+    Records(Option<Vec<String>>),
+    Window(u32),
+}
+
+/// One generated function and what it needs here (labels are the snake case of its id).
+struct Generated<'a> {
+    which: Function<'a>,
+    source: String,
+    env: Vec<(String, Expression)>,
+    trigger: Option<Trigger>,
+}
+
+pub fn add_functions(m: &mut Module, p: &Pipeline) -> Result<(), String> {
+    let windows: Vec<&Rule> = p.window_rules().collect();
+    let has_hot = p.record_rules().next().is_some();
+    if has_hot || !windows.is_empty() {
+        add_queue(m);
+    }
+    if has_hot {
+        let mut env = vec![("PIPELINE".into(), p.name.as_str().into()), ("TOPICS".into(), topics_env(p))];
+        if p.store.is_some() {
+            env.push(("TABLE_NAME".into(), table("name")));
+        }
+        add_function(
+            m,
+            p,
+            Generated {
+                which: Function::Hot,
+                source: lambda::hot_source(p)?,
+                env,
+                trigger: Some(Trigger::Records(filters::record_filters(p))),
+            },
+        );
+    }
+    for (index, rule) in windows.into_iter().enumerate() {
+        let RuleKind::Windowed { seconds, .. } = rule.kind else { continue };
+        add_function(
+            m,
+            p,
+            Generated {
+                which: Function::Window { index, rule },
+                source: lambda::window_source(p, rule)?,
+                env: vec![("PIPELINE".into(), p.name.as_str().into()), ("TOPICS".into(), topics_env(p))],
+                trigger: Some(Trigger::Window(seconds)),
+            },
+        );
+    }
+    if let Some(viewer) = p.store.as_ref().and_then(|s| s.viewer.as_ref()) {
+        add_function(
+            m,
+            p,
+            Generated {
+                which: Function::Viewer,
+                source: lambda::viewer_source(p)?,
+                env: vec![("TABLE_NAME".into(), table("name"))],
+                trigger: None,
+            },
+        );
+        let function_name = resource("aws_lambda_function", "viewer_function", "function_name");
+        m.resource(
+            "aws_lambda_function_url",
+            "viewer_url",
+            Body::builder()
+                .add_attribute(("function_name", function_name.clone()))
+                .add_attribute(("authorization_type", if viewer.public { "NONE" } else { "AWS_IAM" }))
+                .build(),
+            if viewer.public { skips::PUBLIC_URL } else { &[] },
+        );
+        if viewer.public {
+            m.resource(
+                "aws_lambda_permission",
+                "viewer_public_permission",
+                Body::builder()
+                    .add_attribute(("action", "lambda:InvokeFunctionUrl"))
+                    .add_attribute(("function_name", function_name))
+                    .add_attribute(("principal", "*"))
+                    .add_attribute(("function_url_auth_type", "NONE"))
+                    .build(),
+                skips::PUBLIC_PERMISSION,
+            );
+        }
+        m.output(
+            "viewer_url",
+            "URL of the flagged-records viewer",
+            resource("aws_lambda_function_url", "viewer_url", "function_url"),
+        );
+    }
+    Ok(())
+}
+
+fn add_queue(m: &mut Module) {
+    m.resource(
+        "aws_sqs_queue",
+        QUEUE,
+        Body::builder()
+            .add_attribute(("kms_master_key_id", "alias/aws/sqs"))
+            .add_attribute(("message_retention_seconds", 1_209_600))
+            .build(),
+        skips::QUEUE,
+    );
+    m.output(
+        "failed_batches_queue_url",
+        "Queue receiving batches that failed after all retries",
+        resource("aws_sqs_queue", QUEUE, "url"),
+    );
+}
+
+/// `jsonencode({"topic" = arn, ...})` for the handler's environment.
+fn topics_env(p: &Pipeline) -> Expression {
+    let entries = p.topics.iter().map(|t| (t.name.clone(), topics::arn(&t.name))).collect();
+    call("jsonencode", vec![string_object(entries)])
+}
+
+fn add_function(m: &mut Module, p: &Pipeline, f: Generated) {
+    let (label, name) = (snake(&f.which.id()), f.which.name(p));
+    let log_group = format!("{label}_log_group");
+    let role = format!("{label}_role");
+    m.resource(
+        "aws_cloudwatch_log_group",
+        &log_group,
+        Body::builder()
+            .add_attribute(("name", format!("/aws/lambda/{name}")))
+            .add_attribute(("retention_in_days", 365))
+            .build(),
+        skips::LOG_GROUP,
+    );
+    iam::role(m, p, &role, &log_group, "lambda", &format!("{name}-policy"), &permissions::function(p, f.which));
+    m.sources.push(Artifact {
+        path: format!("lambda/{name}/index.py"),
+        bytes: f.source.into_bytes(),
+        role: "Lambda handler source (packaged by archive_file)",
+    });
+    let path_module = traversal("path", &["module"]);
+    m.data(
+        "archive_file",
+        &label,
+        Body::builder()
+            .add_attribute(("type", "zip"))
+            .add_attribute((
+                "source_dir",
+                template(&[Part::Expr(path_module.clone()), Part::Text(&format!("/lambda/{name}"))]),
+            ))
+            .add_attribute((
+                "output_path",
+                template(&[Part::Expr(path_module), Part::Text(&format!("/build/{name}.zip"))]),
+            ))
+            .build(),
+    );
+    let variables = string_object(f.env);
+    m.resource(
+        "aws_lambda_function",
+        &label,
+        Body::builder()
+            .add_attribute(("function_name", name.as_str()))
+            .add_attribute(("description", f.which.description(p)))
+            .add_attribute(("runtime", RUNTIME))
+            .add_attribute(("architectures", strings(&["arm64"])))
+            .add_attribute(("handler", "index.handler"))
+            .add_attribute(("filename", data("archive_file", &label, "output_path")))
+            .add_attribute(("source_code_hash", data("archive_file", &label, "output_base64sha256")))
+            .add_attribute(("role", resource("aws_iam_role", &role, "arn")))
+            .add_attribute(("timeout", f.which.timeout()))
+            .add_attribute(("memory_size", 256))
+            .add_block(block("environment", Body::builder().add_attribute(("variables", variables)).build()))
+            .add_block(block("tracing_config", Body::builder().add_attribute(("mode", "Active")).build()))
+            .add_attribute((
+                "depends_on",
+                Expression::Array(vec![traversal("aws_cloudwatch_log_group", &[&log_group])]),
+            ))
+            .build(),
+        skips::FUNCTION,
+    );
+    if let Some(trigger) = f.trigger {
+        add_mapping(m, p, &label, &role, trigger);
+    }
+}
+
+fn add_mapping(m: &mut Module, p: &Pipeline, label: &str, role: &str, trigger: Trigger) {
+    let max_age = (u64::from(p.stream.kinesis().retention_hours) * 3600).min(604_800);
+    let on_failure = block(
+        "on_failure",
+        Body::builder().add_attribute(("destination_arn", resource("aws_sqs_queue", QUEUE, "arn"))).build(),
+    );
+    let mut b = Body::builder()
+        .add_attribute(("event_source_arn", stream("arn")))
+        .add_attribute(("function_name", resource("aws_lambda_function", label, "arn")))
+        .add_attribute(("starting_position", "TRIM_HORIZON"))
+        .add_attribute(("batch_size", 100))
+        .add_attribute(("maximum_batching_window_in_seconds", 1))
+        .add_attribute(("parallelization_factor", 1))
+        .add_attribute(("bisect_batch_on_function_error", true))
+        .add_attribute(("maximum_retry_attempts", 5))
+        .add_attribute(("maximum_record_age_in_seconds", max_age))
+        .add_attribute(("function_response_types", strings(&["ReportBatchItemFailures"])));
+    match trigger {
+        Trigger::Window(seconds) => b = b.add_attribute(("tumbling_window_in_seconds", seconds)),
+        Trigger::Records(None) => {}
+        Trigger::Records(Some(patterns)) => {
+            let mut criteria = Block::builder("filter_criteria");
+            for pattern in patterns {
+                criteria =
+                    criteria.add_block(block("filter", Body::builder().add_attribute(("pattern", pattern)).build()));
+            }
+            b = b.add_block(criteria.build());
+        }
+    }
+    b = b
+        .add_block(block("destination_config", Body::builder().add_block(on_failure).build()))
+        // The mapping reads the stream as the function's role: the policy must exist first.
+        .add_attribute(("depends_on", Expression::Array(vec![traversal("aws_iam_role_policy", &[role])])));
+    m.resource("aws_lambda_event_source_mapping", &format!("{label}_mapping"), b.build(), &[]);
+}
