@@ -138,11 +138,13 @@ fn writes_the_four_files_and_the_handler_sources() {
             "variables.tf",
             "outputs.tf",
             "lambda/transactions-hot/index.py",
+            "lambda/transactions-hot/pipec_runtime.py",
             "lambda/transactions-viewer/index.py"
         ]
     );
     let artifacts = emit(&p);
     assert_eq!(text(&artifacts, "lambda/transactions-hot/index.py"), target::aws::lambda::hot_source(&p).unwrap());
+    assert_eq!(text(&artifacts, "lambda/transactions-hot/pipec_runtime.py"), pipec::expr::python::RUNTIME);
     assert_eq!(
         text(&artifacts, "lambda/transactions-viewer/index.py"),
         target::aws::lambda::viewer_source(&p).unwrap()

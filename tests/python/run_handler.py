@@ -3,8 +3,8 @@
 Usage: run_handler.py TEMPLATE_DIR EVENTS_FILE OUT_FILE [--redeliver]
 
 TEMPLATE_DIR holds template.json (+ assets/). The DynamoDB table and SNS topics are created as
-the template declares them; the handler (inline ZipFile or the zip asset) is imported as a
-module; EVENTS_FILE lines (raw bytes, base64 after the tab: "seq\\tb64") are delivered as Kinesis
+the template declares them; the handler (inline ZipFile or the zip asset, unpacked) is imported
+as a module; EVENTS_FILE lines (raw bytes, base64 after the tab: "seq\\tb64") are delivered as Kinesis
 batches of 100; with --redeliver every batch is delivered twice. OUT_FILE receives one JSON
 document: {"items": [...], "messages": {"topic": [message, ...]}, "failures": n}.
 """
@@ -25,20 +25,24 @@ from moto.core.models import DEFAULT_ACCOUNT_ID  # noqa: E402
 from moto.sns.models import sns_backends  # noqa: E402
 
 
-def handler_source(directory, template):
-    code = template["Resources"]["HotFunction"]["Properties"]["Code"]
+def handler_dir(directory, template, function):
+    """A directory holding the function's code: its zip asset unpacked, or inline index.py."""
+    code = template["Resources"][function]["Properties"]["Code"]
+    target = tempfile.mkdtemp()
     if "ZipFile" in code:
-        return code["ZipFile"]
+        with open(os.path.join(target, "index.py"), "w") as f:
+            f.write(code["ZipFile"])
+        return target
     key = code["S3Key"].rsplit("/", 1)[-1]
     with zipfile.ZipFile(os.path.join(directory, "assets", key)) as z:
-        return z.read("index.py").decode()
+        z.extractall(target)
+    return target
 
 
-def load_module(source):
-    path = os.path.join(tempfile.mkdtemp(), "index.py")
-    with open(path, "w") as f:
-        f.write(source)
-    spec = importlib.util.spec_from_file_location("pipec_hot", path)
+def load_module(code_dir):
+    """Imports index.py from code_dir, with code_dir first on sys.path (as Lambda does)."""
+    sys.path.insert(0, code_dir)
+    spec = importlib.util.spec_from_file_location("pipec_handler", os.path.join(code_dir, "index.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -83,7 +87,7 @@ def main(directory, events_file, out_file, redeliver):
         topics_text = topics_text.replace("${%s}" % logical, arn)
     os.environ["TOPICS"] = topics_text
     os.environ["PIPELINE"] = env["PIPELINE"]
-    handler = load_module(handler_source(directory, template))
+    handler = load_module(handler_dir(directory, template, "HotFunction"))
 
     records = []
     with open(events_file) as f:

@@ -11,16 +11,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from run_handler import load_module, mock_aws, sns_backends, DEFAULT_ACCOUNT_ID, boto3  # noqa: E402
-import zipfile  # noqa: E402
-
-
-def source(directory, function):
-    code = json.load(open(os.path.join(directory, "template.json")))["Resources"][function]["Properties"]["Code"]
-    if "ZipFile" in code:
-        return code["ZipFile"]
-    with zipfile.ZipFile(os.path.join(directory, "assets", code["S3Key"].rsplit("/", 1)[-1])) as z:
-        return z.read("index.py").decode()
+from run_handler import handler_dir, load_module, mock_aws, sns_backends, DEFAULT_ACCOUNT_ID, boto3  # noqa: E402
 
 
 @mock_aws
@@ -39,7 +30,7 @@ def main(directory, function, events_file, out_file):
         text = text.replace("${%s}" % logical, arn)
     os.environ["TOPICS"] = text
     os.environ["PIPELINE"] = env["PIPELINE"]
-    handler = load_module(source(directory, function))
+    handler = load_module(handler_dir(directory, template, function))
     records = []
     for line in open(events_file):
         seq, data = line.rstrip("\n").split("\t")

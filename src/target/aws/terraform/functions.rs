@@ -27,7 +27,7 @@ enum Trigger {
 /// One generated function and what it needs here (labels are the snake case of its id).
 struct Generated<'a> {
     which: Function<'a>,
-    source: String,
+    files: lambda::Files,
     env: Vec<(String, Expression)>,
     trigger: Option<Trigger>,
 }
@@ -48,7 +48,7 @@ pub fn add_functions(m: &mut Module, p: &Pipeline) -> Result<(), String> {
             p,
             Generated {
                 which: Function::Hot,
-                source: lambda::hot_source(p)?,
+                files: lambda::hot_files(p)?,
                 env,
                 trigger: Some(Trigger::Records(filters::record_filters(p))),
             },
@@ -61,7 +61,7 @@ pub fn add_functions(m: &mut Module, p: &Pipeline) -> Result<(), String> {
             p,
             Generated {
                 which: Function::Window { index, rule },
-                source: lambda::window_source(p, rule)?,
+                files: lambda::window_files(p, rule)?,
                 env: vec![("PIPELINE".into(), p.name.as_str().into()), ("TOPICS".into(), topics_env(p))],
                 trigger: Some(Trigger::Window(seconds)),
             },
@@ -73,7 +73,7 @@ pub fn add_functions(m: &mut Module, p: &Pipeline) -> Result<(), String> {
             p,
             Generated {
                 which: Function::Viewer,
-                source: lambda::viewer_source(p)?,
+                files: lambda::viewer_files(p)?,
                 env: vec![("TABLE_NAME".into(), table("name"))],
                 trigger: None,
             },
@@ -147,11 +147,13 @@ fn add_function(m: &mut Module, p: &Pipeline, f: Generated) {
         skips::LOG_GROUP,
     );
     iam::role(m, p, &role, &log_group, "lambda", &format!("{name}-policy"), &permissions::function(p, f.which));
-    m.sources.push(Artifact {
-        path: format!("lambda/{name}/index.py"),
-        bytes: f.source.into_bytes(),
-        role: "Lambda handler source (packaged by archive_file)",
-    });
+    for (file, source) in f.files {
+        m.sources.push(Artifact {
+            path: format!("lambda/{name}/{file}"),
+            bytes: source.into_bytes(),
+            role: "Lambda handler source (packaged by archive_file)",
+        });
+    }
     let path_module = traversal("path", &["module"]);
     m.data(
         "archive_file",
