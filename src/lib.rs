@@ -4,6 +4,7 @@
 //! [`ir::lower`] (→ `ir::Pipeline`), [`target::emit`] (→ files); `frontend` runs the first two
 //! for every command; `cli` is the only module that prints.
 
+pub mod alert;
 pub mod check;
 pub mod cli;
 #[cfg(feature = "aws")]
@@ -12,6 +13,7 @@ pub mod diagnostic;
 pub mod expr;
 pub mod frontend;
 pub mod ir;
+pub mod limits;
 pub mod runtime;
 pub mod schema;
 pub mod source;

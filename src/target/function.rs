@@ -13,6 +13,15 @@ pub enum Function<'a> {
     Window { index: usize, rule: &'a Rule },
     /// The viewer of flagged records.
     Viewer,
+    /// Posts each alert of the topics with webhooks to their URLs (see [`fanout_topics`]).
+    Fanout,
+}
+
+/// The topics whose alerts the fanout function posts to webhooks: those with an HTTPS webhook
+/// that some rule notifies.
+#[must_use]
+pub fn fanout_topics(p: &Pipeline) -> Vec<crate::ir::TopicId> {
+    super::permissions::notified(p.rules.iter()).into_iter().filter(|id| !p.topics[id.0].webhooks.is_empty()).collect()
 }
 
 impl Function<'_> {
@@ -23,6 +32,7 @@ impl Function<'_> {
             Function::Hot => "HotFunction".into(),
             Function::Window { index, .. } => format!("Window{}Function", index + 1),
             Function::Viewer => "ViewerFunction".into(),
+            Function::Fanout => "FanoutFunction".into(),
         }
     }
 
@@ -33,6 +43,7 @@ impl Function<'_> {
             Function::Hot => hot_function(p),
             Function::Window { index, .. } => window_function(p, index),
             Function::Viewer => viewer_function(p),
+            Function::Fanout => format!("{}-fanout", p.name),
         }
     }
 
@@ -44,6 +55,7 @@ impl Function<'_> {
             }
             Function::Window { rule, .. } => format!("pipec {}: windowed rule {}", p.name, rule.name),
             Function::Viewer => format!("pipec {}: web viewer of flagged records", p.name),
+            Function::Fanout => format!("pipec {}: posts alerts to webhooks", p.name),
         }
     }
 
@@ -51,7 +63,7 @@ impl Function<'_> {
     #[must_use]
     pub fn timeout(self) -> u32 {
         match self {
-            Function::Hot | Function::Window { .. } => 60,
+            Function::Hot | Function::Window { .. } | Function::Fanout => 60,
             Function::Viewer => 30,
         }
     }
@@ -59,6 +71,6 @@ impl Function<'_> {
     /// Whether an event-source mapping feeds it from the stream.
     #[must_use]
     pub fn reads_stream(self) -> bool {
-        !matches!(self, Function::Viewer)
+        !matches!(self, Function::Viewer | Function::Fanout)
     }
 }

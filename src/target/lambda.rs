@@ -26,6 +26,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("hot.py.j2", include_str!("../../targets/lambda/hot.py.j2")),
     ("window.py.j2", include_str!("../../targets/lambda/window.py.j2")),
     ("viewer.py.j2", include_str!("../../targets/lambda/viewer.py.j2")),
+    ("fanout.py.j2", include_str!("../../targets/lambda/fanout.py.j2")),
 ];
 
 fn environment() -> Environment<'static> {
@@ -141,6 +142,11 @@ pub fn viewer_source(p: &Pipeline) -> Result<String, String> {
     )
 }
 
+/// The webhook fanout function's source.
+pub fn fanout_source(p: &Pipeline) -> Result<String, String> {
+    render("fanout.py.j2", context! { pipeline_name => p.name.clone() })
+}
+
 /// Inline when within the limit, else a deterministic zip named by its content hash.
 pub fn package(function: &str, source: String) -> Result<Code, String> {
     if source.chars().count() <= INLINE_LIMIT {
@@ -178,4 +184,8 @@ pub fn window(p: &Pipeline, rule: &Rule) -> Result<Code, String> {
 
 pub fn viewer(p: &Pipeline) -> Result<Code, String> {
     package("viewer", viewer_source(p)?)
+}
+
+pub fn fanout(p: &Pipeline) -> Result<Code, String> {
+    package("fanout", fanout_source(p)?)
 }

@@ -20,6 +20,10 @@ pub enum Resource {
     Table,
     /// The on-failure queue of the event-source mappings.
     Queue,
+    /// The dead-letter queue of records that are invalid or cannot be stored.
+    DeadLetters,
+    /// The table of window decisions.
+    Windows,
     /// One notification topic.
     Topic(TopicId),
     /// The streams of the role's own log group (a function's `/aws/lambda/<name>`).
@@ -110,6 +114,7 @@ pub fn function(p: &Pipeline, which: Function) -> Vec<Statement> {
             vec![Resource::Stream],
         ));
         statements.push(allow("SendFailedBatches", &["sqs:SendMessage"], vec![Resource::Queue]));
+        statements.push(allow("SendDeadLetters", &["sqs:SendMessage"], vec![Resource::DeadLetters]));
         statements.push(kms_via("UseQueueKey", KMS_USE, "sqs"));
         if p.stream.encrypted {
             statements.push(kms_via("DecryptStream", KMS_DECRYPT, "kinesis"));
@@ -118,7 +123,7 @@ pub fn function(p: &Pipeline, which: Function) -> Vec<Statement> {
     let topics = match which {
         Function::Hot => notified(p.record_rules()),
         Function::Window { rule, .. } => notified(std::iter::once(rule)),
-        Function::Viewer => Vec::new(),
+        Function::Viewer | Function::Fanout => Vec::new(),
     };
     let publishes = !topics.is_empty();
     if publishes {
@@ -130,8 +135,22 @@ pub fn function(p: &Pipeline, which: Function) -> Vec<Statement> {
             &["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
             vec![Resource::Table],
         )),
-        Function::Viewer => statements.push(allow("ReadFlagged", &["dynamodb:Scan"], vec![Resource::Table])),
-        Function::Hot | Function::Window { .. } => {}
+        Function::Window { .. } => statements.push(allow(
+            "StoreWindows",
+            &["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
+            vec![Resource::Windows],
+        )),
+        Function::Viewer => {
+            statements.push(allow("ReadFlagged", &["dynamodb:Scan"], vec![Resource::Table]));
+            if p.window_rules().next().is_some() {
+                statements.push(allow("ReadWindows", &["dynamodb:Query"], vec![Resource::Windows]));
+            }
+        }
+        Function::Fanout => {
+            statements.push(allow("SendDeadLetters", &["sqs:SendMessage"], vec![Resource::DeadLetters]));
+            statements.push(kms_via("UseQueueKey", KMS_USE, "sqs"));
+        }
+        Function::Hot => {}
     }
     if publishes {
         statements.push(kms_via("UseTopicKey", KMS_USE, "sns"));

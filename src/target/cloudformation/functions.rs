@@ -6,11 +6,13 @@ use serde_json::{Value, json};
 
 use super::data::{TABLE, stream_arn};
 use super::iam;
+use super::outcomes::{DEAD_LETTERS, WINDOWS};
 use super::template::{Template, depends_on, get_att, r#ref, retain, skip, sub};
 use super::topics::topic_id;
-use crate::ir::{Pipeline, Rule, RuleKind};
-use crate::target::function::Function;
+use crate::ir::{Pipeline, Rule, RuleKind, TopicId};
+use crate::target::function::{Function, fanout_topics};
 use crate::target::lambda::{self, Code};
+use crate::target::names::pascal;
 use crate::target::permissions::{self, notified};
 use crate::target::skips;
 
@@ -34,7 +36,11 @@ pub fn functions(t: &mut Template, p: &Pipeline, assets: &mut Vec<crate::target:
         queue(t);
     }
     if has_hot {
-        let mut env = json!({ "PIPELINE": p.name, "TOPICS": topics_env(p, p.record_rules()) });
+        let mut env = json!({
+            "PIPELINE": p.name,
+            "TOPICS": topics_env(p, p.record_rules()),
+            "DEAD_LETTER_QUEUE": r#ref(DEAD_LETTERS)
+        });
         if p.store.is_some() {
             env["TABLE_NAME"] = r#ref(TABLE);
         }
@@ -62,10 +68,51 @@ pub fn functions(t: &mut Template, p: &Pipeline, assets: &mut Vec<crate::target:
             Generated {
                 which,
                 code: lambda::window(p, rule)?,
-                env: json!({ "PIPELINE": p.name, "TOPICS": topics_env(p, std::iter::once(rule)) }),
+                env: json!({
+                    "PIPELINE": p.name,
+                    "TOPICS": topics_env(p, std::iter::once(rule)),
+                    "DEAD_LETTER_QUEUE": r#ref(DEAD_LETTERS),
+                    "WINDOWS_TABLE": r#ref(WINDOWS)
+                }),
                 mapping: Some(mapping),
             },
         );
+    }
+    let fanout = fanout_topics(p);
+    if !fanout.is_empty() {
+        add_function(
+            t,
+            p,
+            assets,
+            Generated {
+                which: Function::Fanout,
+                code: lambda::fanout(p)?,
+                env: json!({ "WEBHOOKS": webhooks_env(p, &fanout), "DEAD_LETTER_QUEUE": r#ref(DEAD_LETTERS) }),
+                mapping: None,
+            },
+        );
+        for id in fanout {
+            let topic = pascal(&p.topics[id.0].name);
+            t.add(
+                &format!("{topic}Webhooks"),
+                "AWS::SNS::Subscription",
+                json!({
+                    "TopicArn": r#ref(&topic_id(&p.topics[id.0].name)),
+                    "Protocol": "lambda",
+                    "Endpoint": get_att(&Function::Fanout.id(), "Arn")
+                }),
+            );
+            t.add(
+                &format!("{topic}WebhooksPermission"),
+                "AWS::Lambda::Permission",
+                json!({
+                    "Action": "lambda:InvokeFunction",
+                    "FunctionName": r#ref(&Function::Fanout.id()),
+                    "Principal": "sns.amazonaws.com",
+                    "SourceArn": r#ref(&topic_id(&p.topics[id.0].name))
+                }),
+            );
+        }
     }
     if let Some(viewer) = p.store.as_ref().and_then(|s| s.viewer.as_ref()) {
         add_function(
@@ -75,7 +122,11 @@ pub fn functions(t: &mut Template, p: &Pipeline, assets: &mut Vec<crate::target:
             Generated {
                 which: Function::Viewer,
                 code: lambda::viewer(p)?,
-                env: json!({ "TABLE_NAME": r#ref(TABLE) }),
+                env: if p.window_rules().next().is_some() {
+                    json!({ "TABLE_NAME": r#ref(TABLE), "WINDOWS_TABLE": r#ref(WINDOWS) })
+                } else {
+                    json!({ "TABLE_NAME": r#ref(TABLE) })
+                },
                 mapping: None,
             },
         );
@@ -122,6 +173,19 @@ fn topics_env<'a>(p: &Pipeline, rules: impl Iterator<Item = &'a Rule>) -> Value 
         .map(|&id| format!("\"{}\": \"${{{}}}\"", p.topics[id.0].name, topic_id(&p.topics[id.0].name)))
         .collect();
     if pairs.is_empty() { json!("{}") } else { sub(&format!("{{{}}}", pairs.join(", "))) }
+}
+
+/// `[["topic arn", "topic", ["url", ...]], ...]` for the fanout function's environment.
+fn webhooks_env(p: &Pipeline, topics: &[TopicId]) -> Value {
+    let mut parts: Vec<Value> = vec![json!("[")];
+    for (i, id) in topics.iter().enumerate() {
+        let topic = &p.topics[id.0];
+        parts.push(json!(if i == 0 { "[\"" } else { ", [\"" }));
+        parts.push(r#ref(&topic_id(&topic.name)));
+        parts.push(json!(format!("\", {}, {}]", json!(topic.name), json!(topic.webhooks))));
+    }
+    parts.push(json!("]"));
+    json!({ "Fn::Join": ["", parts] })
 }
 
 fn base_mapping(p: &Pipeline, function: &str) -> Value {

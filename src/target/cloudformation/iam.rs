@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::data::{BUCKET, TABLE, stream_arn};
 use super::functions::QUEUE;
+use super::outcomes::{DEAD_LETTERS, WINDOWS};
 use super::template::{get_att, r#ref, sub};
 use super::topics::topic_id;
 use crate::ir::Pipeline;
@@ -55,6 +56,8 @@ fn resource(p: &Pipeline, log_group: &str, r: Resource) -> Value {
         Resource::BucketObjects => sub(&format!("${{{BUCKET}.Arn}}/*")),
         Resource::Table => get_att(TABLE, "Arn"),
         Resource::Queue => get_att(QUEUE, "Arn"),
+        Resource::DeadLetters => get_att(DEAD_LETTERS, "Arn"),
+        Resource::Windows => get_att(WINDOWS, "Arn"),
         Resource::Topic(id) => r#ref(&topic_id(&p.topics[id.0].name)),
         // A log group's `Arn` attribute already ends in `:*`, its streams.
         Resource::OwnLogGroup => sub(&format!("${{{log_group}.Arn}}")),

@@ -8,12 +8,13 @@ use hcl::{Block, Body, Expression};
 use super::data::{stream, table};
 use super::iam;
 use super::module::{Module, Part, block, call, data, resource, string_object, strings, template, traversal};
+use super::outcomes::{dead_letters, windows_table};
 use super::topics;
 use crate::ir::{Pipeline, Rule, RuleKind};
 use crate::target::cloudformation::RUNTIME;
-use crate::target::function::Function;
+use crate::target::function::{Function, fanout_topics};
 use crate::target::lambda;
-use crate::target::names::snake;
+use crate::target::names::{pascal, snake};
 use crate::target::permissions;
 use crate::target::{Artifact, filters, skips};
 
@@ -41,7 +42,11 @@ pub fn add_functions(m: &mut Module, p: &Pipeline) -> Result<(), String> {
         add_queue(m);
     }
     if has_hot {
-        let mut env = vec![("PIPELINE".into(), p.name.as_str().into()), ("TOPICS".into(), topics_env(p))];
+        let mut env = vec![
+            ("PIPELINE".into(), p.name.as_str().into()),
+            ("TOPICS".into(), topics_env(p)),
+            ("DEAD_LETTER_QUEUE".into(), dead_letters("url")),
+        ];
         if p.store.is_some() {
             env.push(("TABLE_NAME".into(), table("name")));
         }
@@ -64,10 +69,59 @@ pub fn add_functions(m: &mut Module, p: &Pipeline) -> Result<(), String> {
             Generated {
                 which: Function::Window { index, rule },
                 source: lambda::window_source(p, rule)?,
-                env: vec![("PIPELINE".into(), p.name.as_str().into()), ("TOPICS".into(), topics_env(p))],
+                env: vec![
+                    ("PIPELINE".into(), p.name.as_str().into()),
+                    ("TOPICS".into(), topics_env(p)),
+                    ("DEAD_LETTER_QUEUE".into(), dead_letters("url")),
+                    ("WINDOWS_TABLE".into(), windows_table("name")),
+                ],
                 trigger: Some(Trigger::Window(seconds)),
             },
         );
+    }
+    let fanout = fanout_topics(p);
+    if !fanout.is_empty() {
+        let webhooks: Vec<Expression> = fanout
+            .iter()
+            .map(|id| {
+                let topic = &p.topics[id.0];
+                Expression::Array(vec![
+                    topics::arn(&topic.name),
+                    topic.name.as_str().into(),
+                    Expression::Array(topic.webhooks.iter().map(|u| u.as_str().into()).collect()),
+                ])
+            })
+            .collect();
+        add_function(
+            m,
+            p,
+            Generated {
+                which: Function::Fanout,
+                source: lambda::fanout_source(p)?,
+                env: vec![
+                    ("WEBHOOKS".into(), call("jsonencode", vec![Expression::Array(webhooks)])),
+                    ("DEAD_LETTER_QUEUE".into(), dead_letters("url")),
+                ],
+                trigger: None,
+            },
+        );
+        let function = snake(&Function::Fanout.id());
+        for id in fanout {
+            let topic = &p.topics[id.0];
+            let label = snake(&format!("{}Webhooks", pascal(&topic.name)));
+            topics::subscription(m, &label, &topic.name, "lambda", resource("aws_lambda_function", &function, "arn"));
+            m.resource(
+                "aws_lambda_permission",
+                &format!("{label}_permission"),
+                Body::builder()
+                    .add_attribute(("action", "lambda:InvokeFunction"))
+                    .add_attribute(("function_name", resource("aws_lambda_function", &function, "function_name")))
+                    .add_attribute(("principal", "sns.amazonaws.com"))
+                    .add_attribute(("source_arn", topics::arn(&topic.name)))
+                    .build(),
+                &[],
+            );
+        }
     }
     if let Some(viewer) = p.store.as_ref().and_then(|s| s.viewer.as_ref()) {
         add_function(
@@ -76,7 +130,11 @@ pub fn add_functions(m: &mut Module, p: &Pipeline) -> Result<(), String> {
             Generated {
                 which: Function::Viewer,
                 source: lambda::viewer_source(p)?,
-                env: vec![("TABLE_NAME".into(), table("name"))],
+                env: if p.window_rules().next().is_some() {
+                    vec![("TABLE_NAME".into(), table("name")), ("WINDOWS_TABLE".into(), windows_table("name"))]
+                } else {
+                    vec![("TABLE_NAME".into(), table("name"))]
+                },
                 trigger: None,
             },
         );

@@ -8,6 +8,7 @@ use super::archive::bucket;
 use super::data::{stream, table};
 use super::functions::QUEUE;
 use super::module::{Module, Part, data, resource, strings, template};
+use super::outcomes::{dead_letters, windows_table};
 use super::topics;
 use crate::ir::Pipeline;
 use crate::target::permissions;
@@ -64,6 +65,8 @@ fn reference(m: &mut Module, p: &Pipeline, log_group: &str, r: permissions::Reso
         Resource::BucketObjects => template(&[Part::Expr(bucket("arn")), Part::Text("/*")]),
         Resource::Table => table("arn"),
         Resource::Queue => resource("aws_sqs_queue", QUEUE, "arn"),
+        Resource::DeadLetters => dead_letters("arn"),
+        Resource::Windows => windows_table("arn"),
         Resource::Topic(id) => topics::arn(&p.topics[id.0].name),
         Resource::OwnLogGroup => template(&[Part::Expr(log_group_arn()), Part::Text(":*")]),
         Resource::ArchiveLogStreams => template(&[Part::Expr(log_group_arn()), Part::Text(":log-stream:*")]),
