@@ -24,6 +24,20 @@ pub fn fanout_topics(p: &Pipeline) -> Vec<crate::ir::TopicId> {
     super::permissions::notified(p.rules.iter()).into_iter().filter(|id| !p.topics[id.0].webhooks.is_empty()).collect()
 }
 
+/// The fanout function's `WEBHOOKS` environment: `{"<SNS topic name>": ["topic", ["url", ...]]}`
+/// as JSON text (plain text in both targets, so a URL is never read as a template).
+#[must_use]
+pub fn webhooks_env(p: &Pipeline, topics: &[crate::ir::TopicId]) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = topics
+        .iter()
+        .map(|id| {
+            let t = &p.topics[id.0];
+            (super::names::topic(p, &t.name), serde_json::json!([t.name, t.webhooks]))
+        })
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
+
 impl Function<'_> {
     /// The `CloudFormation` logical id (Terraform labels are its snake case).
     #[must_use]

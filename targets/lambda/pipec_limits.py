@@ -41,7 +41,7 @@ def value_size(value):
         return 3 + sum(1 + value_size(v) for v in value)
     if isinstance(value, dict):
         return 3 + sum(1 + _utf8_size(k) + value_size(v) for k, v in value.items())
-    raise TypeError("no DynamoDB size for %r" % type(value))
+    raise TypeError(f"no DynamoDB size for {type(value)!r}")
 
 
 def item_size(item, rules):
@@ -62,10 +62,10 @@ def item_problem(item, rules, key):
     for name, role, limit in limits:
         size = value_size(item[name]) if name in item else 0
         if size > limit:
-            return "%s: %s key is %d bytes, over DynamoDB's %d-byte limit" % (name, role, size, limit)
+            return f"{name}: {role} key is {size} bytes, over DynamoDB's {limit}-byte limit"
     size = item_size(item, rules)
     if size > ITEM_BYTES:
-        return "item is %d bytes, over DynamoDB's 400 KB item limit (%d bytes)" % (size, ITEM_BYTES)
+        return f"item is {size} bytes, over DynamoDB's 400 KB item limit ({ITEM_BYTES} bytes)"
     return None
 
 
@@ -75,11 +75,16 @@ def compact(value):
 
 
 def subject(pipeline, severity, rule):
-    return ("[%s] %s: %s" % (severity, pipeline, rule))[:SUBJECT_CHARS]
+    return f"[{severity}] {pipeline}: {rule}"[:SUBJECT_CHARS]
 
 
 def _head(pipeline, rule, severity, condition):
-    return {"pipeline": pipeline, "rule": rule, "severity": severity, "condition": condition}
+    return {
+        "pipeline": pipeline,
+        "rule": rule,
+        "severity": severity,
+        "condition": condition,
+    }
 
 
 def record_message(pipeline, rule, severity, condition, record, keys):
@@ -88,13 +93,19 @@ def record_message(pipeline, rule, severity, condition, record, keys):
     if _utf8_size(text) <= MESSAGE_BYTES:
         return text
     kept = {k: record[k] for k in keys if k is not None and k in record}
-    return compact(dict(_head(pipeline, rule, severity, condition), record=kept, truncated=True))
+    return compact(
+        dict(_head(pipeline, rule, severity, condition), record=kept, truncated=True)
+    )
 
 
 def window_message(pipeline, rule, severity, condition, window, group, aggregates):
     """A window decision's alert."""
     message = _head(pipeline, rule, severity, condition)
-    message.update(window={"start": window[0], "end": window[1]}, group=group, aggregates=aggregates)
+    message.update(
+        window={"start": window[0], "end": window[1]},
+        group=group,
+        aggregates=aggregates,
+    )
     return compact(message)
 
 
@@ -104,7 +115,12 @@ def dead_letter_body(seq, reason, data):
     shown = DEAD_LETTER_SHOWN
     while True:
         body = json.dumps(
-            {"seq": seq, "reason": reason, "bytes": len(data), "record": data[:shown].decode("utf-8", "replace")},
+            {
+                "seq": seq,
+                "reason": reason,
+                "bytes": len(data),
+                "record": data[:shown].decode("utf-8", "replace"),
+            },
             separators=(",", ":"),
         )
         if len(body) <= QUEUE_MESSAGE_BYTES:

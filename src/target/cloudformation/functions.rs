@@ -9,7 +9,7 @@ use super::iam;
 use super::outcomes::{DEAD_LETTERS, WINDOWS};
 use super::template::{Template, depends_on, get_att, r#ref, retain, skip, sub};
 use super::topics::topic_id;
-use crate::ir::{Pipeline, Rule, RuleKind, TopicId};
+use crate::ir::{Pipeline, Rule, RuleKind};
 use crate::target::function::{Function, fanout_topics};
 use crate::target::lambda::{self, Code};
 use crate::target::names::pascal;
@@ -87,7 +87,10 @@ pub fn functions(t: &mut Template, p: &Pipeline, assets: &mut Vec<crate::target:
             Generated {
                 which: Function::Fanout,
                 code: lambda::fanout(p)?,
-                env: json!({ "WEBHOOKS": webhooks_env(p, &fanout), "DEAD_LETTER_QUEUE": r#ref(DEAD_LETTERS) }),
+                env: json!({
+                    "WEBHOOKS": crate::target::function::webhooks_env(p, &fanout),
+                    "DEAD_LETTER_QUEUE": r#ref(DEAD_LETTERS)
+                }),
                 mapping: None,
             },
         );
@@ -175,19 +178,6 @@ fn topics_env<'a>(p: &Pipeline, rules: impl Iterator<Item = &'a Rule>) -> Value 
     if pairs.is_empty() { json!("{}") } else { sub(&format!("{{{}}}", pairs.join(", "))) }
 }
 
-/// `[["topic arn", "topic", ["url", ...]], ...]` for the fanout function's environment.
-fn webhooks_env(p: &Pipeline, topics: &[TopicId]) -> Value {
-    let mut parts: Vec<Value> = vec![json!("[")];
-    for (i, id) in topics.iter().enumerate() {
-        let topic = &p.topics[id.0];
-        parts.push(json!(if i == 0 { "[\"" } else { ", [\"" }));
-        parts.push(r#ref(&topic_id(&topic.name)));
-        parts.push(json!(format!("\", {}, {}]", json!(topic.name), json!(topic.webhooks))));
-    }
-    parts.push(json!("]"));
-    json!({ "Fn::Join": ["", parts] })
-}
-
 fn base_mapping(p: &Pipeline, function: &str) -> Value {
     let max_age = (u64::from(p.stream.retention_hours) * 3600).min(604_800);
     json!({
@@ -256,7 +246,13 @@ fn add_function(t: &mut Template, p: &Pipeline, assets: &mut Vec<crate::target::
         }),
     );
     depends_on(function, &[&log_group]);
-    skip(function, skips::FUNCTION);
+    if matches!(f.which, Function::Fanout) {
+        // SNS invokes it asynchronously: what fails after Lambda's retries lands here.
+        function["Properties"]["DeadLetterConfig"] = json!({ "TargetArn": get_att(DEAD_LETTERS, "Arn") });
+        skip(function, skips::FANOUT_FUNCTION);
+    } else {
+        skip(function, skips::FUNCTION);
+    }
     if let Some(mapping) = f.mapping {
         t.add(&format!("{id}Mapping"), "AWS::Lambda::EventSourceMapping", mapping);
     }

@@ -12,7 +12,7 @@ use super::outcomes::{dead_letters, windows_table};
 use super::topics;
 use crate::ir::{Pipeline, Rule, RuleKind};
 use crate::target::cloudformation::RUNTIME;
-use crate::target::function::{Function, fanout_topics};
+use crate::target::function::{Function, fanout_topics, webhooks_env};
 use crate::target::lambda;
 use crate::target::names::{pascal, snake};
 use crate::target::permissions;
@@ -81,17 +81,6 @@ pub fn add_functions(m: &mut Module, p: &Pipeline) -> Result<(), String> {
     }
     let fanout = fanout_topics(p);
     if !fanout.is_empty() {
-        let webhooks: Vec<Expression> = fanout
-            .iter()
-            .map(|id| {
-                let topic = &p.topics[id.0];
-                Expression::Array(vec![
-                    topics::arn(&topic.name),
-                    topic.name.as_str().into(),
-                    Expression::Array(topic.webhooks.iter().map(|u| u.as_str().into()).collect()),
-                ])
-            })
-            .collect();
         add_function(
             m,
             p,
@@ -99,7 +88,7 @@ pub fn add_functions(m: &mut Module, p: &Pipeline) -> Result<(), String> {
                 which: Function::Fanout,
                 source: lambda::fanout_source(p)?,
                 env: vec![
-                    ("WEBHOOKS".into(), call("jsonencode", vec![Expression::Array(webhooks)])),
+                    ("WEBHOOKS".into(), webhooks_env(p, &fanout).into()),
                     ("DEAD_LETTER_QUEUE".into(), dead_letters("url")),
                 ],
                 trigger: None,
@@ -229,11 +218,19 @@ fn add_function(m: &mut Module, p: &Pipeline, f: Generated) {
             .build(),
     );
     let variables = string_object(f.env);
+    let fanout = matches!(f.which, Function::Fanout);
+    let mut body = Body::builder();
+    if fanout {
+        // SNS invokes it asynchronously: what fails after Lambda's retries lands here.
+        body = body.add_block(block(
+            "dead_letter_config",
+            Body::builder().add_attribute(("target_arn", dead_letters("arn"))).build(),
+        ));
+    }
     m.resource(
         "aws_lambda_function",
         &label,
-        Body::builder()
-            .add_attribute(("function_name", name.as_str()))
+        body.add_attribute(("function_name", name.as_str()))
             .add_attribute(("description", f.which.description(p)))
             .add_attribute(("runtime", RUNTIME))
             .add_attribute(("architectures", strings(&["arm64"])))
@@ -250,7 +247,7 @@ fn add_function(m: &mut Module, p: &Pipeline, f: Generated) {
                 Expression::Array(vec![traversal("aws_cloudwatch_log_group", &[&log_group])]),
             ))
             .build(),
-        skips::FUNCTION,
+        if fanout { skips::FANOUT_FUNCTION } else { skips::FUNCTION },
     );
     if let Some(trigger) = f.trigger {
         add_mapping(m, p, &label, &role, trigger);
