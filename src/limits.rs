@@ -26,8 +26,11 @@ pub const MESSAGE_BYTES: usize = 256 * 1024 - 1024;
 pub const SUBJECT_CHARS: usize = 100;
 
 /// pipec's attributes in every stored item, besides the record's: the rules that flagged it
-/// (a list of strings) and whether it was notified (a boolean).
-pub const BOOKKEEPING: [&str; 2] = ["_pipec_rules", "_pipec_notified"];
+/// (a list of strings), whether it was notified (a boolean) and the viewer index's constant
+/// partition (the string [`VIEW`], see `target::index`).
+pub const BOOKKEEPING: [&str; 3] = ["_pipec_rules", "_pipec_notified", "_pipec_view"];
+/// The value of `_pipec_view` in every item.
+pub const VIEW: &str = "1";
 
 /// The significant digits of a JSON number's text (sign, point and exponent dropped, leading
 /// and trailing zeros trimmed); zero has one.
@@ -54,7 +57,7 @@ pub fn value_size(value: &Json) -> usize {
 pub fn item_size(item: &Map<String, Json>, rules: &[&str]) -> usize {
     let attributes: usize = item.iter().map(|(k, v)| k.len() + value_size(v)).sum();
     let rules_size = 3 + rules.iter().map(|r| 1 + r.len()).sum::<usize>();
-    attributes + BOOKKEEPING[0].len() + rules_size + BOOKKEEPING[1].len() + 1
+    attributes + BOOKKEEPING[0].len() + rules_size + BOOKKEEPING[1].len() + 1 + BOOKKEEPING[2].len() + VIEW.len()
 }
 
 /// Why DynamoDB would refuse the item, checked in this order: a key value over its limit, then
@@ -100,8 +103,8 @@ mod tests {
     fn items_count_names_values_and_bookkeeping() {
         let item = json!({ "id": "é", "n": 12, "ok": true, "l": [1, "ab"], "m": { "k": null } });
         let item = item.as_object().unwrap();
-        // id 2+2, n 1+2, ok 2+1, l 1+(3+1+2+1+2), m 1+(3+1+1+1); bookkeeping 12+(3+1+4)+15+1.
-        assert_eq!(item_size(item, &["high"]), 4 + 3 + 3 + 10 + 7 + 36);
+        // id 2+2, n 1+2, ok 2+1, l 1+(3+1+2+1+2), m 1+(3+1+1+1); bookkeeping 12+(3+1+4)+15+1+11+1.
+        assert_eq!(item_size(item, &["high"]), 4 + 3 + 3 + 10 + 7 + 48);
     }
 
     #[test]
@@ -114,7 +117,7 @@ mod tests {
         assert_eq!(item_problem(item.as_object().unwrap(), &[], ("id", Some("at"))), None);
         let item = json!({ "id": "a", "big": "x".repeat(ITEM_BYTES) });
         let reason = item_problem(item.as_object().unwrap(), &["r"], ("id", None)).unwrap();
-        // id 2+1, big 3+409600, bookkeeping 12+(3+1+1)+15+1.
-        assert_eq!(reason, "item is 409639 bytes, over DynamoDB's 400 KB item limit (409600 bytes)");
+        // id 2+1, big 3+409600, bookkeeping 12+(3+1+1)+15+1+11+1.
+        assert_eq!(reason, "item is 409651 bytes, over DynamoDB's 400 KB item limit (409600 bytes)");
     }
 }

@@ -37,10 +37,10 @@ fn records_over_aws_limits_are_dead_lettered_or_truncated_the_documented_way() {
         record("small", 9500, "1 Oak Street", created),
         // 450 KB: over DynamoDB's item limit.
         record("huge", 9500, &"x".repeat(450_000), created),
-        // An item of 409,601 bytes: one byte over the limit (the other attributes take 233).
-        record("edge", 9500, &"é".repeat(204_684), created),
+        // An item of 409,601 bytes: one byte over the limit (the other attributes take 245).
+        record("edge", 9500, &"é".repeat(204_678), created),
         // An item of exactly 409,600 bytes: stored (and its alert truncated).
-        record("atlimit", 9500, &"é".repeat(204_682), created),
+        record("atlimit", 9500, &"é".repeat(204_676), created),
         // 300 KB: storable, but over SNS's message limit.
         record("big", 9500, &"y".repeat(300_000), created),
         // A sort key over 1,024 bytes.
@@ -128,7 +128,7 @@ fn records_over_aws_limits_are_dead_lettered_or_truncated_the_documented_way() {
 /// DynamoDB's size of the item the example stores for `line`, computed here by hand: names
 /// plus values (strings in UTF-8 bytes, numbers 1 byte plus 1 per two significant digits),
 /// the enrichments `customEnrichment` (a number) and `inspectedAt` (a 24-byte timestamp), and
-/// pipec's `_pipec_rules` list and `_pipec_notified` boolean.
+/// pipec's `_pipec_rules` list, `_pipec_notified` boolean and `_pipec_view` string "1".
 fn limits_item_size(line: &str) -> usize {
     let record: Value = serde_json::from_str(line).unwrap();
     let number = |n: i64| 1 + n.to_string().trim_start_matches('-').trim_end_matches('0').len().div_ceil(2);
@@ -143,7 +143,14 @@ fn limits_item_size(line: &str) -> usize {
     }
     let enrichment = record["transaction"].as_i64().unwrap() + 500;
     size += "customEnrichment".len() + number(enrichment) + "inspectedAt".len() + 24;
-    size + "_pipec_rules".len() + 3 + 1 + "high-transaction".len() + "_pipec_notified".len() + 1
+    size + "_pipec_rules".len()
+        + 3
+        + 1
+        + "high-transaction".len()
+        + "_pipec_notified".len()
+        + 1
+        + "_pipec_view".len()
+        + 1
 }
 
 #[test]

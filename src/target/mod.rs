@@ -4,6 +4,7 @@
 pub mod cloudformation;
 pub mod filters;
 pub mod function;
+pub mod index;
 pub mod lambda;
 pub mod local;
 pub mod names;

@@ -18,6 +18,8 @@ pub enum Resource {
     BucketObjects,
     /// The table of flagged records.
     Table,
+    /// The flagged table's viewer index (see [`super::index`]).
+    TableIndex,
     /// The on-failure queue of the event-source mappings.
     Queue,
     /// The dead-letter queue of records that are invalid or cannot be stored.
@@ -141,7 +143,11 @@ pub fn function(p: &Pipeline, which: Function) -> Vec<Statement> {
             vec![Resource::Windows],
         )),
         Function::Viewer => {
-            statements.push(allow("ReadFlagged", &["dynamodb:Scan"], vec![Resource::Table]));
+            if super::index::viewer_sort(p).is_some() {
+                statements.push(allow("ReadFlagged", &["dynamodb:Query"], vec![Resource::TableIndex]));
+            } else {
+                statements.push(allow("ReadFlagged", &["dynamodb:Scan"], vec![Resource::Table]));
+            }
             if p.window_rules().next().is_some() {
                 statements.push(allow("ReadWindows", &["dynamodb:Query"], vec![Resource::Windows]));
             }

@@ -12,6 +12,8 @@ PARTITION_KEY_BYTES = 2048
 SORT_KEY_BYTES = 1024
 MESSAGE_BYTES = 256 * 1024 - 1024
 SUBJECT_CHARS = 100
+# The viewer index's constant partition, in every stored item.
+VIEW = "1"
 # The dead letter shows at most this much of the record (as the local dead-letter file does).
 DEAD_LETTER_SHOWN = 64 * 1024
 # SQS's message limit.
@@ -45,11 +47,12 @@ def value_size(value):
 
 
 def item_size(item, rules):
-    """The size of the stored item: the record's attributes plus _pipec_rules and
-    _pipec_notified."""
+    """The size of the stored item: the record's attributes plus _pipec_rules,
+    _pipec_notified and _pipec_view."""
     attributes = sum(_utf8_size(k) + value_size(v) for k, v in item.items())
     rules_size = 3 + sum(1 + _utf8_size(r) for r in rules)
-    return attributes + len("_pipec_rules") + rules_size + len("_pipec_notified") + 1
+    bookkeeping = len("_pipec_rules") + rules_size + len("_pipec_notified") + 1
+    return attributes + bookkeeping + len("_pipec_view") + len(VIEW)
 
 
 def item_problem(item, rules, key):

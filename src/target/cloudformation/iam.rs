@@ -55,6 +55,7 @@ fn resource(p: &Pipeline, log_group: &str, r: Resource) -> Value {
         Resource::Bucket => get_att(BUCKET, "Arn"),
         Resource::BucketObjects => sub(&format!("${{{BUCKET}.Arn}}/*")),
         Resource::Table => get_att(TABLE, "Arn"),
+        Resource::TableIndex => sub(&format!("${{{TABLE}.Arn}}/index/{}", crate::target::index::NAME)),
         Resource::Queue => get_att(QUEUE, "Arn"),
         Resource::DeadLetters => get_att(DEAD_LETTERS, "Arn"),
         Resource::Windows => get_att(WINDOWS, "Arn"),

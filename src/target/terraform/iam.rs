@@ -64,6 +64,9 @@ fn reference(m: &mut Module, p: &Pipeline, log_group: &str, r: permissions::Reso
         Resource::Bucket => bucket("arn"),
         Resource::BucketObjects => template(&[Part::Expr(bucket("arn")), Part::Text("/*")]),
         Resource::Table => table("arn"),
+        Resource::TableIndex => {
+            template(&[Part::Expr(table("arn")), Part::Text(&format!("/index/{}", crate::target::index::NAME))])
+        }
         Resource::Queue => resource("aws_sqs_queue", QUEUE, "arn"),
         Resource::DeadLetters => dead_letters("arn"),
         Resource::Windows => windows_table("arn"),
