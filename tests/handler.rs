@@ -338,11 +338,8 @@ fn run_local(p: &Pipeline, spec: &Path, events: &Path, dir: &Path) -> Option<Out
             let d: Value = serde_json::from_str(line).unwrap();
             let name = pipec::target::names::topic(p, d["topic"].as_str().unwrap());
             let body = d["body"].clone();
-            let subject = pipec::alert::subject(
-                &p.name,
-                body["severity"].as_str().unwrap(),
-                body["rule"].as_str().unwrap(),
-            );
+            let subject =
+                pipec::alert::subject(&p.name, body["severity"].as_str().unwrap(), body["rule"].as_str().unwrap());
             outcome.messages.entry((name, "webhook")).or_default().push(message_text(p, &subject, body));
         }
     }
@@ -431,7 +428,8 @@ fn differential(spec: &str, seed: u64) {
     assert_eq!(result["failures"], 0, "{spec}: no batch item may fail: nothing may block its batch");
     let aws = aws_outcome(&p, &result);
 
-    let mut local = (0..3).find_map(|_| run_local(&p, &path, &events, dir.path())).expect("three runs crossed a window");
+    let mut local =
+        (0..3).find_map(|_| run_local(&p, &path, &events, dir.path())).expect("three runs crossed a window");
     if p.rules.is_empty() {
         // No Lambda function reads the stream on AWS, so nothing is dead-lettered there (the
         // raw archive keeps every event); the local hot path still reports invalid events.
@@ -592,4 +590,43 @@ differential! {
     rules: "specs/features/rules.yaml",
     store_and_viewer: "specs/features/store-and-viewer.yaml",
     windows: "specs/features/windows.yaml",
+}
+
+/// The fanout function POSTs each SNS message as it is (plain JSON, the local runtime's webhook
+/// body) to every webhook of the topic, and dead-letters what fails every try with the same
+/// line the local runtime writes to `dead-letter/webhooks.ndjson`.
+#[test]
+fn fanout_posts_plain_json_and_dead_letters_failures() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let p = pipeline(&root.join("examples/clickstream.yaml"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cfn");
+    pipec::target::write(
+        &out,
+        &pipec::target::emit(pipec::target::Target::Cfn, &p, pipec::target::Options::default()).unwrap(),
+    )
+    .unwrap();
+    let rule = p.rules.iter().find(|r| r.notify.iter().any(|t| !p.topics[t.0].webhooks.is_empty())).unwrap();
+    let record = json!({ "sessionId": "s-1", "note": "Zoë \"quoted\" 😀" });
+    let message = pipec::alert::record_message(&p.name, rule, record.as_object().unwrap(), &["sessionId"]);
+    let message_file = dir.path().join("message.json");
+    std::fs::write(&message_file, &message).unwrap();
+    let result_file = dir.path().join("result.json");
+    let harness = Command::new(tools::python())
+        .arg(root.join("tests/python/run_fanout.py"))
+        .args([&out, &message_file, &result_file])
+        .output()
+        .unwrap();
+    assert!(harness.status.success(), "the fanout harness failed: {}", tools::describe(&harness));
+    let result: Value = serde_json::from_str(&std::fs::read_to_string(&result_file).unwrap()).unwrap();
+    let received = result["received"].as_array().unwrap();
+    assert_eq!(received.len(), 1, "one POST to the working webhook: {result}");
+    assert_eq!(received[0]["body"], json!(message), "the body is the message, byte for byte");
+    assert_eq!(received[0]["content_type"], "application/json");
+    let dead = result["dead_letters"].as_array().unwrap();
+    assert_eq!(dead.len(), 1, "the refused webhook is dead-lettered once: {result}");
+    assert_eq!(dead[0]["attempts"], 4);
+    assert_eq!(dead[0]["body"], serde_json::from_str::<Value>(&message).unwrap());
+    assert!(dead[0]["url"].as_str().unwrap().ends_with("/down"));
+    assert_eq!(result["result"], json!({ "delivered": 1, "failed": 1 }));
 }
