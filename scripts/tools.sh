@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the pinned Python validators used by pipec's tests into .tools/ (gitignored):
-#   .tools/py       cfn-lint, moto[server], python-hcl2, boto3   (one resolver world)
+#   .tools/py       cfn-lint, moto[server], python-hcl2, boto3, ruff (one resolver world)
 #   .tools/checkov  checkov                                      (pins its own boto3 and
 #                                                                 ships an `hcl2` fork that
 #                                                                 shadows python-hcl2)
@@ -43,6 +43,8 @@ moto[server]==5.2.5
 python-hcl2==8.1.4
 boto3==1.44.8
 botocore==1.44.8
+# lints and format-checks the generated Lambda Python (tests/python_style.rs); no dependencies
+ruff==0.17.6
 # resolved closure
 annotated-types==0.8.0
 antlr4-python3-runtime==4.13.2
@@ -202,7 +204,7 @@ yarl==1.25.1
 zipp==4.1.2'
 
 # Smoke test run after install (and in --check): must exit 0.
-PY_SMOKE='import cfnlint, moto, hcl2, boto3; from moto.server import ThreadedMotoServer
+PY_SMOKE='import cfnlint, moto, hcl2, boto3, ruff; from moto.server import ThreadedMotoServer
 assert hcl2.__name__ == "hcl2" and hasattr(hcl2, "loads"), "python-hcl2 not importable"'
 CHECKOV_SMOKE='import checkov.main'
 

@@ -251,8 +251,9 @@ fn tag(v: &Value) -> Json {
 const HARNESS: &str = r#"
 import json, struct, sys
 sys.path.insert(0, sys.argv[1])
-import expr_runtime as rt
-rt._now = lambda: "2024-05-01T12:00:00.123Z"
+import pipec_runtime as rt
+rt.now = lambda: "2024-05-01T12:00:00.123Z"
+scope = {"rt": rt}
 def tag(v):
     if v is None: return None
     if type(v) is bool: return ["b", v]
@@ -261,20 +262,20 @@ def tag(v):
     if type(v) is str: return ["s", v]
     return ["?", repr(v)]
 job = json.load(open(sys.argv[2], encoding="utf-8"))
-schema = eval(job["schema"], vars(rt))
-fns = [eval("lambda r: " + e, vars(rt)) for e in job["exprs"]]
+schema = eval(job["schema"], scope)
+fns = [eval("lambda r: " + e, scope) for e in job["exprs"]]
 for r in job["records"]:
     ok = rt.validate(r, schema) is None
     print(json.dumps({"valid": ok, "results": [tag(f(r)) for f in fns] if ok else []}))
 for w in job["windows"]:
-    aggs = eval(w["aggs"], vars(rt))
-    cond = eval("lambda a, g: " + w["cond"], vars(rt))
+    aggs = eval(w["aggs"], scope)
+    cond = eval("lambda a, g: " + w["cond"], scope)
     groups = {}
     for r in job["records"]:
         if rt.validate(r, schema) is None:
-            st = groups.setdefault(json.dumps(r.get("s"), ensure_ascii=False), rt._acc_new(aggs))
-            rt._acc_feed(aggs, st, r)
-    print(json.dumps({"window": {k: tag(cond(rt._acc_end(aggs, json.loads(json.dumps(st))), {"s": json.loads(k)})) for k, st in sorted(groups.items())}}))
+            st = groups.setdefault(json.dumps(r.get("s"), ensure_ascii=False), rt.new_state(aggs))
+            rt.feed(aggs, st, r)
+    print(json.dumps({"window": {k: tag(cond(rt.results(aggs, json.loads(json.dumps(st))), {"s": json.loads(k)})) for k, st in sorted(groups.items())}}))
 "#;
 
 fn window_rules(rng: &mut Rng, count: usize) -> Vec<(String, pipec::expr::Expr)> {
@@ -313,12 +314,12 @@ fn python_lowering_agrees_with_rust() {
     let records: Vec<Json> = (0..300).map(|_| record(&mut rng)).collect();
     let windows = window_rules(&mut rng, 40);
     let job = json!({
-        "schema": python::schema_literal(&schema),
-        "exprs": exprs.iter().map(|(_, e)| lower_python(e, &schema)).collect::<Vec<_>>(),
+        "schema": python::schema_literal(&schema).flat(),
+        "exprs": exprs.iter().map(|(_, e)| lower_python(e, &schema).flat()).collect::<Vec<_>>(),
         "records": records,
         "windows": windows.iter().map(|(_, e)| {
             let w = lower_python_window(e, &schema);
-            json!({"aggs": w.aggregates, "cond": w.condition})
+            json!({"aggs": w.aggregates.flat(), "cond": w.condition.flat()})
         }).collect::<Vec<_>>(),
     });
     let dir = std::env::temp_dir().join(format!("pipec-expr-{}", std::process::id()));

@@ -414,6 +414,8 @@ fn differential(spec: &str, seed: u64) {
     let tsv_file = dir.path().join("events.tsv");
     std::fs::write(&tsv_file, tsv).unwrap();
 
+    let mut local =
+        (0..3).find_map(|_| run_local(&p, &path, &events, dir.path())).expect("three runs crossed a window");
     let out = dir.path().join("cfn");
     let artifacts = pipec::target::emit(pipec::target::Target::Cfn, &p, pipec::target::Options::default()).unwrap();
     pipec::target::write(&out, &artifacts).unwrap();
@@ -427,9 +429,6 @@ fn differential(spec: &str, seed: u64) {
     let result: Value = serde_json::from_str(&std::fs::read_to_string(&result_file).unwrap()).unwrap();
     assert_eq!(result["failures"], 0, "{spec}: no batch item may fail: nothing may block its batch");
     let aws = aws_outcome(&p, &result);
-
-    let mut local =
-        (0..3).find_map(|_| run_local(&p, &path, &events, dir.path())).expect("three runs crossed a window");
     if p.rules.is_empty() {
         // No Lambda function reads the stream on AWS, so nothing is dead-lettered there (the
         // raw archive keeps every event); the local hot path still reports invalid events.

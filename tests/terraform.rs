@@ -138,11 +138,13 @@ fn writes_the_four_files_and_the_handler_sources() {
             "variables.tf",
             "outputs.tf",
             "lambda/transactions-hot/index.py",
+            "lambda/transactions-hot/pipec_runtime.py",
             "lambda/transactions-viewer/index.py"
         ]
     );
     let artifacts = emit(&p);
     assert_eq!(text(&artifacts, "lambda/transactions-hot/index.py"), target::lambda::hot_source(&p).unwrap());
+    assert_eq!(text(&artifacts, "lambda/transactions-hot/pipec_runtime.py"), pipec::expr::python::RUNTIME);
     assert_eq!(text(&artifacts, "lambda/transactions-viewer/index.py"), target::lambda::viewer_source(&p).unwrap());
     let versions = text(&artifacts, "versions.tf");
     for needle in [r#"required_version = ">= 1.5""#, r#"version = "~> 6.0""#, r#"version = "~> 2.4""#] {

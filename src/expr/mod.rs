@@ -4,7 +4,7 @@
 //! relative to the expression text) → [`check`] (types against a [`RecordSchema`] in a
 //! [`Context`], every problem collected) → lowerings: [`Program`] (the local evaluator, also for
 //! windowed rules through [`Accumulator`]s), [`python`] (the Lambda handlers, with
-//! `targets/lambda/expr_runtime.py`) and [`filter`] (event-source-mapping filter patterns).
+//! `targets/lambda/pipec_runtime.py`, laid out by [`pyfmt`]) and [`filter`] (event-source-mapping filter patterns).
 //!
 //! The contract every target follows: records are [`validate`]d first and invalid ones are never
 //! evaluated; evaluation uses SQL NULL and three-valued logic, checked 64-bit ints and exact
@@ -19,6 +19,7 @@ pub mod eval;
 pub mod filter;
 pub mod lexer;
 pub mod parser;
+pub mod pyfmt;
 pub mod python;
 pub mod types;
 pub mod validate;

@@ -1,161 +1,145 @@
-//! Lowering to Python 3.12 for the generated Lambda handlers. The code calls the helpers of
-//! `targets/lambda/expr_runtime.py` ([`RUNTIME`]), which implement exactly the semantics of
-//! [`super::eval`] (None is NULL; ints are range-checked to i64; `/` divides floats; `%` keeps
-//! the dividend's sign; int/float compare exactly, which Python does natively).
+//! Lowering to Python for the generated Lambda handlers. The code calls the functions of
+//! `targets/lambda/pipec_runtime.py` ([`RUNTIME`], imported as `rt`), which implement exactly
+//! the semantics of [`super::eval`] (None is NULL; ints are range-checked to i64; `/` divides
+//! floats; `%` keeps the dividend's sign; int/float compare exactly, which Python does
+//! natively). The result is a [`Py`] tree, laid out as `ruff format` writes it by
+//! [`super::pyfmt`].
 //!
 //! * Stateless rules and enrichments: [`lower`] gives an expression over the record dict `r`.
-//!   A handler runs `validate(r, SCHEMA) is None` ([`schema_literal`]) first, and flags only
+//!   A handler runs `rt.validate(r, SCHEMA) is None` ([`schema_literal`]) first, and flags only
 //!   when the rule's value `is True`.
-//! * Windowed rules: [`lower_window`] gives the aggregate list `AGGS` and a condition over the
-//!   finished aggregates `a` and the group's values `g`. Per window and group the handler keeps
-//!   `st = _acc_new(AGGS)` (JSON-serialisable, fit for the tumbling-window state), calls
-//!   `_acc_feed(AGGS, st, r)` per valid record and decides with `a = _acc_end(AGGS, st)`.
-
-use std::fmt::Write as _;
+//! * Windowed rules: [`lower_window`] gives the aggregate tuple `AGGREGATES` and a condition
+//!   over the finished aggregates `a` and the group's values `g`. Per window and group the
+//!   handler keeps `state = rt.new_state(AGGREGATES)` (JSON-serialisable, fit for the
+//!   tumbling-window state), calls `rt.feed(AGGREGATES, state, r)` per valid record and decides
+//!   with `a = rt.results(AGGREGATES, state)`.
 
 use super::ast::{AggregateKind, Args, BinaryOp, Expr, ExprKind, Literal, UnaryOp};
+use super::pyfmt::{Py, string};
 use super::types::{RecordSchema, ValueType};
 
-/// The Python runtime the lowered code calls (to inline or import).
-pub const RUNTIME: &str = include_str!("../../targets/lambda/expr_runtime.py");
+/// The Python runtime module the lowered code calls, shipped as `pipec_runtime.py`.
+pub const RUNTIME: &str = include_str!("../../targets/lambda/pipec_runtime.py");
 
 /// A windowed rule lowered to Python.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PyWindow {
-    /// A tuple literal of `(kind, field or None, is_float)`, one per aggregate.
-    pub aggregates: String,
+    /// A tuple of `(kind, field or None, is_float)`, one per aggregate.
+    pub aggregates: Py,
     /// The decision, over `a` (finished aggregates) and `g` (group values).
-    pub condition: String,
+    pub condition: Py,
 }
 
 /// A checked stateless expression as Python over the record dict `r`.
 #[must_use]
-pub fn lower(expr: &Expr, schema: &RecordSchema) -> String {
-    let mut out = String::new();
-    Lowering { schema, record: "r", aggregates: None }.expr(expr, &mut out);
-    out
+pub fn lower(expr: &Expr, schema: &RecordSchema) -> Py {
+    Lowering { schema, record: "r", aggregates: None }.expr(expr)
 }
 
 /// A checked windowed rule as Python.
 #[must_use]
 pub fn lower_window(expr: &Expr, schema: &RecordSchema) -> PyWindow {
     let mut aggs = Vec::new();
-    let mut condition = String::new();
-    Lowering { schema, record: "g", aggregates: Some(&mut aggs) }.expr(expr, &mut condition);
-    PyWindow { aggregates: format!("({}{})", aggs.join(","), if aggs.len() == 1 { "," } else { "" }), condition }
+    let condition = Lowering { schema, record: "g", aggregates: Some(&mut aggs) }.expr(expr);
+    PyWindow { aggregates: Py::tuple(aggs), condition }
 }
 
-/// The schema as the tuple literal `validate` takes: `((name, type, required, max_length), ...)`.
+/// The schema as the tuple `rt.validate` takes: `((name, type, required, max_length), ...)`,
+/// one field per line.
 #[must_use]
-pub fn schema_literal(schema: &RecordSchema) -> String {
-    let fields: Vec<String> = schema
-        .fields
-        .iter()
-        .map(|f| {
-            let max = f.max_length.map_or_else(|| "None".to_owned(), |m| m.to_string());
-            format!("({},'{}',{},{max})", string(&f.name), f.ty, if f.required { "True" } else { "False" })
-        })
-        .collect();
-    format!("({}{})", fields.join(","), if fields.len() == 1 { "," } else { "" })
+pub fn schema_literal(schema: &RecordSchema) -> Py {
+    Py::expanded(
+        schema
+            .fields
+            .iter()
+            .map(|f| {
+                Py::tuple(vec![
+                    Py::atom(string(&f.name)),
+                    Py::atom(string(&f.ty.to_string())),
+                    Py::atom(if f.required { "True" } else { "False" }),
+                    Py::atom(f.max_length.map_or_else(|| "None".to_owned(), |m| m.to_string())),
+                ])
+            })
+            .collect(),
+    )
 }
 
-/// A Python string literal (JSON string syntax is valid Python).
-fn string(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_default()
+fn rt(name: &str, args: Vec<Py>) -> Py {
+    Py::call(format!("rt.{name}"), args)
 }
 
 struct Lowering<'a> {
     schema: &'a RecordSchema,
     record: &'static str,
-    aggregates: Option<&'a mut Vec<String>>,
+    aggregates: Option<&'a mut Vec<Py>>,
 }
 
 impl Lowering<'_> {
-    fn call(&mut self, name: &str, args: &[&Expr], out: &mut String) {
-        out.push_str(name);
-        out.push('(');
-        for (i, arg) in args.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            self.expr(arg, out);
-        }
-        out.push(')');
+    fn call(&mut self, name: &str, args: &[&Expr]) -> Py {
+        let args = args.iter().map(|a| self.expr(a)).collect();
+        rt(name, args)
     }
 
-    fn expr(&mut self, e: &Expr, out: &mut String) {
+    fn expr(&mut self, e: &Expr) -> Py {
         match &e.kind {
-            ExprKind::Literal(lit) => match lit {
-                Literal::Null => out.push_str("None"),
-                Literal::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
-                Literal::Int(i) => _ = write!(out, "{i}"),
+            ExprKind::Literal(lit) => Py::atom(match lit {
+                Literal::Null => "None".to_owned(),
+                Literal::Bool(b) => (if *b { "True" } else { "False" }).to_owned(),
+                Literal::Int(i) => i.to_string(),
                 // Debug is the shortest round-trip form and always has a `.` or `e`: valid Python.
-                Literal::Float(f) => _ = write!(out, "{f:?}"),
-                Literal::String(s) => out.push_str(&string(s)),
-            },
-            ExprKind::Field(name) => match self.schema.get(name).map(|f| f.ty) {
-                Some(ValueType::Float) => _ = write!(out, "_f({}.get({}))", self.record, string(name)),
-                Some(_) => _ = write!(out, "{}.get({})", self.record, string(name)),
-                None => out.push_str("None"),
-            },
-            ExprKind::Unary { op, expr } => {
-                self.call(if *op == UnaryOp::Neg { "_neg" } else { "_not" }, &[expr], out);
+                Literal::Float(f) => format!("{f:?}"),
+                Literal::String(s) => string(s),
+            }),
+            ExprKind::Field(name) => {
+                let get = Py::call(format!("{}.get", self.record), vec![Py::atom(string(name))]);
+                match self.schema.get(name).map(|f| f.ty) {
+                    Some(ValueType::Float) => rt("to_float", vec![get]),
+                    Some(_) => get,
+                    None => Py::atom("None"),
+                }
             }
+            ExprKind::Unary { op, expr } => self.call(if *op == UnaryOp::Neg { "neg" } else { "not_" }, &[expr]),
             ExprKind::Binary { op, lhs, rhs } => {
                 let name = match op {
-                    BinaryOp::Add => "_add",
-                    BinaryOp::Sub => "_sub",
-                    BinaryOp::Mul => "_mul",
-                    BinaryOp::Div => "_div",
-                    BinaryOp::Mod => "_mod",
-                    BinaryOp::Eq => "_eq",
-                    BinaryOp::Ne => "_ne",
-                    BinaryOp::Lt => "_lt",
-                    BinaryOp::Le => "_le",
-                    BinaryOp::Gt => "_gt",
-                    BinaryOp::Ge => "_ge",
-                    BinaryOp::And => "_and",
-                    BinaryOp::Or => "_or",
+                    BinaryOp::Add => "add",
+                    BinaryOp::Sub => "sub",
+                    BinaryOp::Mul => "mul",
+                    BinaryOp::Div => "div",
+                    BinaryOp::Mod => "mod",
+                    BinaryOp::Eq => "eq",
+                    BinaryOp::Ne => "ne",
+                    BinaryOp::Lt => "lt",
+                    BinaryOp::Le => "le",
+                    BinaryOp::Gt => "gt",
+                    BinaryOp::Ge => "ge",
+                    BinaryOp::And => "and_",
+                    BinaryOp::Or => "or_",
                 };
-                self.call(name, &[lhs, rhs], out);
+                self.call(name, &[lhs, rhs])
             }
             ExprKind::In { expr, list, negated } => {
-                out.push_str(if *negated { "_not(_in(" } else { "_in(" });
-                self.expr(expr, out);
-                out.push_str(",(");
-                for item in list {
-                    self.expr(item, out);
-                    out.push(',');
-                }
-                out.push_str(if *negated { ")))" } else { "))" });
+                let mut args = vec![&**expr];
+                args.extend(list);
+                negate(self.call("in_", &args), *negated)
             }
             ExprKind::Between { expr, low, high, negated } => {
-                out.push_str(if *negated { "_not(" } else { "(" });
-                self.call("_btw", &[expr, low, high], out);
-                out.push(')');
+                negate(self.call("between", &[expr, low, high]), *negated)
             }
             ExprKind::Like { expr, pattern, negated, .. } => {
-                out.push_str(if *negated { "_not(_like(" } else { "(_like(" });
-                self.expr(expr, out);
-                _ = write!(out, ",{}))", string(pattern));
+                let value = self.expr(expr);
+                negate(rt("like", vec![value, Py::atom(string(pattern))]), *negated)
             }
-            ExprKind::IsNull { expr, negated } => {
-                out.push('(');
-                self.expr(expr, out);
-                out.push_str(if *negated { " is not None)" } else { " is None)" });
-            }
-            ExprKind::Call { name, args, .. } => self.function(name, args, out),
+            ExprKind::IsNull { expr, negated } => self.call(if *negated { "is_not_null" } else { "is_null" }, &[expr]),
+            ExprKind::Call { name, args, .. } => self.function(name, args),
         }
     }
 
-    fn function(&mut self, name: &str, args: &Args, out: &mut String) {
+    fn function(&mut self, name: &str, args: &Args) -> Py {
         if name == "now" {
-            out.push_str("_now()");
-            return;
+            return rt("now", vec![]);
         }
         let (Some(kind), Some(specs)) = (AggregateKind::from_name(name), self.aggregates.as_deref_mut()) else {
-            out.push_str("None");
-            return;
+            return Py::atom("None");
         };
         let field = match args {
             Args::List(list) => match list.as_slice() {
@@ -165,21 +149,24 @@ impl Lowering<'_> {
             Args::Star => None,
         };
         let spec = match field {
-            Some(f) => format!(
-                "('{}',{},{})",
-                kind.name(),
-                string(&f.name),
-                if f.ty == ValueType::Float { "True" } else { "False" }
-            ),
-            None if matches!(args, Args::Star) => format!("('{}',None,False)", kind.name()),
-            None => {
-                out.push_str("None");
-                return;
+            Some(f) => Py::tuple(vec![
+                Py::atom(string(kind.name())),
+                Py::atom(string(&f.name)),
+                Py::atom(if f.ty == ValueType::Float { "True" } else { "False" }),
+            ]),
+            None if matches!(args, Args::Star) => {
+                Py::tuple(vec![Py::atom(string(kind.name())), Py::atom("None"), Py::atom("False")])
             }
+            None => return Py::atom("None"),
         };
-        _ = write!(out, "a[{}]", specs.len());
+        let index = specs.len();
         specs.push(spec);
+        Py::atom(format!("a[{index}]"))
     }
+}
+
+fn negate(py: Py, negated: bool) -> Py {
+    if negated { rt("not_", vec![py]) } else { py }
 }
 
 #[cfg(test)]
@@ -198,24 +185,27 @@ mod tests {
     #[test]
     fn lowers_rules_and_enrichments() {
         let s = schema();
-        assert_eq!(lower(&parse("transaction > 9000").unwrap(), &s), r#"_gt(r.get("transaction"),9000)"#);
-        assert_eq!(lower(&parse("amount + 0.5").unwrap(), &s), r#"_add(_f(r.get("amount")),0.5)"#);
+        let text = |e: &str| lower(&parse(e).unwrap(), &s).flat();
+        assert_eq!(text("transaction > 9000"), r#"rt.gt(r.get("transaction"), 9000)"#);
+        assert_eq!(text("amount + 0.5"), r#"rt.add(rt.to_float(r.get("amount")), 0.5)"#);
         assert_eq!(
-            lower(&parse("bankId NOT IN ('a') OR bankId LIKE 'x%' AND bankId IS NULL").unwrap(), &s),
-            r#"_or(_not(_in(r.get("bankId"),("a",))),_and((_like(r.get("bankId"),"x%")),(r.get("bankId") is None)))"#
+            text("bankId NOT IN ('a') OR bankId LIKE 'x%' AND bankId IS NULL"),
+            r#"rt.or_(rt.not_(rt.in_(r.get("bankId"), "a")), rt.and_(rt.like(r.get("bankId"), "x%"), rt.is_null(r.get("bankId"))))"#
         );
-        assert_eq!(lower(&parse("now()").unwrap(), &s), "_now()");
+        assert_eq!(text("now()"), "rt.now()");
         assert_eq!(
-            schema_literal(&s),
-            r#"(("transaction",'int',True,None),("amount",'float',False,None),("bankId",'string',False,8))"#
+            crate::expr::pyfmt::statement(0, "SCHEMA = ", &schema_literal(&s)),
+            "SCHEMA = (\n    (\"transaction\", \"int\", True, None),\n    (\"amount\", \"float\", False, None),\n    (\"bankId\", \"string\", False, 8),\n)\n"
         );
     }
 
     #[test]
     fn lowers_windows() {
         let w = lower_window(&parse("count(*) > 100 AND bankId = 'b' AND avg(amount) > 1").unwrap(), &schema());
-        assert_eq!(w.aggregates, r#"(('count',None,False),('avg',"amount",True))"#);
-        assert_eq!(w.condition, r#"_and(_and(_gt(a[0],100),_eq(g.get("bankId"),"b")),_gt(a[1],1))"#);
-        assert!(RUNTIME.len() < 3000);
+        assert_eq!(w.aggregates.flat(), r#"(("count", None, False), ("avg", "amount", True))"#);
+        assert_eq!(
+            w.condition.flat(),
+            r#"rt.and_(rt.and_(rt.gt(a[0], 100), rt.eq(g.get("bankId"), "b")), rt.gt(a[1], 1))"#
+        );
     }
 }

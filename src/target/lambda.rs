@@ -8,6 +8,7 @@ use std::io::Write;
 use minijinja::{Environment, context};
 use sha2::{Digest, Sha256};
 
+use crate::expr::pyfmt::{self, Py, statement, string};
 use crate::expr::python;
 use crate::ir::{Pipeline, Rule, RuleKind};
 
@@ -39,17 +40,12 @@ fn environment() -> Environment<'static> {
     env
 }
 
-/// A Python string literal (JSON string syntax is valid Python).
-fn lit(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_default()
+fn strings(items: impl IntoIterator<Item = String>) -> Py {
+    Py::tuple(items.into_iter().map(|s| Py::atom(string(&s))).collect())
 }
 
-fn tuple(items: &[String]) -> String {
-    format!("({}{})", items.join(", "), if items.len() == 1 { "," } else { "" })
-}
-
-fn topics(p: &Pipeline, rule: &Rule) -> String {
-    tuple(&rule.notify.iter().map(|t| lit(&p.topics[t.0].name)).collect::<Vec<_>>())
+fn topics(p: &Pipeline, rule: &Rule) -> Py {
+    strings(rule.notify.iter().map(|t| p.topics[t.0].name.clone()))
 }
 
 fn render(name: &str, ctx: minijinja::Value) -> Result<String, String> {
@@ -58,44 +54,63 @@ fn render(name: &str, ctx: minijinja::Value) -> Result<String, String> {
     template.render(ctx).map_err(|e| format!("rendering {name}: {e}"))
 }
 
+/// The constants every rule handler starts with: the pipeline's name, its topics' ARNs (from
+/// the environment) and the record schema.
+fn handler_constants(p: &Pipeline) -> String {
+    let pipeline = Py::call("os.environ.get", vec![Py::atom("\"PIPELINE\""), Py::atom(string(&p.name))]);
+    [
+        statement(0, "PIPELINE = ", &pipeline),
+        "TOPICS = json.loads(os.environ.get(\"TOPICS\") or \"{}\")\n".to_owned(),
+        statement(0, "SCHEMA = ", &python::schema_literal(&p.stream.schema)),
+    ]
+    .concat()
+}
+
+/// `def NAME(r):` returning `body`, with the spec's text as a comment.
+fn function(name: &str, comment: &str, body: &Py) -> String {
+    format!("def {name}(r):\n    # {}\n{}", pyfmt::comment_text(comment), statement(4, "return ", body))
+}
+
 /// The hot handler's source: every per-record rule, the enrichments and the store.
 pub fn hot_source(p: &Pipeline) -> Result<String, String> {
     let schema = &p.stream.schema;
-    let rules: Vec<minijinja::Value> = p
-        .record_rules()
-        .map(|r| {
-            context! {
-                name => lit(&r.name),
-                severity => lit(r.severity.name()),
-                topics => topics(p, r),
-                condition => python::lower(&r.when, schema),
-            }
-        })
-        .collect();
-    let store = p.store.as_ref();
-    let enrich: Vec<minijinja::Value> = store
-        .iter()
-        .flat_map(|s| &s.enrich)
-        .map(|e| context! { name => lit(&e.name), expr => python::lower(&e.expr, schema) })
-        .collect();
-    let key = store.map_or_else(
-        || "(None, None)".to_string(),
+    let mut functions = Vec::new();
+    let mut rules = Vec::new();
+    for (i, r) in p.record_rules().enumerate() {
+        let name = format!("rule_{}", i + 1);
+        functions.push(function(&name, &format!("{}: {}", r.name, r.source), &python::lower(&r.when, schema)));
+        rules.push(Py::tuple(vec![
+            Py::atom(string(&r.name)),
+            Py::atom(string(r.severity.name())),
+            topics(p, r),
+            Py::atom(string(&r.source)),
+            Py::atom(name),
+        ]));
+    }
+    let mut enrich = Vec::new();
+    for (i, e) in p.store.iter().flat_map(|s| &s.enrich).enumerate() {
+        let name = format!("enrich_{}", i + 1);
+        functions.push(function(&name, &format!("{}: {}", e.name, e.source), &python::lower(&e.expr, schema)));
+        enrich.push(Py::tuple(vec![Py::atom(string(&e.name)), Py::atom(name)]));
+    }
+    let key = p.store.as_ref().map_or_else(
+        || Py::tuple(vec![Py::atom("None"), Py::atom("None")]),
         |s| {
-            format!(
-                "({}, {})",
-                lit(&s.partition.name),
-                s.sort.as_ref().map_or_else(|| "None".to_string(), |k| lit(&k.name))
-            )
+            Py::tuple(vec![
+                Py::atom(string(&s.partition.name)),
+                s.sort.as_ref().map_or_else(|| Py::atom("None"), |k| Py::atom(string(&k.name))),
+            ])
         },
     );
+    let constants = [handler_constants(p), statement(0, "KEY = ", &key)].concat();
     render(
         "hot.py.j2",
         context! {
-            pipeline => lit(&p.name),
             pipeline_name => p.name.clone(),
-            runtime => python::RUNTIME.trim_end(),
-            schema => python::schema_literal(schema),
-            rules, enrich, key,
+            constants,
+            functions => functions.join("\n\n"),
+            rules => statement(0, "RULES = ", &Py::expanded(rules)),
+            enrich => statement(0, "ENRICH = ", &Py::expanded(enrich)),
         },
     )
 }
@@ -106,21 +121,33 @@ pub fn window_source(p: &Pipeline, rule: &Rule) -> Result<String, String> {
         return Err(format!("rule {} is not windowed", rule.name));
     };
     let lowered = python::lower_window(&rule.when, &p.stream.schema);
+    let rule_tuple = Py::tuple(vec![
+        Py::atom(string(&rule.name)),
+        Py::atom(string(rule.severity.name())),
+        topics(p, rule),
+        Py::atom(string(&rule.source)),
+    ]);
+    // Invalid records are dead-lettered once: by the hot function, or without one by the first
+    // window function.
+    let reports_invalid =
+        p.record_rules().next().is_none() && p.window_rules().next().is_some_and(|r| r.name == rule.name);
+    let rule_constants = [
+        statement(0, "RULE = ", &rule_tuple),
+        format!("REPORTS_INVALID = {}\n", if reports_invalid { "True" } else { "False" }),
+        statement(0, "AGGREGATES = ", &lowered.aggregates),
+        statement(0, "GROUP_BY = ", &strings(group_by.iter().cloned())),
+    ]
+    .concat();
     render(
         "window.py.j2",
         context! {
-            pipeline => lit(&p.name),
             pipeline_name => p.name.clone(),
             rule => rule.name.clone(),
-            rule_lit => lit(&rule.name),
             seconds,
-            severity => lit(rule.severity.name()),
-            topics => topics(p, rule),
-            runtime => python::RUNTIME.trim_end(),
-            schema => python::schema_literal(&p.stream.schema),
-            aggregates => lowered.aggregates,
-            group_by => tuple(&group_by.iter().map(|g| lit(g)).collect::<Vec<_>>()),
-            condition => lowered.condition,
+            constants => handler_constants(p),
+            rule_constants,
+            when => pyfmt::comment_text(&rule.source),
+            condition => statement(4, "return ", &lowered.condition),
         },
     )
 }
@@ -129,17 +156,25 @@ pub fn window_source(p: &Pipeline, rule: &Rule) -> Result<String, String> {
 pub fn viewer_source(p: &Pipeline) -> Result<String, String> {
     let store = p.store.as_ref().ok_or("no store")?;
     let viewer = store.viewer.as_ref().ok_or("no viewer")?;
-    let columns: Vec<String> =
-        p.stream.schema.fields.iter().map(|f| lit(&f.name)).chain(store.enrich.iter().map(|e| lit(&e.name))).collect();
-    let sort = viewer.sort.as_ref().map_or_else(
-        || "None".to_string(),
-        |(field, desc)| format!("({}, {})", lit(field), if *desc { "True" } else { "False" }),
+    let columns = strings(
+        p.stream.schema.fields.iter().map(|f| f.name.clone()).chain(store.enrich.iter().map(|e| e.name.clone())),
     );
-    render(
-        "viewer.py.j2",
-        context! { pipeline => lit(&p.name),
-        pipeline_name => p.name.clone(), title => lit(&viewer.title), columns => tuple(&columns), sort },
-    )
+    let sort = viewer.sort.as_ref().map_or_else(
+        || Py::atom("None"),
+        |(field, desc)| Py::tuple(vec![Py::atom(string(field)), Py::atom(if *desc { "True" } else { "False" })]),
+    );
+    let index = crate::target::index::viewer_sort(p)
+        .map_or_else(|| Py::atom("None"), |_| Py::atom(string(crate::target::index::NAME)));
+    let constants = [
+        statement(0, "TITLE = ", &Py::atom(string(&viewer.title))),
+        statement(0, "COLUMNS = ", &columns),
+        statement(0, "SORT = ", &sort),
+        statement(0, "INDEX = ", &index),
+        statement(0, "VIEW = ", &Py::atom(string(crate::limits::VIEW))),
+        statement(0, "WINDOW_RULES = ", &strings(p.window_rules().map(|r| r.name.clone()))),
+    ]
+    .concat();
+    render("viewer.py.j2", context! { pipeline_name => p.name.clone(), constants })
 }
 
 /// The webhook fanout function's source.
@@ -147,12 +182,50 @@ pub fn fanout_source(p: &Pipeline) -> Result<String, String> {
     render("fanout.py.j2", context! { pipeline_name => p.name.clone() })
 }
 
-/// Inline when within the limit, else a deterministic zip named by its content hash.
-pub fn package(function: &str, source: String) -> Result<Code, String> {
-    if source.chars().count() <= INLINE_LIMIT {
-        return Ok(Code::Inline(source));
+/// The fanout function's files (it imports nothing of pipec's).
+pub fn fanout_files(p: &Pipeline) -> Result<Files, String> {
+    Ok(vec![("index.py", fanout_source(p)?)])
+}
+
+/// The runtime module's file name beside `index.py`.
+pub const RUNTIME_FILE: &str = "pipec_runtime.py";
+
+/// The files of one function's code, `index.py` first.
+pub type Files = Vec<(&'static str, String)>;
+
+/// The limits module's file name beside `index.py` (AWS's limits and the alert format, see
+/// `crate::limits` and `crate::alert`).
+pub const LIMITS_FILE: &str = "pipec_limits.py";
+const LIMITS: &str = include_str!("../../targets/lambda/pipec_limits.py");
+
+/// The hot handler's files: `index.py` and the runtime modules it imports.
+pub fn hot_files(p: &Pipeline) -> Result<Files, String> {
+    Ok(vec![("index.py", hot_source(p)?), (LIMITS_FILE, LIMITS.to_owned()), (RUNTIME_FILE, python::RUNTIME.to_owned())])
+}
+
+/// A windowed rule's handler files: `index.py` and the runtime modules it imports.
+pub fn window_files(p: &Pipeline, rule: &Rule) -> Result<Files, String> {
+    Ok(vec![
+        ("index.py", window_source(p, rule)?),
+        (LIMITS_FILE, LIMITS.to_owned()),
+        (RUNTIME_FILE, python::RUNTIME.to_owned()),
+    ])
+}
+
+/// The viewer's files (it imports nothing of pipec's).
+pub fn viewer_files(p: &Pipeline) -> Result<Files, String> {
+    Ok(vec![("index.py", viewer_source(p)?)])
+}
+
+/// Inline when the code is one file within the limit, else a deterministic zip named by its
+/// content hash.
+pub fn package(function: &str, files: &[(&str, String)]) -> Result<Code, String> {
+    if let [(_, source)] = files
+        && source.chars().count() <= INLINE_LIMIT
+    {
+        return Ok(Code::Inline(source.clone()));
     }
-    let zip = zip_source(&source).map_err(|e| format!("zipping {function}: {e}"))?;
+    let zip = zip_files(files).map_err(|e| format!("zipping {function}: {e}"))?;
     let digest = Sha256::digest(&zip);
     let hash: String = digest.iter().take(6).fold(String::new(), |mut hex, b| {
         let _ = write!(hex, "{b:02x}");
@@ -161,31 +234,33 @@ pub fn package(function: &str, source: String) -> Result<Code, String> {
     Ok(Code::Asset { file: format!("{function}-{hash}.zip"), zip })
 }
 
-/// `index.py` in a zip with fixed timestamps and permissions, so the bytes are reproducible.
-pub fn zip_source(source: &str) -> zip::result::ZipResult<Vec<u8>> {
+/// The files in a zip with fixed timestamps and permissions, so the bytes are reproducible.
+pub fn zip_files(files: &[(&str, String)]) -> zip::result::ZipResult<Vec<u8>> {
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .last_modified_time(zip::DateTime::default())
         .unix_permissions(0o644);
-    writer.start_file("index.py", options)?;
-    writer.write_all(source.as_bytes())?;
+    for (name, source) in files {
+        writer.start_file(*name, options)?;
+        writer.write_all(source.as_bytes())?;
+    }
     Ok(writer.finish()?.into_inner())
 }
 
 pub fn hot(p: &Pipeline) -> Result<Code, String> {
-    package("hot", hot_source(p)?)
+    package("hot", &hot_files(p)?)
 }
 
 pub fn window(p: &Pipeline, rule: &Rule) -> Result<Code, String> {
     let index = p.window_rules().position(|r| r.name == rule.name).unwrap_or(0) + 1;
-    package(&format!("window-{index}"), window_source(p, rule)?)
+    package(&format!("window-{index}"), &window_files(p, rule)?)
 }
 
 pub fn viewer(p: &Pipeline) -> Result<Code, String> {
-    package("viewer", viewer_source(p)?)
+    package("viewer", &viewer_files(p)?)
 }
 
 pub fn fanout(p: &Pipeline) -> Result<Code, String> {
-    package("fanout", fanout_source(p)?)
+    package("fanout", &fanout_files(p)?)
 }

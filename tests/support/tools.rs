@@ -351,3 +351,8 @@ impl Drop for MotoServer {
         let _ = self.child.wait();
     }
 }
+
+/// `.tools/py/bin/ruff` (pinned in `scripts/tools.sh`): lints and format-checks generated Python.
+pub fn ruff() -> PathBuf {
+    require("py", "ruff")
+}

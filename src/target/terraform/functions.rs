@@ -30,7 +30,7 @@ enum Trigger {
 /// One generated function and what it needs here (labels are the snake case of its id).
 struct Generated<'a> {
     which: Function<'a>,
-    source: String,
+    files: lambda::Files,
     env: Vec<(String, Expression)>,
     trigger: Option<Trigger>,
 }
@@ -55,7 +55,7 @@ pub fn add_functions(m: &mut Module, p: &Pipeline) -> Result<(), String> {
             p,
             Generated {
                 which: Function::Hot,
-                source: lambda::hot_source(p)?,
+                files: lambda::hot_files(p)?,
                 env,
                 trigger: Some(Trigger::Records(filters::record_filters(p))),
             },
@@ -68,7 +68,7 @@ pub fn add_functions(m: &mut Module, p: &Pipeline) -> Result<(), String> {
             p,
             Generated {
                 which: Function::Window { index, rule },
-                source: lambda::window_source(p, rule)?,
+                files: lambda::window_files(p, rule)?,
                 env: vec![
                     ("PIPELINE".into(), p.name.as_str().into()),
                     ("TOPICS".into(), topics_env(p)),
@@ -86,7 +86,7 @@ pub fn add_functions(m: &mut Module, p: &Pipeline) -> Result<(), String> {
             p,
             Generated {
                 which: Function::Fanout,
-                source: lambda::fanout_source(p)?,
+                files: lambda::fanout_files(p)?,
                 env: vec![
                     ("WEBHOOKS".into(), webhooks_env(p, &fanout).into()),
                     ("DEAD_LETTER_QUEUE".into(), dead_letters("url")),
@@ -118,7 +118,7 @@ pub fn add_functions(m: &mut Module, p: &Pipeline) -> Result<(), String> {
             p,
             Generated {
                 which: Function::Viewer,
-                source: lambda::viewer_source(p)?,
+                files: lambda::viewer_files(p)?,
                 env: if p.window_rules().next().is_some() {
                     vec![("TABLE_NAME".into(), table("name")), ("WINDOWS_TABLE".into(), windows_table("name"))]
                 } else {
@@ -196,11 +196,13 @@ fn add_function(m: &mut Module, p: &Pipeline, f: Generated) {
         skips::LOG_GROUP,
     );
     iam::role(m, p, &role, &log_group, "lambda", &format!("{name}-policy"), &permissions::function(p, f.which));
-    m.sources.push(Artifact {
-        path: format!("lambda/{name}/index.py"),
-        bytes: f.source.into_bytes(),
-        role: "Lambda handler source (packaged by archive_file)",
-    });
+    for (file, source) in f.files {
+        m.sources.push(Artifact {
+            path: format!("lambda/{name}/{file}"),
+            bytes: source.into_bytes(),
+            role: "Lambda handler source (packaged by archive_file)",
+        });
+    }
     let path_module = traversal("path", &["module"]);
     m.data(
         "archive_file",

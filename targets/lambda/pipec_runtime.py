@@ -1,0 +1,240 @@
+"""The runtime of pipec's rule expressions, shipped beside every generated handler.
+
+This module implements exactly the semantics of pipec's own evaluator (src/expr in pipec), so
+a rule decides the same on Lambda as under ``pipec run --local``:
+
+* ``None`` is SQL NULL: a missing field, a JSON ``null`` or the result of an undefined
+  operation. Arithmetic and comparisons with NULL give NULL.
+* AND, OR and NOT follow three-valued (Kleene) logic; a rule flags only when it is ``True``.
+* ``int`` arithmetic is checked 64-bit arithmetic: a result outside the range of a signed
+  64-bit integer is NULL. An ``int`` with a ``float`` computes in doubles; a result that is not
+  finite (overflow, NaN) is NULL.
+* ``/`` always divides doubles; ``%`` keeps the sign of the dividend; dividing by zero is NULL.
+* ints and floats compare exactly, as Python compares them natively.
+* LIKE matches the whole string: ``%`` is any run of characters, ``_`` exactly one.
+
+The generated handler calls these functions as ``rt.<name>``; the names follow the operators
+(``gt`` is ``>``, ``and_`` is ``AND``).
+"""
+
+import datetime
+import functools
+import math
+import operator
+import re
+
+_INT_LIMIT = 1 << 63
+_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
+def _int(value):
+    """The int when it fits in a signed 64-bit integer, else NULL."""
+    return value if -_INT_LIMIT <= value < _INT_LIMIT else None
+
+
+def _finite(value):
+    """The float when it is finite, else NULL."""
+    return value if math.isfinite(value) else None
+
+
+def to_float(value):
+    """A float field's value as a double (JSON may write it as an integer)."""
+    return None if value is None else float(value)
+
+
+def _arithmetic(op):
+    def apply(a, b):
+        if a is None or b is None:
+            return None
+        if type(a) is int and type(b) is int:
+            return _int(op(a, b))
+        return _finite(op(float(a), float(b)))
+
+    return apply
+
+
+add = _arithmetic(operator.add)
+sub = _arithmetic(operator.sub)
+mul = _arithmetic(operator.mul)
+
+
+def div(a, b):
+    """``a / b`` in doubles; NULL when either is NULL or ``b`` is zero."""
+    if a is None or b is None or b == 0:
+        return None
+    return _finite(float(a) / float(b))
+
+
+def mod(a, b):
+    """``a % b`` with the sign of ``a`` (like C's fmod); NULL when ``b`` is zero."""
+    if a is None or b is None or b == 0:
+        return None
+    if type(a) is int and type(b) is int:
+        remainder = abs(a) % abs(b)
+        return -remainder if a < 0 else remainder
+    return _finite(math.fmod(a, b))
+
+
+def neg(a):
+    """Unary minus; NULL for NULL and for the negation of the smallest int."""
+    if a is None:
+        return None
+    return _int(-a) if type(a) is int else -a
+
+
+def _comparison(op):
+    def apply(a, b):
+        return None if a is None or b is None else op(a, b)
+
+    return apply
+
+
+eq = _comparison(operator.eq)
+ne = _comparison(operator.ne)
+lt = _comparison(operator.lt)
+le = _comparison(operator.le)
+gt = _comparison(operator.gt)
+ge = _comparison(operator.ge)
+
+
+def not_(a):
+    """NOT: NULL stays NULL."""
+    return None if a is None else not a
+
+
+def and_(a, b):
+    """AND: FALSE wins over NULL."""
+    if a is False or b is False:
+        return False
+    return None if a is None or b is None else True
+
+
+def or_(a, b):
+    """OR: TRUE wins over NULL."""
+    if a is True or b is True:
+        return True
+    return None if a is None or b is None else False
+
+
+def in_(value, *items):
+    """``value IN (items)``: TRUE on a match, else NULL when an item is NULL, else FALSE."""
+    if value is None:
+        return None
+    if any(item is not None and item == value for item in items):
+        return True
+    return None if None in items else False
+
+
+def between(value, low, high):
+    """``value BETWEEN low AND high`` (both ends included)."""
+    return and_(ge(value, low), le(value, high))
+
+
+def is_null(value):
+    """``value IS NULL``."""
+    return value is None
+
+
+def is_not_null(value):
+    """``value IS NOT NULL``."""
+    return value is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _like_pattern(pattern):
+    parts = (".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def like(value, pattern):
+    """``value LIKE pattern`` over the whole string, case-sensitive, no escape character."""
+    return (
+        None if value is None else _like_pattern(pattern).fullmatch(value) is not None
+    )
+
+
+def now():
+    """The current time as RFC 3339 UTC with milliseconds: ``2024-05-01T12:00:00.123Z``."""
+    moment = datetime.datetime.now(datetime.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:23] + "Z"
+
+
+def _valid(value, kind, max_length):
+    """Whether a present, non-null value has the field's declared type."""
+    if kind == "int":
+        return type(value) is int and -_INT_LIMIT <= value < _INT_LIMIT
+    if kind == "float":
+        # DynamoDB's number range, so that every valid record can be stored.
+        return type(value) in (int, float) and (
+            value == 0 or 1e-130 <= abs(value) < 1e126
+        )
+    if kind == "bool":
+        return type(value) is bool
+    if kind == "string":
+        return type(value) is str and (max_length is None or len(value) <= max_length)
+    return type(value) is str and _TIMESTAMP.fullmatch(value) is not None
+
+
+def validate(record, schema):
+    """None for a valid record, else the first problem as ``field: reason``.
+
+    ``schema`` holds one ``(name, type, required, max_length)`` tuple per declared field.
+    """
+    for name, kind, required, max_length in schema:
+        value = record.get(name)
+        if value is None:
+            if required:
+                return name + ": required"
+        elif not _valid(value, kind, max_length):
+            return name + ": expected " + kind
+    return None
+
+
+def new_state(aggregates):
+    """The empty state of a window's aggregates: ``[count, value]`` per aggregate.
+
+    ``aggregates`` holds one ``(kind, field or None, is_float)`` tuple per aggregate; the
+    state is plain JSON, fit for Lambda's tumbling-window state.
+    """
+    return [[0, None] for _ in aggregates]
+
+
+def feed(aggregates, state, record):
+    """Adds one valid record to the state (NULL values are skipped, as in SQL)."""
+    for (kind, field, is_float), slot in zip(aggregates, state, strict=True):
+        value = 1 if field is None else record.get(field)
+        if value is None:
+            continue
+        if is_float:
+            value = float(value)
+        slot[0] += 1
+        first = slot[0] == 1
+        if kind in ("sum", "avg"):
+            slot[1] = value if first else slot[1] + value
+        elif kind == "min":
+            slot[1] = value if first or value < slot[1] else slot[1]
+        elif kind == "max":
+            slot[1] = value if first or value > slot[1] else slot[1]
+
+
+def _finish(kind, is_float, count, value):
+    if kind == "count":
+        return count
+    if count == 0:
+        return None
+    if kind == "sum":
+        return _finite(value) if is_float else _int(value)
+    if kind == "avg":
+        return _finite(float(value) / count)
+    return value
+
+
+def results(aggregates, state):
+    """The aggregates' final values: count, sum, avg, min and max as SQL defines them."""
+    return [
+        _finish(kind, is_float, count, value)
+        for (kind, _, is_float), (count, value) in zip(aggregates, state, strict=True)
+    ]
