@@ -6,6 +6,7 @@
 //! is the only module that prints. `ARCHITECTURE.md` lists what each stage owns and which
 //! imports are allowed.
 
+pub mod alert;
 pub mod check;
 pub mod cli;
 #[cfg(feature = "aws")]
@@ -14,6 +15,7 @@ pub mod diagnostic;
 pub mod expr;
 pub mod frontend;
 pub mod ir;
+pub mod limits;
 pub mod runtime;
 pub mod schema;
 pub mod source;

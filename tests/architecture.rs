@@ -9,12 +9,12 @@ use std::path::Path;
 
 /// Earlier stages first; a module may import its own stage and earlier ones.
 const STAGES: &[&[&str]] = &[
-    &["source", "diagnostic", "yaml"],
+    &["source", "diagnostic", "yaml", "limits"],
     &["expr"],
     &["spec"],
     &["check"],
     &["frontend"],
-    &["ir"],
+    &["ir", "alert"],
     &["runtime"],
     &["target"],
     &["schema"],

@@ -531,8 +531,11 @@ notifications:
     assert_eq!(defaults["ops_email2"], p.topics[0].emails[1]);
 
     let main = tools::hcl2_parse(dir.join("main.tf"));
-    let webhook = blocks(&main, "resource").into_iter().find(|(_, label, _)| label == "ops_webhook1").unwrap().2;
-    assert_eq!(hcl_string(webhook["endpoint"].as_str().unwrap()), p.topics[0].webhooks[0]);
+    // Webhook URLs are in the fanout function's environment, as JSON text.
+    let fanout = blocks(&main, "resource").into_iter().find(|(_, label, _)| label == "fanout_function").unwrap().2;
+    let webhooks = hcl_string(fanout["environment"][0]["variables"]["\"WEBHOOKS\""].as_str().unwrap());
+    let webhooks: serde_json::Value = serde_json::from_str(&webhooks).unwrap();
+    assert_eq!(webhooks["escapes-ops"][1][0], p.topics[0].webhooks[0]);
     // The description is a comment, one `#` per line: nothing of it became HCL.
     let main_text = std::fs::read_to_string(dir.join("main.tf")).unwrap();
     assert!(main_text.contains("\n# She said \"hi\"\n# next line = 1\n# ${HOME} %{x}\n"), "{main_text}");
@@ -600,7 +603,8 @@ notifications:
     let dir = scratch("open");
     target::write(&dir, &artifacts).unwrap();
     let types: BTreeMap<&str, usize> = parity::terraform_types(&p);
-    assert_eq!(types.get("aws_lambda_permission"), Some(&1));
+    // The public viewer's permission and the webhook fanout's (SNS may invoke it).
+    assert_eq!(types.get("aws_lambda_permission"), Some(&2));
     tools::assert_checkov_tf_clean(&dir);
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -4,6 +4,7 @@
 
 mod cold;
 mod expressions;
+mod limits;
 mod names;
 mod rules;
 mod store;
@@ -25,6 +26,7 @@ pub fn check(spec: &Spec) -> Vec<Diagnostic> {
     rules::check(spec, &mut d);
     expressions::check(spec, &mut d);
     store::check(spec, &mut d);
+    limits::check(spec, &mut d);
     cold::check(spec, &mut d);
     topics::check(spec, &mut d);
     diagnostic::sort(&mut d);

@@ -452,20 +452,23 @@ impl Hot {
                 return self.p.dead_letter.write(Some(seq), &reason, record, &self.p.metrics);
             }
         }
+        let item = self.item(&map, now);
+        // What DynamoDB would refuse is dead-lettered here as the Lambda handler does (see
+        // `crate::limits`), so it never stalls a batch on AWS nor is stored only locally.
+        if let Some(store) = &self.p.pipeline.store {
+            let rules: Vec<&str> = matched.iter().map(|&i| self.p.pipeline.rules[i].name.as_str()).collect();
+            let keys = (store.partition.name.as_str(), store.sort.as_ref().map(|k| k.name.as_str()));
+            if let Some(reason) = crate::limits::item_problem(&item, &rules, keys) {
+                return self.p.dead_letter.write(Some(seq), &reason, record, &self.p.metrics);
+            }
+        }
         Metrics::add(&self.p.metrics.flagged, 1);
-        self.flagged(seq, &map, &matched, arrival, now)
+        self.flagged(seq, &item, &matched, arrival)
     }
 
-    fn flagged(
-        &mut self,
-        seq: u64,
-        map: &Map<String, Json>,
-        matched: &[usize],
-        arrival: i64,
-        now: i64,
-    ) -> io::Result<()> {
-        // The stored row, as on every target: the declared fields that are present (undeclared
-        // ones stay in the raw archive) and the enrichments that are not NULL.
+    /// The stored row, as on every target: the declared fields that are present (undeclared
+    /// ones stay in the raw archive) and the enrichments that are not NULL.
+    fn item(&self, map: &Map<String, Json>, now: i64) -> Map<String, Json> {
         let mut item: Map<String, Json> = self
             .p
             .pipeline
@@ -481,10 +484,14 @@ impl Hot {
                 item.insert(name.clone(), value);
             }
         }
+        item
+    }
+
+    fn flagged(&mut self, seq: u64, item: &Map<String, Json>, matched: &[usize], arrival: i64) -> io::Result<()> {
         let pipeline = self.p.pipeline.clone();
         let rules: Vec<&crate::ir::Rule> = matched.iter().map(|&i| &pipeline.rules[i]).collect();
         let severity = rules.iter().map(|r| r.severity).max().expect("matched is not empty");
-        let text = serde_json::to_string(&item).expect("JSON values serialize");
+        let text = serde_json::to_string(item).expect("JSON values serialize");
         let is_new = match &pipeline.store {
             Some(store) => {
                 let names = serde_json::to_string(&rules.iter().map(|r| &r.name).collect::<Vec<_>>()).expect("strings");
@@ -507,15 +514,19 @@ impl Hot {
         }
         Metrics::add(&self.p.metrics.stored, 1);
         self.new_rows_arrivals.push(arrival);
-        for rule in rules.iter().filter(|r| !r.notify.is_empty()) {
-            let head =
-                json!({ "rule": rule.name, "severity": rule.severity.name(), "condition": rule.source, "seq": seq });
-            let mut body = head.to_string();
-            body.pop();
-            body.push_str(",\"record\":");
-            body.push_str(&text);
-            body.push('}');
-            self.pending.push(Alert { topics: rule.notify.clone(), seq, body: body.into() });
+        let keys: Vec<&str> = pipeline
+            .store
+            .iter()
+            .flat_map(|s| std::iter::once(&s.partition).chain(&s.sort))
+            .map(|k| k.name.as_str())
+            .collect();
+        for (&index, rule) in matched.iter().zip(&rules).filter(|(_, r)| !r.notify.is_empty()) {
+            self.pending.push(Alert {
+                topics: rule.notify.clone(),
+                id: format!("{seq:012}-{index}"),
+                subject: crate::alert::subject(&pipeline.name, rule.severity.name(), &rule.name),
+                body: crate::alert::record_message(&pipeline.name, rule, item, &keys).into(),
+            });
         }
         Ok(())
     }
@@ -568,7 +579,7 @@ impl Hot {
         let rule = &pipeline.rules[w.rule];
         let mut groups: Vec<_> = open.groups.into_iter().collect();
         groups.sort_by(|a, b| a.0.cmp(&b.0));
-        for (key, (group, accs)) in groups {
+        for (position, (key, (group, accs))) in groups.into_iter().enumerate() {
             if !w.program.eval_window(&group, &accs).is_true() {
                 continue;
             }
@@ -582,15 +593,8 @@ impl Hot {
                     json!({ "aggregate": format!("{}({field})", spec.kind.name()), "value": acc.finish().to_json() })
                 })
                 .collect();
-            let body = json!({
-                "rule": rule.name,
-                "severity": rule.severity.name(),
-                "condition": rule.source,
-                "window": { "start": format_timestamp_millis(open.start), "end": format_timestamp_millis(end) },
-                "group": group,
-                "aggregates": aggregates,
-            });
-            let text = body.to_string();
+            let (start, finish) = (format_timestamp_millis(open.start), format_timestamp_millis(end));
+            let text = crate::alert::window_message(&pipeline.name, rule, (&start, &finish), &group, aggregates);
             if self
                 .p
                 .store
@@ -599,7 +603,12 @@ impl Hot {
             {
                 Metrics::add(&self.p.metrics.window_alerts, 1);
                 if !rule.notify.is_empty() {
-                    self.pending.push(Alert { topics: rule.notify.clone(), seq: open.first_seq, body: text.into() });
+                    self.pending.push(Alert {
+                        topics: rule.notify.clone(),
+                        id: format!("{:012}-w{}-{position}", open.first_seq, w.rule),
+                        subject: crate::alert::subject(&pipeline.name, rule.severity.name(), &rule.name),
+                        body: text.into(),
+                    });
                 }
             }
         }

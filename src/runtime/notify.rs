@@ -1,22 +1,21 @@
 //! Notifications, on their own thread so a slow endpoint never stalls the hot path.
 //!
-//! Alerts are grouped per topic into digests — at most one message per topic per flush
-//! interval (1 s) and at most 500 alerts per message — so a burst of flagged records is a
-//! handful of messages, not a flood. For every digest:
+//! One message per alert, as SNS sends on AWS (see [`crate::alert`] for the subject and the
+//! JSON body, which are the same on every target). For every alert and each of its topics:
 //! * console: a line per alert on stdout, at most 10 lines a second (the rest summarised);
-//! * e-mail: an RFC 5322 `.eml` file in `outbox/<topic>/`, one alert per line as JSON, named
-//!   by the first alert's log sequence number, written atomically;
-//! * webhooks: `POST` of `{"pipeline", "topic", "alerts": [...]}` as JSON, 2 s connect / 5 s
-//!   overall timeout, up to 4 tries with exponential backoff (0.2 s, 0.4 s, 0.8 s); after the
-//!   last try the digest goes to `dead-letter/webhooks.ndjson` with the error. After a digest
-//!   failed every try, the next digests to that URL get a single try until one succeeds (so an
-//!   endpoint that is down cannot hold the run back).
+//! * e-mail: an RFC 5322 `.eml` file in `outbox/<topic>/` with the alert's subject and the
+//!   message as its body, named by the alert's id (log sequence number and rule), written
+//!   atomically;
+//! * webhooks: `POST` of the message (plain JSON, the same body the AWS fanout function posts),
+//!   2 s connect / 5 s overall timeout, up to 4 tries with exponential backoff (0.2 s, 0.4 s,
+//!   0.8 s); after the last try the message goes to `dead-letter/webhooks.ndjson` with the
+//!   error. After a message failed every try, the next ones to that URL get a single try until
+//!   one succeeds (so an endpoint that is down cannot hold the run back).
 //!
 //! Alerts are sent after the rows they describe commit and only for rows that are new, so a
 //! replay does not notify twice; a crash between that commit and delivery loses the pending
 //! notifications (the rows are in the store).
 
-use std::collections::BTreeMap;
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -31,15 +30,14 @@ use super::clock::{civil, now_ms};
 use super::metrics::Metrics;
 use crate::ir::{Topic, TopicId};
 
-const MAX_DIGEST: usize = 500;
-
 /// One alert for the notifier.
 #[derive(Clone, Debug)]
 pub struct Alert {
     pub topics: Vec<TopicId>,
-    pub seq: u64,
-    /// The alert as compact JSON: `{"rule", "severity", "condition", "seq", "record"}` or,
-    /// for a window, `{"rule", "severity", "condition", "window", "group", "aggregates"}`.
+    /// Unique and the same on a replay: names the alert's e-mail file.
+    pub id: String,
+    pub subject: String,
+    /// The message: compact JSON, see [`crate::alert`].
     pub body: Arc<str>,
 }
 
@@ -65,6 +63,7 @@ pub struct NotifyConfig {
     pub outbox: PathBuf,
     pub dead_letter: PathBuf,
     pub console: bool,
+    /// How often suppressed console lines are summarised.
     pub flush: Duration,
     pub webhook: WebhookPolicy,
 }
@@ -72,7 +71,6 @@ pub struct NotifyConfig {
 struct Notifier {
     config: NotifyConfig,
     agent: ureq::Agent,
-    pending: BTreeMap<usize, Vec<(u64, Arc<str>)>>,
     /// URLs whose last digest failed every try.
     failing: std::collections::HashSet<String>,
     console_window: (Instant, u32, u64),
@@ -89,7 +87,6 @@ pub fn spawn(config: NotifyConfig, alerts: Receiver<Alert>, metrics: Arc<Metrics
     let mut n = Notifier {
         config,
         agent,
-        pending: BTreeMap::new(),
         failing: std::collections::HashSet::new(),
         console_window: (Instant::now(), 0, 0),
         metrics,
@@ -98,21 +95,16 @@ pub fn spawn(config: NotifyConfig, alerts: Receiver<Alert>, metrics: Arc<Metrics
         let mut next_flush = Instant::now() + n.config.flush;
         loop {
             match alerts.recv_timeout(next_flush.saturating_duration_since(Instant::now())) {
-                Ok(Alert { topics, seq, body }) => {
-                    for topic in &topics {
-                        let queue = n.pending.entry(topic.0).or_default();
-                        queue.push((seq, body.clone()));
-                        if queue.len() >= MAX_DIGEST {
-                            n.flush_topic(topic.0);
-                        }
+                Ok(alert) => {
+                    for topic in &alert.topics {
+                        n.deliver(topic.0, &alert);
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {
-                    n.flush_all();
+                    n.console_summary();
                     next_flush = Instant::now() + n.config.flush;
                 }
                 Err(RecvTimeoutError::Disconnected) => {
-                    n.flush_all();
                     n.console_summary();
                     return;
                 }
@@ -122,59 +114,34 @@ pub fn spawn(config: NotifyConfig, alerts: Receiver<Alert>, metrics: Arc<Metrics
 }
 
 impl Notifier {
-    fn flush_all(&mut self) {
-        let topics: Vec<usize> = self.pending.keys().copied().collect();
-        for t in topics {
-            self.flush_topic(t);
-        }
-        self.console_summary();
-    }
-
-    fn flush_topic(&mut self, t: usize) {
-        let Some(alerts) = self.pending.remove(&t).filter(|a| !a.is_empty()) else { return };
+    fn deliver(&mut self, t: usize, alert: &Alert) {
         let topic = self.config.topics[t].clone();
         if self.config.console {
-            self.console(&topic.name, &alerts);
+            self.console(&topic.name, &alert.body);
         }
         if !topic.emails.is_empty() {
-            match self.write_email(&topic, &alerts) {
+            match self.write_email(&topic, alert) {
                 Ok(()) => Metrics::add(&self.metrics.notifications, 1),
                 Err(e) => eprintln!("pipec: cannot write to the e-mail outbox: {e}"),
             }
         }
-        if topic.webhooks.is_empty() && topic.local_webhooks.is_empty() {
-            return;
-        }
-        let mut body = json!({ "pipeline": self.config.pipeline, "topic": topic.name }).to_string();
-        body.pop();
-        body.push_str(",\"alerts\":[");
-        for (i, (_, alert)) in alerts.iter().enumerate() {
-            if i > 0 {
-                body.push(',');
-            }
-            body.push_str(alert);
-        }
-        body.push_str("]}");
         for url in topic.webhooks.iter().chain(&topic.local_webhooks) {
-            self.post(url, &topic.name, &body);
+            self.post(url, &topic.name, &alert.body);
         }
     }
 
-    fn console(&mut self, topic: &str, alerts: &[(u64, Arc<str>)]) {
+    fn console(&mut self, topic: &str, alert: &str) {
         let (start, printed, suppressed) = &mut self.console_window;
         if start.elapsed() >= Duration::from_secs(1) {
             *start = Instant::now();
             *printed = 0;
         }
-        let mut out = io::stdout().lock();
-        for (_, alert) in alerts {
-            if *printed < 10 {
-                let _ = writeln!(out, "alert [{topic}] {alert}");
-                *printed += 1;
-                Metrics::add(&self.metrics.notifications, 1);
-            } else {
-                *suppressed += 1;
-            }
+        if *printed < 10 {
+            let _ = writeln!(io::stdout().lock(), "alert [{topic}] {alert}");
+            *printed += 1;
+            Metrics::add(&self.metrics.notifications, 1);
+        } else {
+            *suppressed += 1;
         }
     }
 
@@ -185,30 +152,24 @@ impl Notifier {
         }
     }
 
-    fn write_email(&self, topic: &Topic, alerts: &[(u64, Arc<str>)]) -> io::Result<()> {
+    fn write_email(&self, topic: &Topic, alert: &Alert) -> io::Result<()> {
         let dir = self.config.outbox.join(&topic.name);
         fs::create_dir_all(&dir)?;
-        let first = alerts[0].0;
-        let now = now_ms();
         let mut text = format!(
-            "From: pipec <pipec@localhost>\r\nTo: {}\r\nSubject: [pipec] {}: {} alert{} on {}\r\nDate: {}\r\n\
-             Message-ID: <{first}.{}.{}@pipec.localhost>\r\nMIME-Version: 1.0\r\n\
+            "From: pipec <pipec@localhost>\r\nTo: {}\r\nSubject: {}\r\nDate: {}\r\n\
+             Message-ID: <{}.{}.{}@pipec.localhost>\r\nMIME-Version: 1.0\r\n\
              Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
             topic.emails.join(", "),
-            self.config.pipeline,
-            alerts.len(),
-            if alerts.len() == 1 { "" } else { "s" },
-            topic.name,
-            rfc2822(now),
+            alert.subject,
+            rfc2822(now_ms()),
+            alert.id,
             topic.name,
             self.config.pipeline,
         );
-        // One alert per line: compact JSON never contains a raw line break.
-        for (_, alert) in alerts {
-            text.push_str(alert);
-            text.push_str("\r\n");
-        }
-        let path = dir.join(format!("{first:012}.eml"));
+        // Compact JSON never contains a raw line break.
+        text.push_str(&alert.body);
+        text.push_str("\r\n");
+        let path = dir.join(format!("{}.eml", alert.id));
         let tmp = path.with_extension("tmp");
         fs::write(&tmp, text)?;
         fs::rename(tmp, path)

@@ -1,7 +1,7 @@
 //! The Lambda functions a pipeline needs, independent of the target: what each one is called and
 //! described as, and how long it may run. Its permissions are in [`super::permissions`].
 
-use crate::ir::{Pipeline, Rule};
+use crate::ir::{Pipeline, Rule, TopicId};
 use crate::target::aws::names::{hot_function, viewer_function, window_function};
 
 /// Lambda's runtime for generated handlers.
@@ -16,6 +16,29 @@ pub enum Function<'a> {
     Window { index: usize, rule: &'a Rule },
     /// The viewer of flagged records.
     Viewer,
+    /// Posts each alert of the topics with webhooks to their URLs (see [`fanout_topics`]).
+    Fanout,
+}
+
+/// The topics whose alerts the fanout function posts to webhooks: those with an HTTPS webhook
+/// that some rule notifies.
+#[must_use]
+pub fn fanout_topics(p: &Pipeline) -> Vec<TopicId> {
+    notified(p.rules.iter()).into_iter().filter(|id| !p.topics[id.0].webhooks.is_empty()).collect()
+}
+
+/// The fanout function's `WEBHOOKS` environment: `{"<SNS topic name>": ["topic", ["url", ...]]}`
+/// as JSON text (plain text in both targets, so a URL is never read as a template).
+#[must_use]
+pub fn webhooks_env(p: &Pipeline, topics: &[TopicId]) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = topics
+        .iter()
+        .map(|id| {
+            let t = &p.topics[id.0];
+            (super::names::topic(p, &t.name), serde_json::json!([t.name, t.webhooks]))
+        })
+        .collect();
+    serde_json::Value::Object(map).to_string()
 }
 
 impl Function<'_> {
@@ -26,6 +49,7 @@ impl Function<'_> {
             Function::Hot => "HotFunction".into(),
             Function::Window { index, .. } => format!("Window{}Function", index + 1),
             Function::Viewer => "ViewerFunction".into(),
+            Function::Fanout => "FanoutFunction".into(),
         }
     }
 
@@ -36,6 +60,7 @@ impl Function<'_> {
             Function::Hot => hot_function(p),
             Function::Window { index, .. } => window_function(p, index),
             Function::Viewer => viewer_function(p),
+            Function::Fanout => format!("{}-fanout", p.name),
         }
     }
 
@@ -47,6 +72,7 @@ impl Function<'_> {
             }
             Function::Window { rule, .. } => format!("pipec {}: windowed rule {}", p.name, rule.name),
             Function::Viewer => format!("pipec {}: web viewer of flagged records", p.name),
+            Function::Fanout => format!("pipec {}: posts alerts to webhooks", p.name),
         }
     }
 
@@ -54,7 +80,7 @@ impl Function<'_> {
     #[must_use]
     pub fn timeout(self) -> u32 {
         match self {
-            Function::Hot | Function::Window { .. } => 60,
+            Function::Hot | Function::Window { .. } | Function::Fanout => 60,
             Function::Viewer => 30,
         }
     }
@@ -62,6 +88,14 @@ impl Function<'_> {
     /// Whether an event-source mapping feeds it from the stream.
     #[must_use]
     pub fn reads_stream(self) -> bool {
-        !matches!(self, Function::Viewer)
+        !matches!(self, Function::Viewer | Function::Fanout)
     }
+}
+
+/// The topics the rules notify, sorted, each once.
+pub fn notified<'a>(rules: impl Iterator<Item = &'a Rule>) -> Vec<TopicId> {
+    let mut ids: Vec<TopicId> = rules.flat_map(|r| r.notify.iter().copied()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }

@@ -27,6 +27,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("hot.py.j2", include_str!("../../../targets/lambda/hot.py.j2")),
     ("window.py.j2", include_str!("../../../targets/lambda/window.py.j2")),
     ("viewer.py.j2", include_str!("../../../targets/lambda/viewer.py.j2")),
+    ("fanout.py.j2", include_str!("../../../targets/lambda/fanout.py.j2")),
 ];
 
 fn environment() -> Environment<'static> {
@@ -82,6 +83,7 @@ pub fn hot_source(p: &Pipeline) -> Result<String, String> {
             Py::atom(string(&r.name)),
             Py::atom(string(r.severity.name())),
             topics(p, r),
+            Py::atom(string(&r.source)),
             Py::atom(name),
         ]));
     }
@@ -119,10 +121,19 @@ pub fn window_source(p: &Pipeline, rule: &Rule) -> Result<String, String> {
         return Err(format!("rule {} is not windowed", rule.name));
     };
     let lowered = python::lower_window(&rule.when, &p.stream.schema);
-    let rule_tuple =
-        Py::tuple(vec![Py::atom(string(&rule.name)), Py::atom(string(rule.severity.name())), topics(p, rule)]);
+    let rule_tuple = Py::tuple(vec![
+        Py::atom(string(&rule.name)),
+        Py::atom(string(rule.severity.name())),
+        topics(p, rule),
+        Py::atom(string(&rule.source)),
+    ]);
+    // Invalid records are dead-lettered once: by the hot function, or without one by the first
+    // window function.
+    let reports_invalid =
+        p.record_rules().next().is_none() && p.window_rules().next().is_some_and(|r| r.name == rule.name);
     let rule_constants = [
         statement(0, "RULE = ", &rule_tuple),
+        format!("REPORTS_INVALID = {}\n", if reports_invalid { "True" } else { "False" }),
         statement(0, "AGGREGATES = ", &lowered.aggregates),
         statement(0, "GROUP_BY = ", &strings(group_by.iter().cloned())),
     ]
@@ -152,13 +163,28 @@ pub fn viewer_source(p: &Pipeline) -> Result<String, String> {
         || Py::atom("None"),
         |(field, desc)| Py::tuple(vec![Py::atom(string(field)), Py::atom(if *desc { "True" } else { "False" })]),
     );
+    let index = crate::target::aws::index::viewer_sort(p)
+        .map_or_else(|| Py::atom("None"), |_| Py::atom(string(crate::target::aws::index::NAME)));
     let constants = [
         statement(0, "TITLE = ", &Py::atom(string(&viewer.title))),
         statement(0, "COLUMNS = ", &columns),
         statement(0, "SORT = ", &sort),
+        statement(0, "INDEX = ", &index),
+        statement(0, "VIEW = ", &Py::atom(string(crate::limits::VIEW))),
+        statement(0, "WINDOW_RULES = ", &strings(p.window_rules().map(|r| r.name.clone()))),
     ]
     .concat();
     render("viewer.py.j2", context! { pipeline_name => p.name.clone(), constants })
+}
+
+/// The webhook fanout function's source.
+pub fn fanout_source(p: &Pipeline) -> Result<String, String> {
+    render("fanout.py.j2", context! { pipeline_name => p.name.clone() })
+}
+
+/// The fanout function's files (it imports nothing of pipec's).
+pub fn fanout_files(p: &Pipeline) -> Result<Files, String> {
+    Ok(vec![("index.py", fanout_source(p)?)])
 }
 
 /// The runtime module's file name beside `index.py`.
@@ -167,14 +193,23 @@ pub const RUNTIME_FILE: &str = "pipec_runtime.py";
 /// The files of one function's code, `index.py` first.
 pub type Files = Vec<(&'static str, String)>;
 
-/// The hot handler's files: `index.py` and the expression runtime it imports.
+/// The limits module's file name beside `index.py` (AWS's limits and the alert format, see
+/// `crate::limits` and `crate::alert`).
+pub const LIMITS_FILE: &str = "pipec_limits.py";
+const LIMITS: &str = include_str!("../../../targets/lambda/pipec_limits.py");
+
+/// The hot handler's files: `index.py` and the runtime modules it imports.
 pub fn hot_files(p: &Pipeline) -> Result<Files, String> {
-    Ok(vec![("index.py", hot_source(p)?), (RUNTIME_FILE, python::RUNTIME.to_owned())])
+    Ok(vec![("index.py", hot_source(p)?), (LIMITS_FILE, LIMITS.to_owned()), (RUNTIME_FILE, python::RUNTIME.to_owned())])
 }
 
-/// A windowed rule's handler files: `index.py` and the expression runtime it imports.
+/// A windowed rule's handler files: `index.py` and the runtime modules it imports.
 pub fn window_files(p: &Pipeline, rule: &Rule) -> Result<Files, String> {
-    Ok(vec![("index.py", window_source(p, rule)?), (RUNTIME_FILE, python::RUNTIME.to_owned())])
+    Ok(vec![
+        ("index.py", window_source(p, rule)?),
+        (LIMITS_FILE, LIMITS.to_owned()),
+        (RUNTIME_FILE, python::RUNTIME.to_owned()),
+    ])
 }
 
 /// The viewer's files (it imports nothing of pipec's).
@@ -224,4 +259,8 @@ pub fn window(p: &Pipeline, rule: &Rule) -> Result<Code, String> {
 
 pub fn viewer(p: &Pipeline) -> Result<Code, String> {
     package("viewer", &viewer_files(p)?)
+}
+
+pub fn fanout(p: &Pipeline) -> Result<Code, String> {
+    package("fanout", &fanout_files(p)?)
 }

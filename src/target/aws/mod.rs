@@ -8,6 +8,7 @@ pub mod cloudformation;
 pub mod filters;
 pub mod firehose;
 pub mod function;
+pub mod index;
 pub mod lambda;
 pub mod names;
 pub mod parity;

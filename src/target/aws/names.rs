@@ -45,6 +45,12 @@ pub fn viewer_function(p: &Pipeline) -> String {
     format!("{}-viewer", p.name)
 }
 
+/// The table of window decisions.
+#[must_use]
+pub fn windows_table(p: &Pipeline) -> String {
+    format!("{}-windows", p.name)
+}
+
 #[must_use]
 pub fn topic(p: &Pipeline, topic: &str) -> String {
     format!("{}-{topic}", p.name)

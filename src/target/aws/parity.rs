@@ -26,12 +26,15 @@ pub enum Resource {
     EmailSubscription,
     WebhookSubscription,
     FailedBatchesQueue,
+    DeadLetterQueue,
+    WindowsTable,
     FunctionLogGroup,
     FunctionRole,
     Function,
     EventSourceMapping,
     ViewerUrl,
     ViewerPublicPermission,
+    FanoutPermission,
 }
 
 /// How one IR resource is written by each target.
@@ -54,7 +57,7 @@ const BUCKET_COMPANIONS: &[&str] = &[
 const ROLE_COMPANIONS: &[&str] = &["aws_iam_role_policy"];
 
 impl Resource {
-    pub const ALL: [Resource; 18] = [
+    pub const ALL: [Resource; 21] = [
         Resource::Stream,
         Resource::ArchiveBucket,
         Resource::ArchiveBucketPolicy,
@@ -67,12 +70,15 @@ impl Resource {
         Resource::EmailSubscription,
         Resource::WebhookSubscription,
         Resource::FailedBatchesQueue,
+        Resource::DeadLetterQueue,
+        Resource::WindowsTable,
         Resource::FunctionLogGroup,
         Resource::FunctionRole,
         Resource::Function,
         Resource::EventSourceMapping,
         Resource::ViewerUrl,
         Resource::ViewerPublicPermission,
+        Resource::FanoutPermission,
     ];
 
     /// The table itself: an exhaustive match, so a new resource kind cannot lack a target.
@@ -97,16 +103,18 @@ impl Resource {
             Resource::ArchiveDeliveryStream => {
                 one("AWS::KinesisFirehose::DeliveryStream", "aws_kinesis_firehose_delivery_stream")
             }
-            Resource::FlaggedTable => one("AWS::DynamoDB::Table", "aws_dynamodb_table"),
+            Resource::FlaggedTable | Resource::WindowsTable => one("AWS::DynamoDB::Table", "aws_dynamodb_table"),
             Resource::Topic => one("AWS::SNS::Topic", "aws_sns_topic"),
             Resource::EmailSubscription | Resource::WebhookSubscription => {
                 one("AWS::SNS::Subscription", "aws_sns_topic_subscription")
             }
-            Resource::FailedBatchesQueue => one("AWS::SQS::Queue", "aws_sqs_queue"),
+            Resource::FailedBatchesQueue | Resource::DeadLetterQueue => one("AWS::SQS::Queue", "aws_sqs_queue"),
             Resource::Function => one("AWS::Lambda::Function", "aws_lambda_function"),
             Resource::EventSourceMapping => one("AWS::Lambda::EventSourceMapping", "aws_lambda_event_source_mapping"),
             Resource::ViewerUrl => one("AWS::Lambda::Url", "aws_lambda_function_url"),
-            Resource::ViewerPublicPermission => one("AWS::Lambda::Permission", "aws_lambda_permission"),
+            Resource::ViewerPublicPermission | Resource::FanoutPermission => {
+                one("AWS::Lambda::Permission", "aws_lambda_permission")
+            }
         }
     }
 }
@@ -117,7 +125,8 @@ pub fn predict(p: &Pipeline) -> BTreeMap<Resource, usize> {
     let hot = usize::from(p.record_rules().next().is_some());
     let windows = p.window_rules().count();
     let viewer = p.store.as_ref().and_then(|s| s.viewer.as_ref());
-    let functions = hot + windows + usize::from(viewer.is_some());
+    let fanout = crate::target::aws::function::fanout_topics(p).len();
+    let functions = hot + windows + usize::from(viewer.is_some()) + usize::from(fanout > 0);
     let archive = usize::from(p.archive.is_some());
     let counts = [
         (Resource::Stream, 1),
@@ -130,14 +139,17 @@ pub fn predict(p: &Pipeline) -> BTreeMap<Resource, usize> {
         (Resource::FlaggedTable, usize::from(p.store.is_some())),
         (Resource::Topic, p.topics.len()),
         (Resource::EmailSubscription, p.topics.iter().map(|t| t.emails.len()).sum()),
-        (Resource::WebhookSubscription, p.topics.iter().map(|t| t.webhooks.len()).sum()),
+        (Resource::WebhookSubscription, fanout),
         (Resource::FailedBatchesQueue, usize::from(hot + windows > 0)),
+        (Resource::DeadLetterQueue, usize::from(hot + windows > 0)),
+        (Resource::WindowsTable, usize::from(windows > 0)),
         (Resource::FunctionLogGroup, functions),
         (Resource::FunctionRole, functions),
         (Resource::Function, functions),
         (Resource::EventSourceMapping, hot + windows),
         (Resource::ViewerUrl, usize::from(viewer.is_some())),
         (Resource::ViewerPublicPermission, usize::from(viewer.is_some_and(|v| v.public))),
+        (Resource::FanoutPermission, fanout),
     ];
     counts.into_iter().filter(|(_, n)| *n > 0).collect()
 }
@@ -191,12 +203,15 @@ mod tests {
                 | Resource::EmailSubscription
                 | Resource::WebhookSubscription
                 | Resource::FailedBatchesQueue
+                | Resource::DeadLetterQueue
+                | Resource::WindowsTable
                 | Resource::FunctionLogGroup
                 | Resource::FunctionRole
                 | Resource::Function
                 | Resource::EventSourceMapping
                 | Resource::ViewerUrl
-                | Resource::ViewerPublicPermission => true,
+                | Resource::ViewerPublicPermission
+                | Resource::FanoutPermission => true,
             };
             assert!(listed);
             let m = resource.mapping();

@@ -4,8 +4,8 @@
 //!
 //! Statements come in the order the policies list them; the targets keep that order.
 
-use super::function::Function;
-use crate::ir::{Pipeline, Rule, TopicId};
+use super::function::{Function, notified};
+use crate::ir::{Pipeline, TopicId};
 
 /// What a statement is about, as the pipeline knows it (the targets name it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,8 +18,14 @@ pub enum Resource {
     BucketObjects,
     /// The table of flagged records.
     Table,
+    /// The flagged table's viewer index (see [`super::index`]).
+    TableIndex,
     /// The on-failure queue of the event-source mappings.
     Queue,
+    /// The dead-letter queue of records that are invalid or cannot be stored.
+    DeadLetters,
+    /// The table of window decisions.
+    Windows,
     /// One notification topic.
     Topic(TopicId),
     /// The streams of the role's own log group (a function's `/aws/lambda/<name>`).
@@ -110,6 +116,7 @@ pub fn function(p: &Pipeline, which: Function) -> Vec<Statement> {
             vec![Resource::Stream],
         ));
         statements.push(allow("SendFailedBatches", &["sqs:SendMessage"], vec![Resource::Queue]));
+        statements.push(allow("SendDeadLetters", &["sqs:SendMessage"], vec![Resource::DeadLetters]));
         statements.push(kms_via("UseQueueKey", KMS_USE, "sqs"));
         if p.stream.kinesis().encrypted {
             statements.push(kms_via("DecryptStream", KMS_DECRYPT, "kinesis"));
@@ -118,7 +125,7 @@ pub fn function(p: &Pipeline, which: Function) -> Vec<Statement> {
     let topics = match which {
         Function::Hot => notified(p.record_rules()),
         Function::Window { rule, .. } => notified(std::iter::once(rule)),
-        Function::Viewer => Vec::new(),
+        Function::Viewer | Function::Fanout => Vec::new(),
     };
     let publishes = !topics.is_empty();
     if publishes {
@@ -130,8 +137,26 @@ pub fn function(p: &Pipeline, which: Function) -> Vec<Statement> {
             &["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
             vec![Resource::Table],
         )),
-        Function::Viewer => statements.push(allow("ReadFlagged", &["dynamodb:Scan"], vec![Resource::Table])),
-        Function::Hot | Function::Window { .. } => {}
+        Function::Window { .. } => statements.push(allow(
+            "StoreWindows",
+            &["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
+            vec![Resource::Windows],
+        )),
+        Function::Viewer => {
+            if super::index::viewer_sort(p).is_some() {
+                statements.push(allow("ReadFlagged", &["dynamodb:Query"], vec![Resource::TableIndex]));
+            } else {
+                statements.push(allow("ReadFlagged", &["dynamodb:Scan"], vec![Resource::Table]));
+            }
+            if p.window_rules().next().is_some() {
+                statements.push(allow("ReadWindows", &["dynamodb:Query"], vec![Resource::Windows]));
+            }
+        }
+        Function::Fanout => {
+            statements.push(allow("SendDeadLetters", &["sqs:SendMessage"], vec![Resource::DeadLetters]));
+            statements.push(kms_via("UseQueueKey", KMS_USE, "sqs"));
+        }
+        Function::Hot => {}
     }
     if publishes {
         statements.push(kms_via("UseTopicKey", KMS_USE, "sns"));
@@ -139,10 +164,3 @@ pub fn function(p: &Pipeline, which: Function) -> Vec<Statement> {
     statements
 }
 
-/// The topics the rules notify, sorted, each once.
-pub fn notified<'a>(rules: impl Iterator<Item = &'a Rule>) -> Vec<TopicId> {
-    let mut ids: Vec<TopicId> = rules.flat_map(|r| r.notify.iter().copied()).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    ids
-}

@@ -85,18 +85,32 @@ pub fn table(t: &mut Template, p: &Pipeline) {
         attributes.push(attr(&sort.name, ty(sort.ty)));
         keys.push(json!({ "AttributeName": sort.name, "KeyType": "RANGE" }));
     }
-    let resource = t.add(
-        TABLE,
-        "AWS::DynamoDB::Table",
-        json!({
-            "TableName": store.table,
-            "BillingMode": "PAY_PER_REQUEST",
-            "AttributeDefinitions": attributes,
-            "KeySchema": keys,
-            "PointInTimeRecoverySpecification": { "PointInTimeRecoveryEnabled": true },
-            "SSESpecification": { "SSEEnabled": true }
-        }),
-    );
+    let index = crate::target::aws::index::viewer_sort(p).map(|(field, ty, _)| {
+        attributes.push(attr(crate::target::aws::index::PARTITION, "S"));
+        if !attributes.iter().any(|a| a["AttributeName"] == field) {
+            attributes.push(attr(field, ty));
+        }
+        json!([{
+            "IndexName": crate::target::aws::index::NAME,
+            "KeySchema": [
+                { "AttributeName": crate::target::aws::index::PARTITION, "KeyType": "HASH" },
+                { "AttributeName": field, "KeyType": "RANGE" }
+            ],
+            "Projection": { "ProjectionType": "ALL" }
+        }])
+    });
+    let mut properties = json!({
+        "TableName": store.table,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": attributes,
+        "KeySchema": keys,
+        "PointInTimeRecoverySpecification": { "PointInTimeRecoveryEnabled": true },
+        "SSESpecification": { "SSEEnabled": true }
+    });
+    if let Some(index) = index {
+        properties["GlobalSecondaryIndexes"] = index;
+    }
+    let resource = t.add(TABLE, "AWS::DynamoDB::Table", properties);
     retain(resource, p.retain_data);
     skip(resource, skips::TABLE);
     t.output("TableName", "Table of flagged records", r#ref(TABLE));

@@ -5,13 +5,15 @@
 use serde_json::{Value, json};
 
 use super::iam;
+use super::outcomes::{DEAD_LETTERS, WINDOWS};
 use super::refs::{QUEUE, TABLE, stream_arn};
 use super::template::{Template, depends_on, get_att, r#ref, retain, skip, sub};
 use super::topics::topic_id;
 use crate::ir::{Pipeline, Rule, RuleKind};
-use crate::target::aws::function::{Function, RUNTIME};
+use crate::target::aws::function::{Function, RUNTIME, fanout_topics, notified};
 use crate::target::aws::lambda::{self, Code};
-use crate::target::aws::permissions::{self, notified};
+use crate::target::aws::names::pascal;
+use crate::target::aws::permissions;
 use crate::target::aws::skips;
 
 pub const ARTIFACT_BUCKET: &str = "ArtifactBucket";
@@ -31,7 +33,11 @@ pub fn functions(t: &mut Template, p: &Pipeline, assets: &mut Vec<crate::target:
         queue(t);
     }
     if has_hot {
-        let mut env = json!({ "PIPELINE": p.name, "TOPICS": topics_env(p, p.record_rules()) });
+        let mut env = json!({
+            "PIPELINE": p.name,
+            "TOPICS": topics_env(p, p.record_rules()),
+            "DEAD_LETTER_QUEUE": r#ref(DEAD_LETTERS)
+        });
         if p.store.is_some() {
             env["TABLE_NAME"] = r#ref(TABLE);
         }
@@ -59,10 +65,54 @@ pub fn functions(t: &mut Template, p: &Pipeline, assets: &mut Vec<crate::target:
             Generated {
                 which,
                 code: lambda::window(p, rule)?,
-                env: json!({ "PIPELINE": p.name, "TOPICS": topics_env(p, std::iter::once(rule)) }),
+                env: json!({
+                    "PIPELINE": p.name,
+                    "TOPICS": topics_env(p, std::iter::once(rule)),
+                    "DEAD_LETTER_QUEUE": r#ref(DEAD_LETTERS),
+                    "WINDOWS_TABLE": r#ref(WINDOWS)
+                }),
                 mapping: Some(mapping),
             },
         );
+    }
+    let fanout = fanout_topics(p);
+    if !fanout.is_empty() {
+        add_function(
+            t,
+            p,
+            assets,
+            Generated {
+                which: Function::Fanout,
+                code: lambda::fanout(p)?,
+                env: json!({
+                    "WEBHOOKS": crate::target::aws::function::webhooks_env(p, &fanout),
+                    "DEAD_LETTER_QUEUE": r#ref(DEAD_LETTERS)
+                }),
+                mapping: None,
+            },
+        );
+        for id in fanout {
+            let topic = pascal(&p.topics[id.0].name);
+            t.add(
+                &format!("{topic}Webhooks"),
+                "AWS::SNS::Subscription",
+                json!({
+                    "TopicArn": r#ref(&topic_id(&p.topics[id.0].name)),
+                    "Protocol": "lambda",
+                    "Endpoint": get_att(&Function::Fanout.id(), "Arn")
+                }),
+            );
+            t.add(
+                &format!("{topic}WebhooksPermission"),
+                "AWS::Lambda::Permission",
+                json!({
+                    "Action": "lambda:InvokeFunction",
+                    "FunctionName": r#ref(&Function::Fanout.id()),
+                    "Principal": "sns.amazonaws.com",
+                    "SourceArn": r#ref(&topic_id(&p.topics[id.0].name))
+                }),
+            );
+        }
     }
     if let Some(viewer) = p.store.as_ref().and_then(|s| s.viewer.as_ref()) {
         add_function(
@@ -72,7 +122,11 @@ pub fn functions(t: &mut Template, p: &Pipeline, assets: &mut Vec<crate::target:
             Generated {
                 which: Function::Viewer,
                 code: lambda::viewer(p)?,
-                env: json!({ "TABLE_NAME": r#ref(TABLE) }),
+                env: if p.window_rules().next().is_some() {
+                    json!({ "TABLE_NAME": r#ref(TABLE), "WINDOWS_TABLE": r#ref(WINDOWS) })
+                } else {
+                    json!({ "TABLE_NAME": r#ref(TABLE) })
+                },
                 mapping: None,
             },
         );
@@ -189,7 +243,13 @@ fn add_function(t: &mut Template, p: &Pipeline, assets: &mut Vec<crate::target::
         }),
     );
     depends_on(function, &[&log_group]);
-    skip(function, skips::FUNCTION);
+    if matches!(f.which, Function::Fanout) {
+        // SNS invokes it asynchronously: what fails after Lambda's retries lands here.
+        function["Properties"]["DeadLetterConfig"] = json!({ "TargetArn": get_att(DEAD_LETTERS, "Arn") });
+        skip(function, skips::FANOUT_FUNCTION);
+    } else {
+        skip(function, skips::FUNCTION);
+    }
     if let Some(mapping) = f.mapping {
         t.add(&format!("{id}Mapping"), "AWS::Lambda::EventSourceMapping", mapping);
     }

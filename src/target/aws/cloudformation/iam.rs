@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use super::outcomes::{DEAD_LETTERS, WINDOWS};
 use super::refs::{BUCKET, QUEUE, TABLE, stream_arn};
 use super::template::{get_att, r#ref, sub};
 use super::topics::topic_id;
@@ -53,7 +54,10 @@ fn resource(p: &Pipeline, log_group: &str, r: Resource) -> Value {
         Resource::Bucket => get_att(BUCKET, "Arn"),
         Resource::BucketObjects => sub(&format!("${{{BUCKET}.Arn}}/*")),
         Resource::Table => get_att(TABLE, "Arn"),
+        Resource::TableIndex => sub(&format!("${{{TABLE}.Arn}}/index/{}", crate::target::aws::index::NAME)),
         Resource::Queue => get_att(QUEUE, "Arn"),
+        Resource::DeadLetters => get_att(DEAD_LETTERS, "Arn"),
+        Resource::Windows => get_att(WINDOWS, "Arn"),
         Resource::Topic(id) => r#ref(&topic_id(&p.topics[id.0].name)),
         // A log group's `Arn` attribute already ends in `:*`, its streams.
         Resource::OwnLogGroup => sub(&format!("${{{log_group}.Arn}}")),

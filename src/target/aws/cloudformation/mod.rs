@@ -5,6 +5,7 @@ mod archive;
 mod data;
 mod functions;
 mod iam;
+mod outcomes;
 mod refs;
 mod template;
 mod topics;
@@ -36,6 +37,7 @@ pub fn template(p: &Pipeline) -> Result<(serde_json::Value, Vec<Artifact>), Stri
     data::table(&mut t, p);
     topics::topics(&mut t, p);
     archive::archive(&mut t, p);
+    outcomes::outcomes(&mut t, p);
     functions::functions(&mut t, p, &mut assets)?;
     Ok((t.into_value(), assets))
 }

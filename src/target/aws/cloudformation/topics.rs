@@ -1,5 +1,6 @@
-//! Notification topics (SNS, KMS-encrypted) and their subscriptions. E-mail addresses are
-//! template Parameters, defaulting to the spec's values, so a deployer can change them.
+//! Notification topics (SNS, KMS-encrypted) and their e-mail subscriptions. E-mail addresses
+//! are template Parameters, defaulting to the spec's values, so a deployer can change them.
+//! Webhooks are served by the fanout function (see `functions`), which posts plain JSON.
 
 use serde_json::json;
 
@@ -37,13 +38,6 @@ pub fn topics(t: &mut Template, p: &Pipeline) {
                 &format!("{}Subscription{}", pascal(&topic.name), i + 1),
                 "AWS::SNS::Subscription",
                 json!({ "TopicArn": r#ref(&id), "Protocol": "email", "Endpoint": r#ref(&param) }),
-            );
-        }
-        for (i, url) in topic.webhooks.iter().enumerate() {
-            t.add(
-                &format!("{}Webhook{}", pascal(&topic.name), i + 1),
-                "AWS::SNS::Subscription",
-                json!({ "TopicArn": r#ref(&id), "Protocol": "https", "Endpoint": url }),
             );
         }
         t.output(

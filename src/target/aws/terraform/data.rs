@@ -49,13 +49,30 @@ pub fn add_table(m: &mut Module, p: &Pipeline) {
     if let Some(sort) = &store.sort {
         b = b.add_attribute(("range_key", sort.name.as_str()));
     }
-    for key in std::iter::once(&store.partition).chain(store.sort.as_ref()) {
-        b = b.add_block(
-            Block::builder("attribute")
-                .add_attribute(("name", key.name.as_str()))
-                .add_attribute(("type", attribute_type(key.ty)))
+    let mut attributes: Vec<(&str, &str)> = std::iter::once(&store.partition)
+        .chain(store.sort.as_ref())
+        .map(|k| (k.name.as_str(), attribute_type(k.ty)))
+        .collect();
+    let index = crate::target::aws::index::viewer_sort(p);
+    if let Some((field, ty, _)) = index {
+        attributes.push((crate::target::aws::index::PARTITION, "S"));
+        if !attributes.iter().any(|(name, _)| *name == field) {
+            attributes.push((field, ty));
+        }
+    }
+    for (name, ty) in attributes {
+        b = b.add_block(Block::builder("attribute").add_attribute(("name", name)).add_attribute(("type", ty)).build());
+    }
+    if let Some((field, _, _)) = index {
+        b = b.add_block(block(
+            "global_secondary_index",
+            Body::builder()
+                .add_attribute(("name", crate::target::aws::index::NAME))
+                .add_attribute(("hash_key", crate::target::aws::index::PARTITION))
+                .add_attribute(("range_key", field))
+                .add_attribute(("projection_type", "ALL"))
                 .build(),
-        );
+        ));
     }
     b = b
         .add_block(block("point_in_time_recovery", Body::builder().add_attribute(("enabled", true)).build()))

@@ -7,13 +7,14 @@ use hcl::{Block, Body, Expression};
 
 use super::iam;
 use super::module::{Module, Part, block, call, data, resource, string_object, strings, template, traversal};
+use super::outcomes::{dead_letters, windows_table};
 use super::refs::{QUEUE, stream, table};
 use super::topics;
 use crate::ir::{Pipeline, Rule, RuleKind};
 use crate::target::Artifact;
-use crate::target::aws::function::{Function, RUNTIME};
+use crate::target::aws::function::{Function, RUNTIME, fanout_topics, webhooks_env};
 use crate::target::aws::lambda;
-use crate::target::aws::names::snake;
+use crate::target::aws::names::{pascal, snake};
 use crate::target::aws::permissions;
 use crate::target::aws::{filters, skips};
 
@@ -39,7 +40,11 @@ pub fn add_functions(m: &mut Module, p: &Pipeline) -> Result<(), String> {
         add_queue(m);
     }
     if has_hot {
-        let mut env = vec![("PIPELINE".into(), p.name.as_str().into()), ("TOPICS".into(), topics_env(p))];
+        let mut env = vec![
+            ("PIPELINE".into(), p.name.as_str().into()),
+            ("TOPICS".into(), topics_env(p)),
+            ("DEAD_LETTER_QUEUE".into(), dead_letters("url")),
+        ];
         if p.store.is_some() {
             env.push(("TABLE_NAME".into(), table("name")));
         }
@@ -62,10 +67,48 @@ pub fn add_functions(m: &mut Module, p: &Pipeline) -> Result<(), String> {
             Generated {
                 which: Function::Window { index, rule },
                 files: lambda::window_files(p, rule)?,
-                env: vec![("PIPELINE".into(), p.name.as_str().into()), ("TOPICS".into(), topics_env(p))],
+                env: vec![
+                    ("PIPELINE".into(), p.name.as_str().into()),
+                    ("TOPICS".into(), topics_env(p)),
+                    ("DEAD_LETTER_QUEUE".into(), dead_letters("url")),
+                    ("WINDOWS_TABLE".into(), windows_table("name")),
+                ],
                 trigger: Some(Trigger::Window(seconds)),
             },
         );
+    }
+    let fanout = fanout_topics(p);
+    if !fanout.is_empty() {
+        add_function(
+            m,
+            p,
+            Generated {
+                which: Function::Fanout,
+                files: lambda::fanout_files(p)?,
+                env: vec![
+                    ("WEBHOOKS".into(), webhooks_env(p, &fanout).into()),
+                    ("DEAD_LETTER_QUEUE".into(), dead_letters("url")),
+                ],
+                trigger: None,
+            },
+        );
+        let function = snake(&Function::Fanout.id());
+        for id in fanout {
+            let topic = &p.topics[id.0];
+            let label = snake(&format!("{}Webhooks", pascal(&topic.name)));
+            topics::subscription(m, &label, &topic.name, "lambda", resource("aws_lambda_function", &function, "arn"));
+            m.resource(
+                "aws_lambda_permission",
+                &format!("{label}_permission"),
+                Body::builder()
+                    .add_attribute(("action", "lambda:InvokeFunction"))
+                    .add_attribute(("function_name", resource("aws_lambda_function", &function, "function_name")))
+                    .add_attribute(("principal", "sns.amazonaws.com"))
+                    .add_attribute(("source_arn", topics::arn(&topic.name)))
+                    .build(),
+                &[],
+            );
+        }
     }
     if let Some(viewer) = p.store.as_ref().and_then(|s| s.viewer.as_ref()) {
         add_function(
@@ -74,7 +117,11 @@ pub fn add_functions(m: &mut Module, p: &Pipeline) -> Result<(), String> {
             Generated {
                 which: Function::Viewer,
                 files: lambda::viewer_files(p)?,
-                env: vec![("TABLE_NAME".into(), table("name"))],
+                env: if p.window_rules().next().is_some() {
+                    vec![("TABLE_NAME".into(), table("name")), ("WINDOWS_TABLE".into(), windows_table("name"))]
+                } else {
+                    vec![("TABLE_NAME".into(), table("name"))]
+                },
                 trigger: None,
             },
         );
@@ -171,11 +218,19 @@ fn add_function(m: &mut Module, p: &Pipeline, f: Generated) {
             .build(),
     );
     let variables = string_object(f.env);
+    let fanout = matches!(f.which, Function::Fanout);
+    let mut body = Body::builder();
+    if fanout {
+        // SNS invokes it asynchronously: what fails after Lambda's retries lands here.
+        body = body.add_block(block(
+            "dead_letter_config",
+            Body::builder().add_attribute(("target_arn", dead_letters("arn"))).build(),
+        ));
+    }
     m.resource(
         "aws_lambda_function",
         &label,
-        Body::builder()
-            .add_attribute(("function_name", name.as_str()))
+        body.add_attribute(("function_name", name.as_str()))
             .add_attribute(("description", f.which.description(p)))
             .add_attribute(("runtime", RUNTIME))
             .add_attribute(("architectures", strings(&["arm64"])))
@@ -192,7 +247,7 @@ fn add_function(m: &mut Module, p: &Pipeline, f: Generated) {
                 Expression::Array(vec![traversal("aws_cloudwatch_log_group", &[&log_group])]),
             ))
             .build(),
-        skips::FUNCTION,
+        if fanout { skips::FANOUT_FUNCTION } else { skips::FUNCTION },
     );
     if let Some(trigger) = f.trigger {
         add_mapping(m, p, &label, &role, trigger);

@@ -5,6 +5,7 @@
 use hcl::{Block, Body, Expression};
 
 use super::module::{Module, Part, data, resource, strings, template};
+use super::outcomes::{dead_letters, windows_table};
 use super::refs::{QUEUE, bucket, stream, table};
 use super::topics;
 use crate::ir::Pipeline;
@@ -61,7 +62,12 @@ fn reference(m: &mut Module, p: &Pipeline, log_group: &str, r: permissions::Reso
         Resource::Bucket => bucket("arn"),
         Resource::BucketObjects => template(&[Part::Expr(bucket("arn")), Part::Text("/*")]),
         Resource::Table => table("arn"),
+        Resource::TableIndex => {
+            template(&[Part::Expr(table("arn")), Part::Text(&format!("/index/{}", crate::target::aws::index::NAME))])
+        }
         Resource::Queue => resource("aws_sqs_queue", QUEUE, "arn"),
+        Resource::DeadLetters => dead_letters("arn"),
+        Resource::Windows => windows_table("arn"),
         Resource::Topic(id) => topics::arn(&p.topics[id.0].name),
         Resource::OwnLogGroup => template(&[Part::Expr(log_group_arn()), Part::Text(":*")]),
         Resource::ArchiveLogStreams => template(&[Part::Expr(log_group_arn()), Part::Text(":log-stream:*")]),

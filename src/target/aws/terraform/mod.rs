@@ -10,6 +10,7 @@ mod functions;
 mod iam;
 pub mod layout;
 mod module;
+mod outcomes;
 mod refs;
 mod topics;
 
@@ -48,6 +49,7 @@ pub fn emit(p: &Pipeline) -> Result<Vec<Artifact>, String> {
     data::add_table(&mut m, p);
     topics::add_topics(&mut m, p);
     archive::add_archive(&mut m, p);
+    outcomes::add_outcomes(&mut m, p);
     functions::add_functions(&mut m, p)?;
 
     let banner = comment_line(&format!(

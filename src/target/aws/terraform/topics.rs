@@ -1,6 +1,7 @@
 //! Notification topics (SNS, KMS-encrypted) and their subscriptions. E-mail addresses are
 //! variables, defaulting to the spec's values, so a deployer can change them (the `CloudFormation`
-//! target makes them Parameters).
+//! target makes them Parameters). Webhooks are served by the fanout function (see `functions`),
+//! which posts plain JSON.
 
 use hcl::{Block, Body, Expression};
 
@@ -44,7 +45,7 @@ fn email_variable(m: &mut Module, topic: &Topic, name: &str, email: &str) {
     );
 }
 
-fn subscription(m: &mut Module, label: &str, topic: &str, protocol: &str, endpoint: Expression) {
+pub fn subscription(m: &mut Module, label: &str, topic: &str, protocol: &str, endpoint: Expression) {
     m.resource(
         "aws_sns_topic_subscription",
         label,
@@ -73,10 +74,6 @@ pub fn add_topics(m: &mut Module, p: &Pipeline) {
             let variable = snake(&format!("{id}Email{}", i + 1));
             email_variable(m, topic, &variable, email);
             subscription(m, &snake(&format!("{id}Subscription{}", i + 1)), &topic.name, "email", var(&variable));
-        }
-        for (i, url) in topic.webhooks.iter().enumerate() {
-            let endpoint = Expression::String(url.clone());
-            subscription(m, &snake(&format!("{id}Webhook{}", i + 1)), &topic.name, "https", endpoint);
         }
         m.output(
             &snake(&format!("{id}TopicArn")),

@@ -1,0 +1,107 @@
+//! The one alert format, on every target: one message per alert (per flagged record and rule,
+//! per window decision), the same subject and the same JSON body whether SNS (e-mail, webhook)
+//! or the local runtime (console, e-mail outbox, webhook) delivers it. The generated handlers
+//! build the same text (`targets/lambda/limits.py`).
+//!
+//! * Subject: `[severity] pipeline: rule`, cut to SNS's 100 characters.
+//! * Record alert: `{"pipeline", "rule", "severity", "condition", "record"}` where `record` is
+//!   the stored item (declared fields and enrichments).
+//! * Window alert: `{"pipeline", "rule", "severity", "condition", "window": {"start", "end"},
+//!   "group", "aggregates": [{"aggregate", "value"}]}`.
+//! * A message over [`MESSAGE_BYTES`] of compact JSON (only a record can make it so) keeps only
+//!   the table key fields in `record` and gets `"truncated": true`: the full row is in the
+//!   table. So every alert fits SNS, and the truncation is the same on every target.
+
+use serde_json::{Map, Value as Json, json};
+
+use crate::limits::{MESSAGE_BYTES, SUBJECT_CHARS};
+
+/// The subject of every alert's message.
+#[must_use]
+pub fn subject(pipeline: &str, severity: &str, rule: &str) -> String {
+    format!("[{severity}] {pipeline}: {rule}").chars().take(SUBJECT_CHARS).collect()
+}
+
+/// What every alert starts with.
+fn head(pipeline: &str, rule: &crate::ir::Rule) -> Map<String, Json> {
+    let head = json!({
+        "pipeline": pipeline,
+        "rule": rule.name,
+        "severity": rule.severity.name(),
+        "condition": rule.source,
+    });
+    let Json::Object(map) = head else { unreachable!("an object literal") };
+    map
+}
+
+/// A flagged record's alert; `keys` are the table's key fields (kept when truncating).
+#[must_use]
+pub fn record_message(pipeline: &str, rule: &crate::ir::Rule, record: &Map<String, Json>, keys: &[&str]) -> String {
+    let mut message = head(pipeline, rule);
+    message.insert("record".into(), Json::Object(record.clone()));
+    let text = Json::Object(message).to_string();
+    if text.len() <= MESSAGE_BYTES {
+        return text;
+    }
+    let mut message = head(pipeline, rule);
+    let kept: Map<String, Json> =
+        keys.iter().filter_map(|k| record.get(*k).map(|v| ((*k).to_string(), v.clone()))).collect();
+    message.insert("record".into(), Json::Object(kept));
+    message.insert("truncated".into(), Json::Bool(true));
+    Json::Object(message).to_string()
+}
+
+/// A window decision's alert.
+#[must_use]
+pub fn window_message(
+    pipeline: &str,
+    rule: &crate::ir::Rule,
+    window: (&str, &str),
+    group: &Map<String, Json>,
+    aggregates: Vec<Json>,
+) -> String {
+    let mut message = head(pipeline, rule);
+    message.insert("window".into(), json!({ "start": window.0, "end": window.1 }));
+    message.insert("group".into(), Json::Object(group.clone()));
+    message.insert("aggregates".into(), Json::Array(aggregates));
+    Json::Object(message).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{Rule, RuleKind, Severity};
+
+    fn rule() -> Rule {
+        Rule {
+            name: "big".into(),
+            description: None,
+            severity: Severity::High,
+            when: crate::expr::parse("1 = 1").unwrap(),
+            source: "1 = 1".into(),
+            kind: RuleKind::PerRecord,
+            notify: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn subject_is_cut_to_sns_limit() {
+        assert_eq!(subject("p", "high", "r"), "[high] p: r");
+        assert_eq!(subject("p", "high", &"r".repeat(200)).chars().count(), SUBJECT_CHARS);
+    }
+
+    #[test]
+    fn oversized_records_keep_their_keys() {
+        let record = json!({ "id": "k1", "note": "x".repeat(MESSAGE_BYTES) });
+        let text = record_message("p", &rule(), record.as_object().unwrap(), &["id"]);
+        let message: Json = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            message,
+            json!({ "pipeline": "p", "rule": "big", "severity": "high", "condition": "1 = 1",
+                    "record": { "id": "k1" }, "truncated": true })
+        );
+        let record = json!({ "id": "k1", "note": "small" });
+        let text = record_message("p", &rule(), record.as_object().unwrap(), &["id"]);
+        assert_eq!(serde_json::from_str::<Json>(&text).unwrap()["record"], record);
+    }
+}

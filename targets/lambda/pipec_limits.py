@@ -1,0 +1,131 @@
+"""AWS's limits and the one alert format, exactly as `pipec run --local` applies them.
+
+Mirrors src/limits.rs (DynamoDB item size, key sizes) and src/alert.rs (subject, message,
+truncation): a record that DynamoDB would refuse is dead-lettered with the same reason on
+every target, and every alert message fits SNS. Shipped beside every generated handler.
+"""
+
+import json
+
+ITEM_BYTES = 400 * 1024
+PARTITION_KEY_BYTES = 2048
+SORT_KEY_BYTES = 1024
+MESSAGE_BYTES = 256 * 1024 - 1024
+SUBJECT_CHARS = 100
+# The viewer index's constant partition, in every stored item.
+VIEW = "1"
+# The dead letter shows at most this much of the record (as the local dead-letter file does).
+DEAD_LETTER_SHOWN = 64 * 1024
+# SQS's message limit.
+QUEUE_MESSAGE_BYTES = 256 * 1024
+
+
+def _utf8_size(text):
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _significant_digits(number):
+    text = repr(number) if isinstance(number, float) else str(number)
+    mantissa = text.lower().split("e")[0]
+    digits = "".join(c for c in mantissa if c.isdigit()).strip("0")
+    return max(len(digits), 1)
+
+
+def value_size(value):
+    """The size DynamoDB gives a value."""
+    if value is None or isinstance(value, bool):
+        return 1
+    if isinstance(value, (int, float)) or type(value).__name__ == "Decimal":
+        return 1 + (_significant_digits(value) + 1) // 2
+    if isinstance(value, str):
+        return _utf8_size(value)
+    if isinstance(value, (list, tuple)):
+        return 3 + sum(1 + value_size(v) for v in value)
+    if isinstance(value, dict):
+        return 3 + sum(1 + _utf8_size(k) + value_size(v) for k, v in value.items())
+    raise TypeError(f"no DynamoDB size for {type(value)!r}")
+
+
+def item_size(item, rules):
+    """The size of the stored item: the record's attributes plus _pipec_rules,
+    _pipec_notified and _pipec_view."""
+    attributes = sum(_utf8_size(k) + value_size(v) for k, v in item.items())
+    rules_size = 3 + sum(1 + _utf8_size(r) for r in rules)
+    bookkeeping = len("_pipec_rules") + rules_size + len("_pipec_notified") + 1
+    return attributes + bookkeeping + len("_pipec_view") + len(VIEW)
+
+
+def item_problem(item, rules, key):
+    """Why DynamoDB would refuse the item (None when it fits): a key value over its limit,
+    then the whole item over 400 KB."""
+    partition, sort = key
+    limits = [(partition, "partition", PARTITION_KEY_BYTES)]
+    if sort is not None:
+        limits.append((sort, "sort", SORT_KEY_BYTES))
+    for name, role, limit in limits:
+        size = value_size(item[name]) if name in item else 0
+        if size > limit:
+            return f"{name}: {role} key is {size} bytes, over DynamoDB's {limit}-byte limit"
+    size = item_size(item, rules)
+    if size > ITEM_BYTES:
+        return f"item is {size} bytes, over DynamoDB's 400 KB item limit ({ITEM_BYTES} bytes)"
+    return None
+
+
+def compact(value):
+    """Compact JSON, as serde_json writes it."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def subject(pipeline, severity, rule):
+    return f"[{severity}] {pipeline}: {rule}"[:SUBJECT_CHARS]
+
+
+def _head(pipeline, rule, severity, condition):
+    return {
+        "pipeline": pipeline,
+        "rule": rule,
+        "severity": severity,
+        "condition": condition,
+    }
+
+
+def record_message(pipeline, rule, severity, condition, record, keys):
+    """A flagged record's alert; over the SNS limit, `record` keeps only the table key."""
+    text = compact(dict(_head(pipeline, rule, severity, condition), record=record))
+    if _utf8_size(text) <= MESSAGE_BYTES:
+        return text
+    kept = {k: record[k] for k in keys if k is not None and k in record}
+    return compact(
+        dict(_head(pipeline, rule, severity, condition), record=kept, truncated=True)
+    )
+
+
+def window_message(pipeline, rule, severity, condition, window, group, aggregates):
+    """A window decision's alert."""
+    message = _head(pipeline, rule, severity, condition)
+    message.update(
+        window={"start": window[0], "end": window[1]},
+        group=group,
+        aggregates=aggregates,
+    )
+    return compact(message)
+
+
+def dead_letter_body(seq, reason, data):
+    """The dead letter: {"seq", "reason", "bytes", "record"}, the record cut as the local
+    dead-letter file cuts it (and further only if SQS's message limit demands it)."""
+    shown = DEAD_LETTER_SHOWN
+    while True:
+        body = json.dumps(
+            {
+                "seq": seq,
+                "reason": reason,
+                "bytes": len(data),
+                "record": data[:shown].decode("utf-8", "replace"),
+            },
+            separators=(",", ":"),
+        )
+        if len(body) <= QUEUE_MESSAGE_BYTES:
+            return body
+        shown //= 2

@@ -1,0 +1,185 @@
+//! AWS's limits are the spec's limits in `pipec run --local` too (the Lambda side is
+//! `tests/handler.rs`): through the real binary, a flagged record whose DynamoDB item would be
+//! over 400 KB, or whose sort key would be over 1,024 bytes, is dead-lettered with the reason and
+//! the rest of the input is stored; a record under the item limit but over SNS's message limit
+//! is stored and alerted with only its key (`"truncated": true`); every alert is one e-mail with
+//! the subject SNS would carry. `pipec check` warns when declared bounds allow such records.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_pipec");
+const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/transactions.yaml");
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pipec-limits-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn record(id: &str, transaction: i64, address: &str, created: &str) -> String {
+    json!({
+        "transactionId": id, "name": "Jane Doe", "age": 40, "address": address, "city": "Springfield",
+        "state": "Illinois", "transaction": transaction, "bankId": "CHASUS33XXX", "createdAt": created
+    })
+    .to_string()
+}
+
+#[test]
+fn records_over_aws_limits_are_dead_lettered_or_truncated_the_documented_way() {
+    let dir = temp_dir("run");
+    let created = "2026-11-03T12:00:00.000Z";
+    let long_created = format!("2026-11-03T12:00:00.{}Z", "1".repeat(1100));
+    let lines = [
+        record("small", 9500, "1 Oak Street", created),
+        // 450 KB: over DynamoDB's item limit.
+        record("huge", 9500, &"x".repeat(450_000), created),
+        // An item of 409,601 bytes: one byte over the limit (the other attributes take 245).
+        record("edge", 9500, &"é".repeat(204_678), created),
+        // An item of exactly 409,600 bytes: stored (and its alert truncated).
+        record("atlimit", 9500, &"é".repeat(204_676), created),
+        // 300 KB: storable, but over SNS's message limit.
+        record("big", 9500, &"y".repeat(300_000), created),
+        // A sort key over 1,024 bytes.
+        record("longkey", 9500, "2 Oak Street", &long_created),
+        // Not flagged: never checked against the table's limits.
+        record("quiet", 10, &"z".repeat(450_000), created),
+        record("after", 9600, "3 Oak Street", created),
+    ];
+    let input = dir.join("in.ndjson");
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let data = dir.join("data");
+    let out = Command::new(BIN)
+        .args(["run", "--local", SPEC, "--input"])
+        .arg(&input)
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("--quiet")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let dead = std::fs::read_to_string(data.join("dead-letter/events.ndjson")).unwrap();
+    let dead: Vec<Value> = dead.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let reasons: Vec<(&str, &str)> = dead
+        .iter()
+        .map(|d| {
+            let record = d["record"].as_str().unwrap();
+            let id = ["huge", "edge", "longkey"].into_iter().find(|id| record.contains(&format!("\"{id}\""))).unwrap();
+            (id, d["reason"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(limits_item_size(&lines[2]), 409_601);
+    assert_eq!(limits_item_size(&lines[3]), 409_600);
+    assert_eq!(
+        reasons,
+        [
+            (
+                "huge",
+                format!(
+                    "item is {} bytes, over DynamoDB's 400 KB item limit (409600 bytes)",
+                    limits_item_size(&lines[1])
+                )
+                .as_str()
+            ),
+            ("edge", "item is 409601 bytes, over DynamoDB's 400 KB item limit (409600 bytes)"),
+            ("longkey", "createdAt: sort key is 1121 bytes, over DynamoDB's 1024-byte limit"),
+        ]
+    );
+    assert!(dead.iter().all(|d| d["bytes"].as_u64().unwrap() > 0));
+
+    // Stored: the others, in one table, and each alerted by one e-mail with SNS's subject.
+    let outbox = data.join("outbox/high-transactions");
+    let mut mails: Vec<(String, Value)> = std::fs::read_dir(&outbox)
+        .unwrap()
+        .map(|e| {
+            let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+            let (head, body) = text.split_once("\r\n\r\n").unwrap();
+            let subject = head.lines().find_map(|l| l.strip_prefix("Subject: ")).unwrap().to_string();
+            (subject, serde_json::from_str(body.trim_end()).unwrap())
+        })
+        .collect();
+    mails.sort_by_key(|(_, m)| m["record"]["transactionId"].as_str().unwrap().to_string());
+    let ids: Vec<&str> = mails.iter().map(|(_, m)| m["record"]["transactionId"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["after", "atlimit", "big", "small"]);
+    for (subject, message) in &mails {
+        assert_eq!(subject, "[high] transactions: high-transaction");
+        assert_eq!(message["pipeline"], "transactions");
+        assert_eq!(message["rule"], "high-transaction");
+        assert_eq!(message["severity"], "high");
+        assert_eq!(message["condition"], "transaction > 9000");
+    }
+    for (_, truncated) in &mails[1..3] {
+        assert_eq!(truncated["truncated"], true);
+        assert_eq!(
+            truncated["record"],
+            json!({ "transactionId": truncated["record"]["transactionId"], "createdAt": created })
+        );
+    }
+    assert!(mails[0].1.get("truncated").is_none());
+    assert_eq!(mails[3].1["record"]["customEnrichment"], 10_000);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// DynamoDB's size of the item the example stores for `line`, computed here by hand: names
+/// plus values (strings in UTF-8 bytes, numbers 1 byte plus 1 per two significant digits),
+/// the enrichments `customEnrichment` (a number) and `inspectedAt` (a 24-byte timestamp), and
+/// pipec's `_pipec_rules` list, `_pipec_notified` boolean and `_pipec_view` string "1".
+fn limits_item_size(line: &str) -> usize {
+    let record: Value = serde_json::from_str(line).unwrap();
+    let number = |n: i64| 1 + n.to_string().trim_start_matches('-').trim_end_matches('0').len().div_ceil(2);
+    let mut size = 0;
+    for (name, value) in record.as_object().unwrap() {
+        size += name.len()
+            + match value {
+                Value::String(s) => s.len(),
+                Value::Number(n) => number(n.as_i64().unwrap()),
+                _ => unreachable!(),
+            };
+    }
+    let enrichment = record["transaction"].as_i64().unwrap() + 500;
+    size += "customEnrichment".len() + number(enrichment) + "inspectedAt".len() + 24;
+    size + "_pipec_rules".len()
+        + 3
+        + 1
+        + "high-transaction".len()
+        + "_pipec_notified".len()
+        + 1
+        + "_pipec_view".len()
+        + 1
+}
+
+#[test]
+fn check_warns_when_declared_strings_can_exceed_the_limits() {
+    let dir = temp_dir("check");
+    let spec = std::fs::read_to_string(SPEC)
+        .unwrap()
+        .replace("transactionId: string(64)", "transactionId: string(600)")
+        .replace("    name: string\n", "    name: string(70000)\n")
+        .replace("    address: string\n", "    address: string(40000)\n");
+    let path = dir.join("spec.yaml");
+    std::fs::write(&path, spec).unwrap();
+    let out = Command::new(BIN).args(["check", "--format", "json"]).arg(&path).output().unwrap();
+    assert!(out.status.success(), "warnings only: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let report: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    let messages: Vec<String> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "pipec::store_limit")
+        .map(|d| d["message"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "`transactionId` can be 2400 bytes, over DynamoDB's 2048-byte partition key limit",
+            "a record can hold 442424 bytes of strings, over DynamoDB's 400 KB item limit",
+        ]
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
