@@ -40,6 +40,8 @@ pub struct RunArgs {
     /// Allow a --listen address that is not loopback (the API has no authentication).
     #[arg(long)]
     pub allow_remote: bool,
+    #[command(flatten)]
+    pub http: super::http::Limits,
     /// Generate records, RATE per second (no value: as fast as possible). Default when no
     /// input is given: 100 per second.
     #[arg(long, value_name = "RATE", num_args = 0..=1, default_missing_value = "max")]
@@ -150,7 +152,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
         }
     };
     describe(&handle, &input);
-    let server = match super::http::serve(listener, handle.clone()) {
+    let server = match super::http::serve(listener, handle.clone(), args.http) {
         Ok(server) => server,
         Err(e) => {
             eprintln!("error: cannot start the HTTP server: {e}");
