@@ -40,15 +40,9 @@ struct Kinesalite {
 
 impl Kinesalite {
     fn start() -> Self {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let check = Command::new("bash").arg(root.join("scripts/node-tools.sh")).arg("--check").output();
-        match check {
-            Ok(out) if out.status.success() => {}
-            Ok(out) => panic!("{}", String::from_utf8_lossy(&out.stderr).trim()),
-            Err(e) => panic!("cannot run scripts/node-tools.sh --check ({e}): run make tools"),
-        }
+        server::require_node_tools();
         let mut child = Command::new("node")
-            .arg(root.join("tests/kinesis/kinesalite.cjs"))
+            .arg(server::kinesis_dir().join("kinesalite.cjs"))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

@@ -189,3 +189,19 @@ pub const SIGNED: [(&str, &str); 2] = [
     ),
     ("X-Amz-Date", "20261126T120000Z"),
 ];
+
+/// `tests/kinesis/` (kinesalite, the Node AWS SDK, the client scripts).
+pub fn kinesis_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kinesis")
+}
+
+/// Fails (one line saying how to install them) unless node and `tests/kinesis/node_modules`
+/// are installed.
+pub fn require_node_tools() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/node-tools.sh");
+    match Command::new("bash").arg(script).arg("--check").output() {
+        Ok(out) if out.status.success() => {}
+        Ok(out) => panic!("{}", String::from_utf8_lossy(&out.stderr).trim()),
+        Err(e) => panic!("cannot run scripts/node-tools.sh --check ({e}): run make tools"),
+    }
+}
