@@ -2,9 +2,9 @@
 //!
 //! | flag | default | what happens past it |
 //! |---|---|---|
-//! | `--http-header-timeout` | 10 s | a request's head (request line and headers) not complete: the connection is closed |
+//! | `--http-header-timeout` | 10 s | an HTTP/1.1 request's head (request line and headers) not complete once it started: the connection is closed |
 //! | `--http-body-timeout` | 30 s | a request's body not complete: `408 Request Timeout` |
-//! | `--http-idle-timeout` | 60 s | no byte read or written on a connection (HTTP/1.1 or HTTP/2): it is closed |
+//! | `--http-idle-timeout` | 60 s | no byte read or written on a connection (HTTP/1.1 or HTTP/2, also one that never sent a byte): it is closed |
 //! | `--http-max-connections` | 512 | more connections open at once: `503 Service Unavailable` with `Retry-After: 1`, then closed |
 //!
 //! The bound on connections keeps the process under the common limit of 1,024 open files
