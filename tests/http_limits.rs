@@ -77,7 +77,7 @@ fn slow_and_idle_clients_are_cut_off_and_extra_connections_get_503() {
     assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(6), "closed after {took:?}");
 
     // 8 connections that send nothing fill the bound: the 9th gets 503 at once, not a hang.
-    let held: Vec<TcpStream> = (0..8).map(|_| connect(&addr)).collect();
+    let quiet: Vec<TcpStream> = (0..8).map(|_| connect(&addr)).collect();
     std::thread::sleep(Duration::from_millis(300));
     let mut extra = connect(&addr);
     let (answer, took) = read_until_closed(&mut extra);
@@ -91,7 +91,7 @@ fn slow_and_idle_clients_are_cut_off_and_extra_connections_get_503() {
         get(&addr, "/healthz").status == 200
     });
     assert!(start.elapsed() >= Duration::from_secs(1), "the bound held while the connections were open");
-    drop(held);
+    drop(quiet);
 
     let (status, stderr) = run.terminate();
     assert!(status.success(), "{stderr}");
