@@ -15,7 +15,7 @@
 //! [`Handle::ingest`] returned: the records are in the log and survive a crash of the process.
 //!
 //! Every connection speaks HTTP/1.1 or HTTP/2 cleartext (prior knowledge), under the timeouts
-//! and the connection bound of [`Limits`] (see [`serve`]).
+//! and the connection bound of [`Limits`] (see [`serve`](mod@serve)).
 //!
 //! Safety: the server listens on loopback unless `--allow-remote` is given (it has no
 //! authentication; Kinesis SigV4 signatures are not checked). Against web pages the user visits,
