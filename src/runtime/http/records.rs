@@ -57,32 +57,35 @@ fn split(body: &[u8], max: usize) -> Result<Vec<&[u8]>, BadLines> {
 }
 
 pub(super) async fn post(State(app): State<App>, body: Bytes) -> Response {
-    let max = app.handle.config().max_record_bytes;
-    if let Err((count, bad)) = split(&body, max) {
-        let invalid: Vec<_> = bad.iter().map(|(line, reason)| json!({ "line": line, "reason": reason })).collect();
-        let lines: Vec<String> = bad.iter().map(|(line, _)| line.to_string()).collect();
-        let more = if count > bad.len() { format!(" (the first {} listed)", bad.len()) } else { String::new() };
-        let body = json!({
-            "error": format!(
-                "{count} invalid line(s){more}: {}; nothing of this body was stored, fix them and send it again",
-                lines.join(", ")
-            ),
-            "accepted": 0,
-            "invalid": invalid,
-        });
-        return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
-    }
     let handle = app.handle.clone();
+    // Parsing a large body and appending it both block: off the server's threads.
     let outcome = tokio::task::spawn_blocking(move || {
-        let records = split(&body, max).unwrap_or_default();
-        handle.ingest(&records)
+        let max = handle.config().max_record_bytes;
+        split(&body, max).map(|records| handle.ingest(&records))
     })
     .await;
     match outcome {
-        Ok(Ok(report)) => axum::Json(json!({ "accepted": report.seqs.end - report.seqs.start })).into_response(),
-        Ok(Err(e)) => unavailable(&e.to_string()),
+        Ok(Ok(Ok(report))) => axum::Json(json!({ "accepted": report.seqs.end - report.seqs.start })).into_response(),
+        Ok(Err((count, bad))) => refused(count, &bad),
+        Ok(Ok(Err(e))) => unavailable(&e.to_string()),
         Err(e) => unavailable(&e.to_string()),
     }
+}
+
+/// `400`, naming the bad lines.
+fn refused(count: usize, bad: &[(usize, String)]) -> Response {
+    let invalid: Vec<_> = bad.iter().map(|(line, reason)| json!({ "line": line, "reason": reason })).collect();
+    let lines: Vec<String> = bad.iter().map(|(line, _)| line.to_string()).collect();
+    let more = if count > bad.len() { format!(" (the first {} listed)", bad.len()) } else { String::new() };
+    let body = json!({
+        "error": format!(
+            "{count} invalid line(s){more}: {}; nothing of this body was stored, fix them and send it again",
+            lines.join(", ")
+        ),
+        "accepted": 0,
+        "invalid": invalid,
+    });
+    (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
 }
 
 fn unavailable(message: &str) -> Response {
