@@ -16,8 +16,8 @@ use std::time::Duration;
 /// Timeouts and the connection bound of the HTTP server.
 #[derive(clap::Args, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
-    /// Close a connection whose request head (request line and headers) is not complete
-    /// within this time.
+    /// Close an HTTP/1.1 connection whose request head (request line and headers), once
+    /// started, is not complete within this time.
     #[arg(long = "http-header-timeout", value_name = "D", default_value = "10s", value_parser = parse_duration)]
     pub header_timeout: Duration,
     /// Answer 408 to a request whose body is not complete within this time.
