@@ -24,6 +24,10 @@ fn run_script(script: &str, run: &Run, dir: &Path) -> Value {
     let out_file = dir.join("out.json");
     let out =
         Command::new(tools::python()).arg(kinesis_dir().join(script)).arg(run.url()).arg(&out_file).output().unwrap();
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("ModuleNotFoundError"),
+        "{script}: a pinned Python package is missing: run scripts/tools.sh (it installs boto3, awscli, cbor2)"
+    );
     assert!(out.status.success(), "{script} failed:\n{}", tools::describe(&out));
     serde_json::from_slice(&std::fs::read(&out_file).unwrap()).unwrap()
 }
