@@ -9,10 +9,12 @@ test: tools
 ci: test
 
 # Pinned Python validators (cfn-lint, checkov, moto, python-hcl2) into .tools/; Debian's chromium
-# and playwright-core (tests/browser) for the viewer test.
+# and playwright-core (tests/browser) for the viewer test; kinesalite and the Node AWS SDK
+# (tests/kinesis) for the Kinesis tests.
 tools:
 	bash scripts/tools.sh
 	bash scripts/browser.sh
+	bash scripts/node-tools.sh
 
 fmt:
 	cargo fmt

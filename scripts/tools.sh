@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the pinned Python validators used by pipec's tests into .tools/ (gitignored):
-#   .tools/py       cfn-lint, moto[server], python-hcl2, boto3, ruff (one resolver world)
+#   .tools/py       cfn-lint, moto[server], python-hcl2, boto3, ruff (one resolver world),
+#                   awscli, cbor2 (Kinesis client tests)
 #   .tools/checkov  checkov                                      (pins its own boto3 and
 #                                                                 ships an `hcl2` fork that
 #                                                                 shadows python-hcl2)
@@ -45,6 +46,9 @@ boto3==1.44.8
 botocore==1.44.8
 # lints and format-checks the generated Lambda Python (tests/python_style.rs); no dependencies
 ruff==0.17.6
+# the AWS CLI v1 release that pins botocore 1.44.8; cbor2 writes CBOR as the Java SDK does
+awscli==1.46.3
+cbor2==6.3.0
 # resolved closure
 annotated-types==0.8.0
 antlr4-python3-runtime==4.13.2
@@ -55,8 +59,10 @@ certifi==2026.10.19.post1
 cffi==2.1.1
 charset-normalizer==3.5.3
 click==8.5.1
+colorama==0.4.6
 cryptography==50.0.2
 docker==7.2.0
+docutils==0.19
 Flask==3.1.3
 flask-cors==6.0.5
 graphql-core==3.3.2
@@ -80,6 +86,7 @@ openapi-schema-validator==0.9.0
 openapi-spec-validator==0.9.0
 pathable==0.6.0
 py-partiql-parser==0.6.3
+pyasn1==0.6.5
 pycparser==3.12
 pydantic==2.14.4
 pydantic-settings==2.16.3
@@ -94,6 +101,7 @@ requests==2.34.2
 responses==0.26.3
 rfc3339-validator==0.1.4
 rpds-py==2026.9.1
+rsa==4.7.2
 s3transfer==0.19.3
 six==1.17.0
 sympy==1.14.0
@@ -204,7 +212,7 @@ yarl==1.25.1
 zipp==4.1.2'
 
 # Smoke test run after install (and in --check): must exit 0.
-PY_SMOKE='import cfnlint, moto, hcl2, boto3, ruff; from moto.server import ThreadedMotoServer
+PY_SMOKE='import cfnlint, moto, hcl2, boto3, ruff, awscli, cbor2; from moto.server import ThreadedMotoServer
 assert hcl2.__name__ == "hcl2" and hasattr(hcl2, "loads"), "python-hcl2 not importable"'
 CHECKOV_SMOKE='import checkov.main'
 

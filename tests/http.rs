@@ -2,171 +2,23 @@
 //! and Kinesis ingest APIs (boto3 as the client), the viewer's JSON, `/metrics`, `/healthz`,
 //! and the live page in Debian's headless Chromium. Each run is stopped by its PID.
 
+#[path = "support/server.rs"]
+mod server;
 #[path = "support/tools.rs"]
 mod tools;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_pipec");
-const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/transactions.yaml");
+use server::{BIN, Reply, Run, SIGNED, SPEC, eventually, get, http, temp_dir};
+
 const TABLE: &str = "transactions-flagged";
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pipec-http-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// `pipec run --local` reading a stdin that stays open (so only HTTP feeds it), on a free port.
-struct Run {
-    child: Child,
-    _stdin: ChildStdin,
-    stderr: mpsc::Receiver<String>,
-    log: Vec<String>,
-    addr: String,
-}
-
-impl Run {
-    fn start(spec: &Path, data: &Path) -> Run {
-        let mut child = Command::new(BIN)
-            .args(["run", "--local"])
-            .arg(spec)
-            .arg("--data-dir")
-            .arg(data)
-            .args(["--listen", "127.0.0.1:0", "--input", "-", "--quiet"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take().unwrap();
-        let (tx, stderr) = mpsc::channel();
-        let pipe = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let mut run = Run { child, _stdin: stdin, stderr, log: Vec::new(), addr: String::new() };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while run.addr.is_empty() {
-            let line =
-                run.stderr.recv_timeout(deadline.saturating_duration_since(Instant::now())).unwrap_or_else(|_| {
-                    panic!("no viewer URL on stderr within 30 s:\n{}", run.log.join("\n"));
-                });
-            if let Some(url) = line.trim().strip_prefix("viewer").map(str::trim) {
-                let url = url.split_whitespace().next().unwrap();
-                url.trim_start_matches("http://").trim_end_matches('/').clone_into(&mut run.addr);
-            }
-            run.log.push(line);
-        }
-        run
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// `kill -TERM <pid>`, then waits (bounded) for the exit; returns the status and stderr.
-    fn terminate(mut self) -> (ExitStatus, String) {
-        let pid = self.child.id().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-        let deadline = Instant::now() + Duration::from_mins(1);
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "pipec (pid {pid}) did not stop within 60 s of SIGTERM");
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        std::thread::sleep(Duration::from_millis(100));
-        self.log.extend(self.stderr.try_iter());
-        (status, self.log.join("\n"))
-    }
-}
-
-impl Drop for Run {
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// A response: status, lower-cased headers, body.
-struct Reply {
-    status: u16,
-    headers: BTreeMap<String, String>,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
-    }
-}
-
-/// One HTTP/1.1 request (`Connection: close`).
-fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
-    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
-        head.push_str(&format!("Host: {addr}\r\n"));
-    }
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    s.write_all(head.as_bytes()).unwrap();
-    s.write_all(body).unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a complete response head");
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let mut lines = head.lines();
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-    let headers: BTreeMap<String, String> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let mut body = raw[split + 4..].to_vec();
-    if headers.get("transfer-encoding").is_some_and(|t| t == "chunked") {
-        body = dechunk(&body);
-    }
-    Reply { status, headers, body }
-}
-
-fn dechunk(mut raw: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let end = raw.windows(2).position(|w| w == b"\r\n").unwrap();
-        let size = usize::from_str_radix(std::str::from_utf8(&raw[..end]).unwrap().trim(), 16).unwrap();
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&raw[end + 2..end + 2 + size]);
-        raw = &raw[end + 4 + size..];
-    }
-}
-
-fn get(addr: &str, path: &str) -> Reply {
-    http(addr, "GET", path, &[], b"")
-}
 
 fn post_records(addr: &str, body: &str) -> Reply {
     http(addr, "POST", "/records", &[("Content-Type", "application/x-ndjson")], body.as_bytes())
@@ -177,18 +29,9 @@ fn kinesis(addr: &str, target: &str, body: &str) -> Reply {
         addr,
         "POST",
         "/",
-        &[("X-Amz-Target", target), ("Content-Type", "application/x-amz-json-1.1")],
+        &[("X-Amz-Target", target), ("Content-Type", "application/x-amz-json-1.1"), SIGNED[0], SIGNED[1]],
         body.as_bytes(),
     )
-}
-
-/// Polls `check` every 100 ms until it holds (at most `secs`).
-fn eventually(secs: u64, what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !check() {
-        assert!(Instant::now() < deadline, "not within {secs} s: {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 fn transaction(id: &str, amount: i64, created: &str) -> String {
@@ -301,9 +144,9 @@ fn boto3_producer_then_sigterm_archives_every_record() {
     let result: Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap()).unwrap();
     assert_eq!(result["wrong"], "ResourceNotFoundException");
     assert_eq!(result["wrong_batch"], "ResourceNotFoundException");
-    let seqs: Vec<u64> =
-        result["seqs"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().parse().unwrap()).collect();
+    let seqs: Vec<&str> = result["seqs"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
     assert_eq!(seqs.len(), 401);
+    assert!(seqs.iter().all(|s| s.len() == 56 && s.starts_with("49")), "Kinesis-shaped sequence numbers: {seqs:?}");
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "sequence numbers increase");
     let sent: Vec<&str> = result["sent"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
     assert_eq!(sent.len(), 401);
@@ -373,7 +216,8 @@ fn records_api_metrics_healthz_and_flagged_sorted_as_the_viewer_says() {
     let health = get(&addr, "/healthz");
     assert_eq!((health.status, health.text().trim()), (200, "ok"));
 
-    // 12 records (6 flagged, createdAt out of order), a blank line, one over 1 MiB.
+    // 12 records (6 flagged, createdAt out of order) and a blank line; first with a line
+    // over 1 MiB and one that is not JSON: refused whole, by line number, nothing stored.
     let mut body = String::new();
     for i in 0..12 {
         let created = format!("2026-11-03T12:00:{:02}.000Z", (i * 7) % 12);
@@ -381,13 +225,16 @@ fn records_api_metrics_healthz_and_flagged_sorted_as_the_viewer_says() {
         body.push('\n');
     }
     body.push('\n');
-    body.push_str(&format!("{{\"big\":\"{}\"}}\n", "x".repeat((1 << 20) + 10)));
+    let bad = format!("{body}{{\"big\":\"{}\"}}\nnot json\n", "x".repeat((1 << 20) + 10));
+    let reply = post_records(&addr, &bad);
+    assert_eq!(reply.status, 400, "{}", reply.text());
+    let reply = reply.json();
+    assert_eq!(reply["accepted"], 0);
+    let lines: Vec<&Value> = reply["invalid"].as_array().unwrap().iter().map(|l| &l["line"]).collect();
+    assert_eq!(lines, [&json!(14), &json!(15)], "{reply}");
     let reply = post_records(&addr, &body);
     assert_eq!(reply.status, 200, "{}", reply.text());
-    let reply = reply.json();
-    assert_eq!(reply["accepted"], 12);
-    assert_eq!(reply["rejected"].as_array().unwrap().len(), 1);
-    assert_eq!(reply["rejected"][0]["index"], 12);
+    assert_eq!(reply.json(), json!({ "accepted": 12 }));
 
     eventually(15, "6 flagged rows", || get(&addr, "/api/flagged").json()["total"] == 6);
     let page = get(&addr, "/api/flagged?limit=4&offset=1").json();
@@ -416,8 +263,8 @@ fn records_api_metrics_healthz_and_flagged_sorted_as_the_viewer_says() {
     assert!(metrics.headers["content-type"].starts_with("text/plain; version=0.0.4"));
     let m = prometheus(&metrics.text());
     assert_eq!(m["pipec_events_in_total"], "12");
-    assert_eq!(m["pipec_dead_letter_total"], "1");
-    assert_eq!(m["pipec_rejected_total"], "1");
+    assert_eq!(m["pipec_dead_letter_total"], "0", "a refused body is not dead-lettered: the client still has it");
+    assert_eq!(m["pipec_rejected_total"], "0");
     for name in ["pipec_archived_bytes_total", "pipec_archived_objects_total", "pipec_consumer_lag{consumer=\"cold\"}"]
     {
         assert!(m.contains_key(name), "{name} in /metrics");
@@ -441,8 +288,9 @@ fn records_api_metrics_healthz_and_flagged_sorted_as_the_viewer_says() {
     assert_eq!(e.json()["__type"], "UnknownOperationException");
     let e =
         kinesis(&addr, "Kinesis_20131202.PutRecord", r#"{"StreamName":"transactions","Data":"!!","PartitionKey":"k"}"#);
-    assert_eq!(e.json()["__type"], "ValidationException");
+    assert_eq!(e.json()["__type"], "SerializationException");
     assert_eq!(e.headers["content-type"], "application/x-amz-json-1.1");
+    assert_eq!(e.headers["x-amzn-requestid"].len(), 36);
     let cross = http(&addr, "POST", "/records", &[("Origin", "http://evil.example")], b"{}\n");
     assert_eq!(cross.status, 403);
     let rebound = http(&addr, "GET", "/api/flagged", &[("Host", "evil.example:80")], b"");

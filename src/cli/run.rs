@@ -40,6 +40,8 @@ pub struct RunArgs {
     /// Allow a --listen address that is not loopback (the API has no authentication).
     #[arg(long)]
     pub allow_remote: bool,
+    #[command(flatten)]
+    pub http: crate::runtime::http::Limits,
     /// Generate records, RATE per second (no value: as fast as possible). Default when no
     /// input is given: 100 per second.
     #[arg(long, value_name = "RATE", num_args = 0..=1, default_missing_value = "max")]
@@ -113,6 +115,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
         duration: args.duration,
         seed: args.seed,
         allow_remote: args.allow_remote,
+        http: args.http,
     };
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {

@@ -40,6 +40,8 @@ pub struct Options {
     pub seed: Option<u64>,
     /// Allow a listen address that is not loopback.
     pub allow_remote: bool,
+    /// Timeouts and the connection bound of the HTTP server.
+    pub http: super::http::Limits,
 }
 
 /// What a run reports while it goes, in this order: `Started`, `Listening`, `Progress` (every
@@ -109,7 +111,7 @@ pub fn run(
         .map_err(|error| Error::Listen { address: config.listen.clone(), error })?;
     let handle = Arc::new(Engine::start(pipeline, config).map_err(Error::Start)?);
     observe(Event::Started { handle: &handle, input: &options.input });
-    let server = match super::http::serve(listener, handle.clone()) {
+    let server = match super::http::serve(listener, handle.clone(), options.http) {
         Ok(server) => server,
         Err(e) => {
             let _ = handle.shutdown();

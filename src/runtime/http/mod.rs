@@ -2,8 +2,8 @@
 //!
 //! | route | does |
 //! |---|---|
-//! | `POST /records` | NDJSON body, one record per non-blank line → `{"accepted": n, "rejected": [...]}` |
-//! | `POST /` + `X-Amz-Target: Kinesis_20131202.*` | Kinesis Data Streams API subset, see [`kinesis`] |
+//! | `POST /records` | NDJSON body, one JSON object per non-blank line → `{"accepted": n}`, or `400` naming the bad lines (nothing stored), see [`records`] |
+//! | `POST /` + `X-Amz-Target: Kinesis_20131202.*` | Kinesis Data Streams API (JSON and CBOR), see [`kinesis`] |
 //! | `GET /` | the viewer: flagged records sorted as the spec says, live over `/events` |
 //! | `GET /events` | Server-Sent Events: `change` after each store commit, `metrics` each second |
 //! | `GET /api/flagged?limit=&offset=` | flagged rows (JSON), sorted as the viewer says |
@@ -14,16 +14,25 @@
 //! An ingest response (`200` from `/records`, a sequence number from Kinesis) is sent after
 //! [`Handle::ingest`] returned: the records are in the log and survive a crash of the process.
 //!
+//! Every connection speaks HTTP/1.1 or HTTP/2 cleartext (prior knowledge), under the timeouts
+//! and the connection bound of [`Limits`] (see [`serve`](mod@serve)).
+//!
 //! Safety: the server listens on loopback unless `--allow-remote` is given (it has no
 //! authentication; Kinesis SigV4 signatures are not checked). Against web pages the user visits,
-//! a request whose `Host` is not a loopback name is refused (DNS rebinding), and so is one whose
-//! `Origin` is another site (cross-site POSTs). [`Server::stop`] stops accepting, lets requests
-//! in flight finish (so every acknowledged record is in the log before the engine drains it),
-//! ends the event streams and returns within a few seconds.
+//! a request whose `Host` (HTTP/2: `:authority`) is not a loopback name is refused (DNS
+//! rebinding), and so is one whose `Origin` is another site (cross-site POSTs).
+//! [`Server::stop`] stops accepting, lets requests in flight finish (so every acknowledged
+//! record is in the log before the engine drains it), ends the event streams and returns
+//! within a few seconds.
 
 pub mod kinesis;
+mod limits;
 pub mod prometheus;
+mod records;
+pub mod serve;
 pub mod viewer;
+
+pub use limits::Limits;
 
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -31,7 +40,6 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
@@ -41,7 +49,7 @@ use tokio::sync::watch;
 
 use super::Handle;
 
-/// Largest request body: a full PutRecords call (500 records, 5 MiB, base64) fits with room.
+/// Largest request body (`POST /records`; the Kinesis API takes at most [`kinesis::BODY_LIMIT`]).
 pub const BODY_LIMIT: usize = 16 << 20;
 
 /// How long [`Server::stop`] waits for requests in flight.
@@ -117,13 +125,13 @@ struct App {
 pub struct Server {
     runtime: tokio::runtime::Runtime,
     stop: watch::Sender<bool>,
-    task: tokio::task::JoinHandle<io::Result<()>>,
+    task: tokio::task::JoinHandle<()>,
     addr: SocketAddr,
     moved: bool,
 }
 
 /// Starts serving on `listener` (two worker threads of its own).
-pub fn serve(listener: Listener, handle: Arc<Handle>) -> io::Result<Server> {
+pub fn serve(listener: Listener, handle: Arc<Handle>, limits: Limits) -> io::Result<Server> {
     let (addr, moved) = (listener.local_addr()?, listener.moved);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -140,31 +148,25 @@ pub fn serve(listener: Listener, handle: Arc<Handle>) -> io::Result<Server> {
         stopping: stopping.clone(),
         loopback_only: !listener.remote,
     };
-    let router = router(app);
+    let router = router(app, limits);
     let task = {
         let _guard = runtime.enter();
         let socket = tokio::net::TcpListener::from_std(listener.socket)?;
-        let mut stopping = stopping;
-        runtime.spawn(async move {
-            axum::serve(socket, router)
-                .with_graceful_shutdown(async move {
-                    let _ = stopping.wait_for(|s| *s).await;
-                })
-                .await
-        })
+        runtime.spawn(serve::accept(socket, router, limits, stopping))
     };
     Ok(Server { runtime, stop, task, addr, moved })
 }
 
-fn router(app: App) -> Router {
+fn router(app: App, limits: Limits) -> Router {
     Router::new()
         .route("/", get(viewer::page).post(kinesis::api))
-        .route("/records", post(records))
+        .route("/records", post(records::post))
         .route("/events", get(viewer::events))
         .route("/api/flagged", get(viewer::flagged))
         .route("/api/alerts", get(viewer::alerts))
         .route("/metrics", get(prometheus::metrics))
         .route("/healthz", get(healthz))
+        .layer(middleware::from_fn_with_state((limits, BODY_LIMIT), serve::read_body))
         .layer(middleware::from_fn_with_state(app.clone(), guard))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(app)
@@ -189,18 +191,20 @@ impl Server {
         let outcome = self.runtime.block_on(async { tokio::time::timeout(STOP_GRACE, self.task).await });
         self.runtime.shutdown_timeout(Duration::from_secs(1));
         match outcome {
-            Ok(Ok(result)) => result,
+            Ok(Ok(())) => Ok(()),
             Ok(Err(join)) => Err(io::Error::other(format!("HTTP server: {join}"))),
             Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "HTTP server: requests still running after 5 s")),
         }
     }
 }
 
-/// Refuses requests that a web page could have sent: a `Host` that is not a loopback name
-/// (DNS rebinding) and an `Origin` other than the server's own (cross-site POSTs).
+/// Refuses requests that a web page could have sent: a `Host` (HTTP/2: `:authority`) that is
+/// not a loopback name (DNS rebinding) and an `Origin` other than the server's own
+/// (cross-site POSTs).
 async fn guard(State(app): State<App>, request: Request, next: Next) -> Response {
     let headers = request.headers();
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    let authority = request.uri().authority().map(axum::http::uri::Authority::as_str);
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).or(authority).unwrap_or("");
     if app.loopback_only && !is_loopback_host(host) {
         return (StatusCode::FORBIDDEN, "forbidden: Host is not a loopback name\n").into_response();
     }
@@ -221,26 +225,6 @@ fn is_loopback_host(host: &str) -> bool {
     name.eq_ignore_ascii_case("localhost")
         || name.to_ascii_lowercase().ends_with(".localhost")
         || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
-/// `POST /records`: one record per non-blank line; the rejected ones (over the size limit,
-/// dead-lettered) are listed by their index among the body's non-blank lines.
-async fn records(State(app): State<App>, body: Bytes) -> Response {
-    let handle = app.handle.clone();
-    let report = match tokio::task::spawn_blocking(move || handle.ingest_ndjson(&body)).await {
-        Ok(Ok(report)) => report,
-        Ok(Err(e)) => return unavailable(&e.to_string()),
-        Err(e) => return unavailable(&e.to_string()),
-    };
-    let rejected: Vec<serde_json::Value> =
-        report.rejected.iter().map(|(index, reason)| serde_json::json!({ "index": index, "reason": reason })).collect();
-    let accepted = report.seqs.end - report.seqs.start;
-    axum::Json(serde_json::json!({ "accepted": accepted, "rejected": rejected })).into_response()
-}
-
-fn unavailable(message: &str) -> Response {
-    let body = serde_json::json!({ "error": format!("could not append to the log: {message}") });
-    (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
 }
 
 /// `GET /healthz`.
