@@ -150,6 +150,37 @@ pub fn run(args: &RunArgs) -> ExitCode {
         }
     };
     describe(&handle, &input);
+    if let Some(r) = handle.recovery() {
+        eprintln!(
+            "warning: the log was damaged at offset {}: {} records in {} whole frames after the damage were skipped \
+             and kept in {} (re-ingest them with --input; raw bytes in {})",
+            r.offset,
+            r.records,
+            r.frames,
+            r.records_file.display(),
+            r.bytes_file.display()
+        );
+    }
+    if let Input::File(path) = &input
+        && let Ok(resume) = source::resume(&handle, path)
+    {
+        if resume.consumed() {
+            eprintln!(
+                "pipec: {} was already consumed by an earlier run on {} ({} bytes); nothing new to ingest. \
+                 To start fresh, remove that folder or pass --data-dir with a new one.",
+                path.display(),
+                handle.paths().root.display(),
+                resume.size
+            );
+        } else if resume.position > 0 {
+            eprintln!(
+                "pipec: resuming {} at byte {} of {} (an earlier run on this data dir took the rest)",
+                path.display(),
+                resume.position,
+                resume.size
+            );
+        }
+    }
     let server = match super::http::serve(listener, handle.clone()) {
         Ok(server) => server,
         Err(e) => {
@@ -189,12 +220,25 @@ pub fn run(args: &RunArgs) -> ExitCode {
     let progress = std::io::stderr().is_terminal();
     let mut last = (Instant::now(), 0u64);
     let mut failure = None;
+    let (mut paused, mut pauses_seen) = (false, 0);
     while !source.is_finished() && !stop.load(Ordering::Relaxed) {
         if let Some(name) = handle.failed() {
             failure = Some(name);
             break;
         }
         std::thread::sleep(Duration::from_millis(250));
+        let clear = if progress { "\r\x1b[2K" } else { "" };
+        let (now, episodes) = (handle.pause(), handle.pauses());
+        if episodes > pauses_seen {
+            match &now {
+                Some(pause) => eprintln!("{clear}pipec: {pause}"),
+                None => eprintln!("{clear}pipec: paused briefly (a part could not write)"),
+            }
+        }
+        if (paused || episodes > pauses_seen) && now.is_none() {
+            eprintln!("{clear}pipec: resumed: every part can write again");
+        }
+        (paused, pauses_seen) = (now.is_some(), episodes);
         if progress {
             let m = handle.metrics();
             let rate = rate(m.events_in - last.1, last.0.elapsed());
@@ -286,8 +330,16 @@ fn summary(handle: &Handle, m: &Snapshot, elapsed: Duration) {
         group(m.events_in),
         group(rate(m.events_in, elapsed))
     );
-    let table = pipeline.store.as_ref().map_or_else(String::new, |s| format!(" in table \"{}\"", s.table));
-    eprintln!("  flagged       {} ({} new rows{table}, {})", group(m.flagged), group(m.stored), p.store.display());
+    match &pipeline.store {
+        Some(store) => eprintln!(
+            "  flagged       {} ({} new rows in table \"{}\", {})",
+            group(m.flagged),
+            group(m.stored),
+            store.table,
+            p.store.display()
+        ),
+        None => eprintln!("  flagged       {} (notified only: the spec has no store)", group(m.flagged)),
+    }
     if m.window_alerts > 0 {
         eprintln!("  window alerts {}", group(m.window_alerts));
     }

@@ -116,6 +116,12 @@ impl Store {
         self.conn.execute_batch("BEGIN")
     }
 
+    /// Abandons the open transaction, if any (after a failed write; SQLite may already have
+    /// rolled it back itself, so the error of a second rollback is expected and ignored).
+    pub fn rollback(&self) {
+        let _ = self.conn.execute_batch("ROLLBACK");
+    }
+
     /// Stores the checkpoint and commits.
     pub fn commit(&self, consumer: &str, checkpoint: &Checkpoint) -> rusqlite::Result<()> {
         let json = serde_json::to_string(checkpoint).expect("serializable");
