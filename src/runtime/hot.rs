@@ -455,9 +455,10 @@ impl Hot {
     }
 
     /// [`Hot::record`] with the fast path's reusable map: the record is parsed into `scratch`
-    /// without allocating; only a flagged record is parsed again into its own map (in the
-    /// record's field order) for the store and notifications. Whatever the fast path refuses
-    /// (invalid, nested, escaped keys) goes the plain way, so results and reasons are the same.
+    /// without allocating, and a flagged one is stored from it too (the stored item lists the
+    /// schema's fields in schema order, whatever the record's order). Whatever the fast path
+    /// refuses (invalid, nested, escaped keys) goes the plain way, so results and reasons are
+    /// the same.
     #[allow(clippy::too_many_arguments)]
     fn decide(
         &mut self,
@@ -499,10 +500,6 @@ impl Hot {
         let matched: Vec<usize> = std::iter::once(self.rules[first].0)
             .chain(self.rules[first + 1..].iter().filter(|(_, p)| p.eval(map, now).is_true()).map(|(i, _)| *i))
             .collect();
-        let map = match slow {
-            Some(map) => map,
-            None => parse(record).map_err(io::Error::other)?,
-        };
         // DynamoDB refuses an empty string as a key value; the Lambda handler skips such a
         // record, and so does this runtime (dead-lettered, so it is not lost).
         if let Some(store) = &self.p.pipeline.store {
@@ -513,7 +510,7 @@ impl Hot {
             }
         }
         self.counts.flagged += 1;
-        self.flagged(seq, &map, &matched, arrival, now)
+        self.flagged(seq, map, &matched, arrival, now)
     }
 
     fn flagged(
