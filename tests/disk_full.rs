@@ -47,6 +47,9 @@ impl Drop for Mounted {
             let _ = child.wait();
         }
         let _ = Command::new("umount").arg("-l").arg(&self.mnt).status();
+        if let Some(root) = self.mnt.parent() {
+            let _ = std::fs::remove_dir_all(root);
+        }
     }
 }
 
