@@ -318,3 +318,46 @@ fn build_local_writes_the_run_configuration() {
     assert_eq!(plan["archive"]["prefix"], "raw/");
     assert_eq!(plan["runtime"]["fsync"], serde_json::json!({"interval_ms": 200}));
 }
+
+#[test]
+fn a_consumed_input_says_so_and_a_spec_without_a_store_claims_no_rows() {
+    let dir = temp_dir("say");
+    let lines = events(300, 13);
+    let input = dir.join("in.ndjson");
+    write_lines(&input, &lines);
+    let data = dir.join("data");
+    let args =
+        ["run", "--local", SPEC, "--input", input.to_str().unwrap(), "--data-dir", data.to_str().unwrap(), "--quiet"];
+    let first = String::from_utf8_lossy(&run(&args).stderr).into_owned();
+    assert!(first.contains("300 events in") && !first.contains("already consumed"), "{first}");
+    let again = String::from_utf8_lossy(&run(&args).stderr).into_owned();
+    assert!(again.contains("0 events in"), "{again}");
+    assert!(again.contains("was already consumed by an earlier run") && again.contains("--data-dir"), "{again}");
+    // Grown since: the rest is taken, and the run says where it resumed.
+    write_lines(&input, &[lines.clone(), events(10, 14)].concat());
+    let grown = String::from_utf8_lossy(&run(&args).stderr).into_owned();
+    assert!(grown.contains("10 events in") && grown.contains("pipec: resuming"), "{grown}");
+    assert_eq!(archived(&data).len(), 310);
+
+    // The same pipeline without `hot.store`: alerts only, no rows claimed.
+    let spec_text = std::fs::read_to_string(SPEC).unwrap();
+    let start = spec_text.find("  store:").unwrap();
+    let end = spec_text.find("\ncold:").unwrap();
+    let spec = dir.join("no-store.yaml");
+    std::fs::write(&spec, format!("{}{}", &spec_text[..start], &spec_text[end..])).unwrap();
+    let data = dir.join("no-store");
+    let out = run(&[
+        "run",
+        "--local",
+        spec.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let text = String::from_utf8_lossy(&out.stderr);
+    let flagged = expected_keys(&[lines, events(10, 14)].concat()).len();
+    assert!(text.contains(&format!("flagged       {flagged} (notified only: the spec has no store)")), "{text}");
+    assert!(!text.contains("new rows") && !text.contains("row stored"), "{text}");
+}

@@ -183,6 +183,7 @@ impl Screen {
                 eprintln!("  http       POST {url}/records (NDJSON) · Kinesis API: endpoint_url=\"{url}\"");
             }
             Event::Warning(message) => eprintln!("warning: {message}"),
+            Event::Notice(message) => eprintln!("pipec: {message}"),
             Event::Stopping => eprintln!("pipec: stopping: flushing the archive, the store and notifications…"),
             Event::Finished { handle, metrics, elapsed } => summary(handle, metrics, elapsed),
             Event::Progress(_) => {}
@@ -223,8 +224,16 @@ fn summary(handle: &Handle, m: &Snapshot, elapsed: Duration) {
         group(m.events_in),
         group(rate(m.events_in, elapsed))
     );
-    let table = pipeline.store.as_ref().map_or_else(String::new, |s| format!(" in table \"{}\"", s.table));
-    eprintln!("  flagged       {} ({} new rows{table}, {})", group(m.flagged), group(m.stored), p.store.display());
+    match &pipeline.store {
+        Some(store) => eprintln!(
+            "  flagged       {} ({} new rows in table \"{}\", {})",
+            group(m.flagged),
+            group(m.stored),
+            store.table,
+            p.store.display()
+        ),
+        None => eprintln!("  flagged       {} (notified only: the spec has no store)", group(m.flagged)),
+    }
     if m.window_alerts > 0 {
         eprintln!("  window alerts {}", group(m.window_alerts));
     }

@@ -28,6 +28,7 @@ use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 use super::checkpoint::{Checkpoint, CheckpointFile};
 use super::clock::civil;
 use super::gzip::{self, Deflated};
+use super::health::{Backoff, Health, is_transient};
 use super::log::Log;
 use super::metrics::Metrics;
 use crate::ir::{Archive, Layout};
@@ -81,14 +82,43 @@ pub fn object_key(archive: &Archive, stream: &str, first_seq: u64, first_ms: i64
     format!("{}{dir}{stream}-{first_seq:012}-{y:04}-{mo:02}-{d:02}-{h:02}-{mi:02}-{s:02}{ext}", archive.prefix)
 }
 
+/// The archive's name on the health board.
+const ARCHIVE: &str = "archive";
+
 /// Starts the cold path; it drains the log and flushes its last batch once `stop` is set.
+/// A failed write (disk full) stops the current pass; the cold path reports it, waits, and
+/// starts again from its checkpoint, which rebuilds the unfinished object under the same name.
 pub fn spawn(
     config: ColdConfig,
     log: Log,
     checkpoint: CheckpointFile,
     metrics: &Arc<Metrics>,
     stop: Arc<AtomicBool>,
+    health: Arc<Health>,
 ) -> io::Result<JoinHandle<io::Result<()>>> {
+    let metrics = metrics.clone();
+    std::thread::Builder::new().name("pipec-cold".into()).spawn(move || {
+        let mut backoff = Backoff::default();
+        loop {
+            let Err(e) = run(&config, &log, &checkpoint, &metrics, &stop, &health) else { return Ok(()) };
+            if !is_transient(&e) {
+                return Err(e);
+            }
+            health.blocked(ARCHIVE, &e);
+            std::thread::sleep(backoff.next_wait());
+        }
+    })
+}
+
+/// One pass of the cold path, from its checkpoint until `stop` (or the first error).
+fn run(
+    config: &ColdConfig,
+    log: &Log,
+    checkpoint: &CheckpointFile,
+    metrics: &Arc<Metrics>,
+    stop: &AtomicBool,
+    health: &Arc<Health>,
+) -> io::Result<()> {
     let tmp = config.root.join(".pipec-tmp");
     let _ = fs::remove_dir_all(&tmp);
     fs::create_dir_all(&tmp)?;
@@ -113,23 +143,22 @@ pub fn spawn(
         })?);
     }
     let writer = {
-        let (root, metrics) = (config.root.clone(), metrics.clone());
+        let (root, metrics, checkpoint, health) =
+            (config.root.clone(), metrics.clone(), checkpoint.clone(), health.clone());
         std::thread::Builder::new()
             .name("pipec-archive".into())
-            .spawn(move || write_objects(&root, &tmp, gzip, &ordered_rx, &checkpoint, &metrics))?
+            .spawn(move || write_objects(&root, &tmp, gzip, &ordered_rx, &checkpoint, &metrics, &health))?
     };
     let hot = HotProgress { metrics: metrics.clone(), start: metrics.hot_events.load(Ordering::Relaxed) };
-    let consumer = std::thread::Builder::new().name("pipec-cold".into()).spawn(move || {
-        let queues = Queues { work: &work_tx, ordered: &ordered_tx, pool: &pool_rx };
-        let result = consume(&config, &log, &start, &queues, &hot, &stop);
-        drop((work_tx, ordered_tx));
-        for w in workers {
-            let _ = w.join();
-        }
-        let written = writer.join().unwrap_or_else(|_| Err(io::Error::other("archive writer panicked")));
-        result.and(written)
-    })?;
-    Ok(consumer)
+    let queues = Queues { work: &work_tx, ordered: &ordered_tx, pool: &pool_rx };
+    let result = consume(config, log, &start, &queues, &hot, stop);
+    drop((work_tx, ordered_tx));
+    for w in workers {
+        let _ = w.join();
+    }
+    let written = writer.join().unwrap_or_else(|_| Err(io::Error::other("archive writer panicked")));
+    // The writer's error is the cause when the consumer only saw it stop.
+    written.and(result)
 }
 
 /// One chunk, compressed (or passed through, with its CRC, when the archive is not gzipped).
@@ -261,6 +290,7 @@ fn write_objects(
     ordered: &Receiver<Ordered>,
     checkpoint: &CheckpointFile,
     metrics: &Metrics,
+    health: &Health,
 ) -> io::Result<()> {
     let mut current: Option<(File, PathBuf, Hasher, u64, u64)> = None;
     let mut n = 0u64;
@@ -298,6 +328,7 @@ fn write_objects(
                 fs::rename(&path, &target)?;
                 super::log::sync_dir(dir)?;
                 checkpoint.store(&cp)?;
+                health.cleared(ARCHIVE);
                 Metrics::add(&metrics.archived_events, events);
                 Metrics::add(&metrics.archived_bytes, size);
                 Metrics::add(&metrics.archived_objects, 1);

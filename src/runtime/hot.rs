@@ -28,6 +28,7 @@ use super::Change;
 use super::checkpoint::Checkpoint;
 use super::clock::now_ms;
 use super::deadletter::DeadLetter;
+use super::health::{Backoff, Health, is_transient};
 use super::log::Log;
 use super::metrics::Metrics;
 use super::notify::Alert;
@@ -66,6 +67,17 @@ pub struct HotParts {
     pub metrics: Arc<Metrics>,
     pub changes: tokio::sync::watch::Sender<Change>,
     pub stop: Arc<AtomicBool>,
+    pub health: Arc<Health>,
+}
+
+/// Counts of the open transaction, added to [`Metrics`] when it commits (a transaction rolled
+/// back after a failed write is replayed, and must not count twice).
+#[derive(Default)]
+struct Counts {
+    hot_events: u64,
+    flagged: u64,
+    stored: u64,
+    window_alerts: u64,
 }
 
 struct Hot {
@@ -76,6 +88,7 @@ struct Hot {
     pending: Vec<Alert>,
     new_rows_arrivals: Vec<i64>,
     dirty: bool,
+    counts: Counts,
     /// The fast path's reusable map and key positions (see [`parse_into`]).
     scratch: Map<String, Json>,
 }
@@ -249,8 +262,15 @@ impl serde::de::Visitor<'_> for SlotSeed<'_> {
 
 #[allow(clippy::needless_pass_by_value)] // used as `map_err(io_err)`
 fn io_err(e: rusqlite::Error) -> io::Error {
-    io::Error::other(format!("store: {e}"))
+    let kind = match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DiskFull) => io::ErrorKind::StorageFull,
+        _ => io::ErrorKind::Other,
+    };
+    io::Error::new(kind, format!("{STORE}: {e}"))
 }
+
+/// The store's name on the health board (and the prefix of its errors).
+const STORE: &str = "store";
 
 /// Runs the hot path until `stop` is set and the log is drained.
 pub fn run(parts: HotParts) -> io::Result<()> {
@@ -286,12 +306,38 @@ pub fn run(parts: HotParts) -> io::Result<()> {
         pending: Vec::new(),
         new_rows_arrivals: Vec::new(),
         dirty: false,
+        counts: Counts::default(),
         scratch: Map::new(),
     };
-    hot.run()
+    // A failed write (disk full) rolls the transaction back and replays from the checkpoint
+    // once a retry succeeds: the store stays exactly once per key, and the run goes on.
+    let mut backoff = Backoff::default();
+    loop {
+        let Err(e) = hot.run() else { return Ok(()) };
+        if !is_transient(&e) {
+            return Err(e);
+        }
+        let part = if e.to_string().starts_with(STORE) { STORE } else { "dead-letter file" };
+        hot.p.health.blocked(part, &e);
+        hot.reset();
+        std::thread::sleep(backoff.next_wait());
+    }
 }
 
 impl Hot {
+    /// Forgets everything since the last commit (see [`run`]).
+    fn reset(&mut self) {
+        self.p.store.rollback();
+        self.p.dead_letter.discard_pending();
+        self.pending.clear();
+        self.new_rows_arrivals.clear();
+        self.counts = Counts::default();
+        self.dirty = false;
+        for w in &mut self.windows {
+            w.open = None;
+        }
+    }
+
     fn run(&mut self) -> io::Result<()> {
         let start = self.p.store.checkpoint(CONSUMER).map_err(io_err)?;
         for w in &mut self.windows {
@@ -315,7 +361,7 @@ impl Hot {
                     decided += u64::from(!replay);
                     self.record(seq, record, frame.arrival_ms, frame_start, replay, now)?;
                 }
-                Metrics::add(&self.p.metrics.hot_events, decided);
+                self.counts.hot_events += decided;
                 decided_below = decided_below.max(frame.first_seq + frame.count());
                 self.dirty = true;
                 if tick.elapsed() >= TICK {
@@ -361,7 +407,19 @@ impl Hot {
     fn commit(&mut self, position: u64, decided_below: u64) -> io::Result<()> {
         self.p.dead_letter.flush()?;
         self.p.store.commit(CONSUMER, &self.checkpoint(position, decided_below)).map_err(io_err)?;
+        self.p.health.cleared(STORE);
+        self.p.health.cleared("dead-letter file");
         self.dirty = false;
+        let counts = std::mem::take(&mut self.counts);
+        let m = &self.p.metrics;
+        for (counter, n) in [
+            (&m.hot_events, counts.hot_events),
+            (&m.flagged, counts.flagged),
+            (&m.stored, counts.stored),
+            (&m.window_alerts, counts.window_alerts),
+        ] {
+            Metrics::add(counter, n);
+        }
         let now = now_ms();
         let changed = !self.new_rows_arrivals.is_empty() || !self.pending.is_empty();
         for arrival in self.new_rows_arrivals.drain(..) {
@@ -397,9 +455,10 @@ impl Hot {
     }
 
     /// [`Hot::record`] with the fast path's reusable map: the record is parsed into `scratch`
-    /// without allocating; only a flagged record is parsed again into its own map (in the
-    /// record's field order) for the store and notifications. Whatever the fast path refuses
-    /// (invalid, nested, escaped keys) goes the plain way, so results and reasons are the same.
+    /// without allocating, and a flagged one is stored from it too (the stored item lists the
+    /// schema's fields in schema order, whatever the record's order). Whatever the fast path
+    /// refuses (invalid, nested, escaped keys) goes the plain way, so results and reasons are
+    /// the same.
     #[allow(clippy::too_many_arguments)]
     fn decide(
         &mut self,
@@ -434,15 +493,13 @@ impl Hot {
         if replay {
             return Ok(());
         }
-        let matched: Vec<usize> =
-            self.rules.iter().filter(|(_, program)| program.eval(map, now).is_true()).map(|(i, _)| *i).collect();
-        if matched.is_empty() {
+        // Most records match no rule: find the first match without allocating.
+        let Some(first) = self.rules.iter().position(|(_, program)| program.eval(map, now).is_true()) else {
             return Ok(());
-        }
-        let map = match slow {
-            Some(map) => map,
-            None => parse(record).map_err(io::Error::other)?,
         };
+        let matched: Vec<usize> = std::iter::once(self.rules[first].0)
+            .chain(self.rules[first + 1..].iter().filter(|(_, p)| p.eval(map, now).is_true()).map(|(i, _)| *i))
+            .collect();
         // DynamoDB refuses an empty string as a key value; the Lambda handler skips such a
         // record, and so does this runtime (dead-lettered, so it is not lost).
         if let Some(store) = &self.p.pipeline.store {
@@ -452,7 +509,7 @@ impl Hot {
                 return self.p.dead_letter.write(Some(seq), &reason, record, &self.p.metrics);
             }
         }
-        let item = self.item(&map, now);
+        let item = self.item(map, now);
         // What DynamoDB would refuse is dead-lettered here as the Lambda handler does (see
         // `crate::limits`), so it never stalls a batch on AWS nor is stored only locally.
         if let Some(store) = &self.p.pipeline.store {
@@ -462,7 +519,7 @@ impl Hot {
                 return self.p.dead_letter.write(Some(seq), &reason, record, &self.p.metrics);
             }
         }
-        Metrics::add(&self.p.metrics.flagged, 1);
+        self.counts.flagged += 1;
         self.flagged(seq, &item, &matched, arrival)
     }
 
@@ -512,8 +569,11 @@ impl Hot {
         if !is_new {
             return Ok(());
         }
-        Metrics::add(&self.p.metrics.stored, 1);
-        self.new_rows_arrivals.push(arrival);
+        // Without a store, a flagged record is only notified: no row, no latency sample.
+        if pipeline.store.is_some() {
+            self.counts.stored += 1;
+            self.new_rows_arrivals.push(arrival);
+        }
         let keys: Vec<&str> = pipeline
             .store
             .iter()
@@ -601,7 +661,7 @@ impl Hot {
                 .insert_window_alert(&rule.name, (open.start, end), &key, &text, open.first_seq)
                 .map_err(io_err)?
             {
-                Metrics::add(&self.p.metrics.window_alerts, 1);
+                self.counts.window_alerts += 1;
                 if !rule.notify.is_empty() {
                     self.pending.push(Alert {
                         topics: rule.notify.clone(),

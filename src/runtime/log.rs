@@ -11,12 +11,18 @@
 //!
 //! * An append is acknowledged once `write(2)` of its whole frame returned: from then on it
 //!   survives the death of the process (kill -9), because the bytes are in the kernel.
+//! * A failed append (disk full, I/O error) is rolled back: the segment is truncated to the
+//!   last whole frame before the error is returned, and if that truncation fails too, before
+//!   the next append writes anything. So a refused record never sits in the log, and an
+//!   acknowledged one never lands after a partial frame.
 //! * fsync policy ([`Fsync`]): `Interval(ms)` (default 200 ms) has a flusher fsync the active
 //!   segment at most that long after an append, so a power loss or kernel crash can lose at
 //!   most the appends acknowledged in the last `ms` milliseconds; `Always` fsyncs every frame
 //!   before the append returns (no loss window, slower). Segments are fsynced when they roll.
 //! * Recovery ([`Log::open`]) checks the last segment frame by frame and truncates it after the
-//!   last whole frame with a good CRC: a torn append is dropped whole, never half-read.
+//!   last whole frame with a good CRC: a torn append is dropped whole, never half-read. When
+//!   whole frames follow a bad one (a damaged file), they are kept in a quarantine file and
+//!   reported ([`Log::recovery`], see [`super::quarantine`]), never silently dropped.
 //! * Each frame carries the position of the source it came from, so a file source resumes
 //!   after a crash exactly where its last acknowledged batch ended ([`Log::source_position`]).
 //! * Retention: a segment is deleted when it was last written more than the spec's retention
@@ -145,6 +151,8 @@ struct Writer {
     next_seq: u64,
     last_ms: i64,
     dirty: bool,
+    /// A failed append may have left a partial frame past `end` (cut off before the next one).
+    torn: bool,
 }
 
 struct Shared {
@@ -158,6 +166,8 @@ struct Shared {
     next_seq: AtomicU64,
     changed: Condvar,
     changed_lock: Mutex<()>,
+    /// What [`Log::open`] quarantined, if anything.
+    recovery: Option<super::quarantine::Recovery>,
 }
 
 /// The log (cheap to clone: shared).
@@ -217,6 +227,7 @@ impl Log {
         let mut last_ms = 0;
         let mut end = 0;
         let mut buf = Vec::new();
+        let mut recovery = None;
         // The last segment with a whole frame decides the end; empty trailing segments go.
         while let Some(&base) = bases.last() {
             let path = segment_path(dir, base);
@@ -230,10 +241,24 @@ impl Log {
                 pos += n as u64;
                 found = true;
             }
+            let size = file.metadata()?.len();
+            if pos - base < size {
+                let mut tail = Vec::new();
+                file.seek(SeekFrom::Start(pos - base))?;
+                file.read_to_end(&mut tail)?;
+                recovery = super::quarantine::salvage(dir, base, pos, &tail, next_seq)?;
+            }
             let file = OpenOptions::new().write(true).open(&path)?;
             file.set_len(pos - base)?;
             file.sync_all()?;
             end = pos;
+            if let Some(r) = &recovery {
+                // Offsets and sequence numbers continue past the quarantined frames.
+                next_seq = r.next_seq;
+                end = base + size;
+                bases.push(end);
+                found = true;
+            }
             if found || bases.len() == 1 {
                 break;
             }
@@ -243,8 +268,9 @@ impl Log {
         let base = bases.last().copied().unwrap_or(0);
         let file = OpenOptions::new().create(true).append(true).open(segment_path(dir, base))?;
         sync_dir(dir)?;
-        let writer = Writer { file, base, end, next_seq, last_ms, dirty: false };
-        Ok(Self {
+        let writer = Writer { file, base, end, next_seq, last_ms, dirty: false, torn: false };
+        let has_recovery = recovery.is_some();
+        let log = Self {
             shared: Arc::new(Shared {
                 dir: dir.to_path_buf(),
                 fsync,
@@ -254,8 +280,15 @@ impl Log {
                 next_seq: AtomicU64::new(next_seq),
                 changed: Condvar::new(),
                 changed_lock: Mutex::new(()),
+                recovery,
             }),
-        })
+        };
+        if has_recovery {
+            // An empty frame opens the segment after the damaged bytes, so the next start
+            // finds the sequence numbers to continue from even before a record arrives.
+            log.append_frame(&mut Batch::default(), None)?;
+        }
+        Ok(log)
     }
 
     /// Appends `batch` as one frame (cleared afterwards); returns the sequence numbers given.
@@ -265,8 +298,19 @@ impl Log {
             let seq = self.next_seq();
             return Ok(seq..seq);
         }
+        self.append_frame(batch, source)
+    }
+
+    /// Writes `batch` as one frame, also when it is empty (recovery's marker frame).
+    fn append_frame(&self, batch: &mut Batch, source: Option<(u64, u64)>) -> io::Result<std::ops::Range<u64>> {
         let shared = &*self.shared;
         let mut w = shared.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if w.torn {
+            // An earlier append failed and its rollback failed too: nothing goes after the
+            // partial frame until it is cut off.
+            w.file.set_len(w.end - w.base)?;
+            w.torn = false;
+        }
         if w.end - w.base >= shared.segment_bytes {
             w.file.sync_all()?;
             let base = w.end;
@@ -287,12 +331,17 @@ impl Log {
         let crc = crc32fast::hash(&b[FRAME_HEADER..]);
         b[..4].copy_from_slice(&body_len.to_le_bytes());
         b[4..8].copy_from_slice(&crc.to_le_bytes());
-        w.file.write_all(b)?;
-        if shared.fsync == Fsync::Always {
-            w.file.sync_data()?;
-        } else {
-            w.dirty = true;
+        let written = w.file.write_all(b).and_then(|()| match shared.fsync {
+            Fsync::Always => w.file.sync_data(),
+            Fsync::IntervalMs(_) => Ok(()),
+        });
+        if let Err(e) = written {
+            // Roll back to the last whole frame before anything else is written, so the
+            // next append (acknowledged) never lands after a partial one.
+            w.torn = w.file.set_len(w.end - w.base).is_err();
+            return Err(e);
         }
+        w.dirty |= shared.fsync != Fsync::Always;
         w.end += b.len() as u64;
         w.next_seq += u64::from(batch.count);
         w.last_ms = now;
@@ -314,6 +363,12 @@ impl Log {
             w.dirty = false;
         }
         Ok(())
+    }
+
+    /// Frames recovery moved to the quarantine because they followed a corrupt one.
+    #[must_use]
+    pub fn recovery(&self) -> Option<&super::quarantine::Recovery> {
+        self.shared.recovery.as_ref()
     }
 
     #[must_use]
@@ -444,8 +499,15 @@ impl Reader {
         let n = if let Some(n) = read_frame(file, &mut self.buf)? {
             n
         } else {
-            // End of a rolled segment: the next one starts here.
+            // End of a rolled segment: the next one starts here (or, after recovery
+            // quarantined damaged bytes, at the first segment past them).
             self.file = None;
+            let bases = segments(&self.log.shared.dir)?;
+            if !bases.contains(&self.pos)
+                && let Some(&next) = bases.iter().find(|&&b| b > self.pos)
+            {
+                self.pos = next;
+            }
             self.open()?;
             let file = self.file.as_mut().expect("opened above");
             read_frame(file, &mut self.buf)?
@@ -489,6 +551,45 @@ mod tests {
         assert_eq!(log.source_position(8).unwrap(), None);
         batch.push(b"after");
         assert_eq!(log.append(&mut batch, None).unwrap(), 6..7);
+        assert!(log.recovery().is_none(), "a torn tail is not a quarantine");
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn frames_after_a_corrupt_one_are_quarantined_and_offsets_never_reused() {
+        let dir = std::env::temp_dir().join(format!("pipec-log-q-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let log = Log::open(&dir, Fsync::Always, 1 << 20).unwrap();
+        let mut batch = Batch::default();
+        let mut ends = Vec::new();
+        for i in 0..3 {
+            batch.push(format!("{{\"n\":{i}}}").as_bytes());
+            log.append(&mut batch, None).unwrap();
+            ends.push(log.committed());
+        }
+        drop(log);
+        // Damage the second frame's body.
+        let path = segment_path(&dir, 0);
+        let mut bytes = fs::read(&path).unwrap();
+        bytes[usize::try_from(ends[0]).unwrap() + FRAME_HEADER + 2] ^= 0xff;
+        fs::write(&path, &bytes).unwrap();
+
+        let log = Log::open(&dir, Fsync::Always, 1 << 20).unwrap();
+        let r = log.recovery().expect("the third frame is quarantined").clone();
+        assert_eq!((r.offset, r.frames, r.records, r.next_seq), (ends[0], 1, 1, 3));
+        assert_eq!(fs::read(&r.records_file).unwrap(), b"{\"n\":2}\n");
+        // New records get new sequence numbers and offsets; a reader skips the damaged bytes.
+        batch.push(b"new");
+        assert_eq!(log.append(&mut batch, None).unwrap(), 3..4);
+        let mut reader = log.reader(0);
+        let mut seen = Vec::new();
+        while let Some(frame) = reader.next_frame().unwrap() {
+            seen.extend(frame.records().map(|(s, r)| (s, r.to_vec())));
+        }
+        assert_eq!(seen, [(0, b"{\"n\":0}".to_vec()), (3, b"new".to_vec())]);
+        // A consumer whose checkpoint was inside the damaged bytes goes on after them.
+        let mut reader = log.reader(ends[1]);
+        assert_eq!(reader.next_frame().unwrap().unwrap().first_seq, 3);
         let _ = fs::remove_dir_all(&dir);
     }
 }

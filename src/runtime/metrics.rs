@@ -63,6 +63,8 @@ pub struct Snapshot {
     /// Latency percentiles (upper bucket bounds, microseconds) of event in → row stored.
     pub store_latency_p50_us: u64,
     pub store_latency_p99_us: u64,
+    /// Parts that cannot write right now (disk full): the run is paused and retrying.
+    pub paused_parts: u64,
 }
 
 impl Metrics {
@@ -115,6 +117,7 @@ impl Metrics {
             cold_lag: log_seq.saturating_sub(get(&self.cold_seq)),
             store_latency_p50_us: self.percentile(0.50),
             store_latency_p99_us: self.percentile(0.99),
+            paused_parts: 0,
         }
     }
 }

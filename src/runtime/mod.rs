@@ -45,12 +45,14 @@ pub mod cold;
 pub mod deadletter;
 pub mod generate;
 pub mod gzip;
+pub mod health;
 pub mod hot;
 pub mod http;
 pub mod log;
 pub mod metrics;
 pub mod notify;
 pub mod plan;
+pub mod quarantine;
 pub mod session;
 pub mod source;
 pub mod store;
@@ -63,10 +65,12 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
+pub use health::Pause;
 pub use log::{Batch, Fsync};
 pub use metrics::{Metrics, Snapshot};
 pub use notify::WebhookPolicy;
 pub use plan::plan;
+pub use quarantine::Recovery;
 pub use store::{Flagged, StoreReader};
 
 use crate::ir::Pipeline;
@@ -190,6 +194,7 @@ pub struct Handle {
     changes: tokio::sync::watch::Receiver<Change>,
     stop: Arc<AtomicBool>,
     stop_flusher: Arc<AtomicBool>,
+    health: Arc<health::Health>,
     workers: Mutex<Vec<(&'static str, Worker)>>,
     notifier: Mutex<Option<JoinHandle<()>>>,
     _lock: fs::File,
@@ -219,6 +224,7 @@ impl Engine {
         let dead_letter = Arc::new(deadletter::DeadLetter::open(&paths.dead_letter)?);
         let stop = Arc::new(AtomicBool::new(false));
         let stop_flusher = Arc::new(AtomicBool::new(false));
+        let health = Arc::new(health::Health::default());
         let (changes_tx, changes) = tokio::sync::watch::channel(Change::default());
         let (alerts_tx, alerts_rx) = crossbeam_channel::bounded(20_000);
         let mut workers: Vec<(&'static str, Worker)> = Vec::new();
@@ -233,6 +239,7 @@ impl Engine {
             metrics: metrics.clone(),
             changes: changes_tx,
             stop: stop.clone(),
+            health: health.clone(),
         };
         workers.push(("hot path", std::thread::Builder::new().name("pipec-hot".into()).spawn(move || hot::run(hot))?));
 
@@ -246,8 +253,8 @@ impl Engine {
                 threads: config.compress_threads,
                 level: config.gzip_level,
             };
-            workers
-                .push(("cold path", cold::spawn(cold, log.clone(), cold_checkpoint.clone(), &metrics, stop.clone())?));
+            let cold = cold::spawn(cold, log.clone(), cold_checkpoint.clone(), &metrics, stop.clone(), health.clone())?;
+            workers.push(("cold path", cold));
         }
 
         let notify = notify::NotifyConfig {
@@ -258,15 +265,17 @@ impl Engine {
             console: config.console,
             flush: Duration::from_millis(config.notify_flush_ms),
             webhook: config.webhook,
+            health: health.clone(),
         };
         let notifier = notify::spawn(notify, alerts_rx, metrics.clone())?;
 
         let flusher = {
-            let (log, stop, metrics) = (log.clone(), stop_flusher.clone(), metrics.clone());
+            let (log, stop, metrics, health) = (log.clone(), stop_flusher.clone(), metrics.clone(), health.clone());
             let retention = Duration::from_secs(u64::from(pipeline.stream.kinesis().retention_hours) * 3600);
             let (store_path, has_cold) = (paths.store.clone(), pipeline.archive.is_some());
             std::thread::Builder::new().name("pipec-fsync".into()).spawn(move || {
-                flush_loop(&log, &stop, &metrics, retention, &store_path, has_cold.then_some(&cold_checkpoint))
+                let cold = has_cold.then_some(&cold_checkpoint);
+                flush_loop(&log, &stop, &metrics, &health, retention, &store_path, cold)
             })?
         };
         workers.push(("log flusher", flusher));
@@ -280,6 +289,7 @@ impl Engine {
             changes,
             stop,
             stop_flusher,
+            health,
             workers: Mutex::new(workers),
             notifier: Mutex::new(Some(notifier)),
             _lock: lock,
@@ -287,11 +297,13 @@ impl Engine {
     }
 }
 
-/// fsyncs the log on the policy's interval; applies retention once a minute.
+/// fsyncs the log on the policy's interval; applies retention once a minute. A failed fsync
+/// is reported and retried on the next tick (the appends it covers stay in the page cache).
 fn flush_loop(
     log: &log::Log,
     stop: &AtomicBool,
     metrics: &Metrics,
+    health: &health::Health,
     retention: Duration,
     store: &Path,
     cold: Option<&checkpoint::CheckpointFile>,
@@ -303,7 +315,10 @@ fn flush_loop(
     let mut last_retention = std::time::Instant::now();
     while !stop.load(Ordering::Acquire) {
         std::thread::sleep(interval);
-        log.sync()?;
+        match log.sync() {
+            Err(e) if health::is_transient(&e) => health.blocked(health::LOG, &e),
+            other => other?,
+        }
         metrics.log_seq.store(log.next_seq(), Ordering::Relaxed);
         if last_retention.elapsed() >= Duration::from_mins(1) {
             last_retention = std::time::Instant::now();
@@ -335,7 +350,9 @@ impl Handle {
     #[must_use]
     pub fn metrics(&self) -> Snapshot {
         self.metrics.log_seq.store(self.log.next_seq(), Ordering::Relaxed);
-        self.metrics.snapshot()
+        let mut snapshot = self.metrics.snapshot();
+        snapshot.paused_parts = self.health.pause().map_or(0, |p| p.parts.len() as u64);
+        snapshot
     }
 
     /// A read-only connection to the store (open one per thread or keep it behind a mutex).
@@ -349,9 +366,32 @@ impl Handle {
         self.changes.clone()
     }
 
+    /// What cannot write right now (the run is paused and retrying), if anything.
+    #[must_use]
+    pub fn pause(&self) -> Option<Pause> {
+        self.health.pause()
+    }
+
+    /// How many pauses have begun since the start (so a front end sees a short one too).
+    #[must_use]
+    pub fn pauses(&self) -> u64 {
+        self.health.episodes()
+    }
+
+    /// Records recovery moved to the quarantine at start (they followed a corrupt frame).
+    #[must_use]
+    pub fn recovery(&self) -> Option<&Recovery> {
+        self.log.recovery()
+    }
+
     /// Appends records as one batch (one log frame). Records over the size limit are
-    /// dead-lettered and reported instead.
+    /// dead-lettered and reported instead. While a part cannot write (disk full), the call
+    /// fails with [`io::ErrorKind::StorageFull`] and nothing is appended: answer "retry later"
+    /// (HTTP 503, Kinesis `InternalFailure`).
     pub fn ingest(&self, records: &[&[u8]]) -> io::Result<IngestReport> {
+        if let Some(refused) = self.health.refuse_intake() {
+            return Err(refused);
+        }
         let mut batch = Batch::with_capacity(records.iter().map(|r| r.len() + 4).sum());
         let mut rejected = Vec::new();
         for (i, record) in records.iter().enumerate() {
@@ -379,10 +419,51 @@ impl Handle {
     /// Appends a prepared batch (sources); `source` = `(id, position after it)` to resume.
     pub fn append(&self, batch: &mut Batch, source: Option<(u64, u64)>) -> io::Result<std::ops::Range<u64>> {
         let (n, bytes) = (batch.len() as u64, batch.bytes() as u64);
-        let seqs = self.log.append(batch, source)?;
+        let seqs = match self.log.append(batch, source) {
+            Ok(seqs) => {
+                self.health.cleared(health::LOG);
+                seqs
+            }
+            Err(e) if health::is_transient(&e) => {
+                self.health.blocked(health::LOG, &e);
+                return Err(io::Error::new(
+                    io::ErrorKind::StorageFull,
+                    format!("not appended, the log cannot write ({e}); retry later"),
+                ));
+            }
+            Err(e) => return Err(e),
+        };
         Metrics::add(&self.metrics.events_in, n);
         Metrics::add(&self.metrics.bytes_in, bytes - 4 * n);
         Ok(seqs)
+    }
+
+    /// [`Handle::append`] for a source: while intake is paused or the log cannot write, waits
+    /// (with backoff) and tries again, until it succeeds or `stop` is set (then an
+    /// [`io::ErrorKind::Interrupted`] error: the batch was not appended, and a resumable
+    /// source continues with it next time).
+    pub fn append_waiting(
+        &self,
+        batch: &mut Batch,
+        source: Option<(u64, u64)>,
+        stop: &AtomicBool,
+    ) -> io::Result<std::ops::Range<u64>> {
+        let mut backoff = health::Backoff::default();
+        loop {
+            let error = match self.health.refuse_intake() {
+                Some(refused) => refused,
+                None => match self.append(batch, source) {
+                    Err(e) if e.kind() == io::ErrorKind::StorageFull => e,
+                    other => return other,
+                },
+            };
+            if !backoff.sleep(stop) {
+                return Err(io::Error::new(
+                    io::ErrorKind::Interrupted,
+                    format!("stopped while intake was paused; {} records not taken ({error})", batch.len()),
+                ));
+            }
+        }
     }
 
     /// Adds one NDJSON line (`len` is its full length; `line` may be cut short when it is over

@@ -66,6 +66,8 @@ pub struct NotifyConfig {
     /// How often suppressed console lines are summarised.
     pub flush: Duration,
     pub webhook: WebhookPolicy,
+    /// Where a full disk under the outbox is reported (the e-mail is retried, not dropped).
+    pub health: Arc<super::health::Health>,
 }
 
 struct Notifier {
@@ -120,9 +122,21 @@ impl Notifier {
             self.console(&topic.name, &alert.body);
         }
         if !topic.emails.is_empty() {
-            match self.write_email(&topic, alert) {
-                Ok(()) => Metrics::add(&self.metrics.notifications, 1),
-                Err(e) => eprintln!("pipec: cannot write to the e-mail outbox: {e}"),
+            let mut backoff = super::health::Backoff::default();
+            loop {
+                match self.write_email(&topic, alert) {
+                    Ok(()) => {
+                        self.config.health.cleared("e-mail outbox");
+                        Metrics::add(&self.metrics.notifications, 1);
+                    }
+                    Err(e) if super::health::is_transient(&e) => {
+                        self.config.health.blocked("e-mail outbox", &e);
+                        std::thread::sleep(backoff.next_wait());
+                        continue;
+                    }
+                    Err(e) => eprintln!("pipec: cannot write to the e-mail outbox: {e}"),
+                }
+                break;
             }
         }
         for url in topic.webhooks.iter().chain(&topic.local_webhooks) {

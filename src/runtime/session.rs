@@ -57,6 +57,9 @@ pub enum Event<'a> {
     Progress(Snapshot),
     /// A problem that does not stop the run.
     Warning(String),
+    /// Something the run did that the user should know (an input already consumed, intake
+    /// paused because a part cannot write, resumed).
+    Notice(String),
     /// The source stopped; the archive, store and notifications are being flushed.
     Stopping,
     /// Everything is flushed: the final counters and how long the run took.
@@ -111,6 +114,37 @@ pub fn run(
         .map_err(|error| Error::Listen { address: config.listen.clone(), error })?;
     let handle = Arc::new(Engine::start(pipeline, config).map_err(Error::Start)?);
     observe(Event::Started { handle: &handle, input: &options.input });
+    if let Some(r) = handle.recovery() {
+        observe(Event::Warning(format!(
+            "the log was damaged at offset {}: {} records in {} whole frames after the damage were skipped \
+             and kept in {} (re-ingest them with --input; raw bytes in {})",
+            r.offset,
+            r.records,
+            r.frames,
+            r.records_file.display(),
+            r.bytes_file.display()
+        )));
+    }
+    if let Input::File(path) = &options.input
+        && let Ok(resume) = source::resume(&handle, path)
+    {
+        if resume.consumed() {
+            observe(Event::Notice(format!(
+                "{} was already consumed by an earlier run on {} ({} bytes); nothing new to ingest. \
+                 To start fresh, remove that folder or pass --data-dir with a new one.",
+                path.display(),
+                handle.paths().root.display(),
+                resume.size
+            )));
+        } else if resume.position > 0 {
+            observe(Event::Notice(format!(
+                "resuming {} at byte {} of {} (an earlier run on this data dir took the rest)",
+                path.display(),
+                resume.position,
+                resume.size
+            )));
+        }
+    }
     let server = match super::http::serve(listener, handle.clone(), options.http) {
         Ok(server) => server,
         Err(e) => {
@@ -140,12 +174,24 @@ pub fn run(
         })
     };
     let mut failure = None;
+    let (mut paused, mut pauses_seen) = (false, 0);
     while !source.is_finished() && !stop.load(Ordering::Relaxed) {
         if let Some(name) = handle.failed() {
             failure = Some(name);
             break;
         }
         std::thread::sleep(Duration::from_millis(250));
+        let (now, episodes) = (handle.pause(), handle.pauses());
+        if episodes > pauses_seen {
+            observe(Event::Notice(match &now {
+                Some(pause) => pause.to_string(),
+                None => "paused briefly (a part could not write)".to_owned(),
+            }));
+        }
+        if (paused || episodes > pauses_seen) && now.is_none() {
+            observe(Event::Notice("resumed: every part can write again".to_owned()));
+        }
+        (paused, pauses_seen) = (now.is_some(), episodes);
         observe(Event::Progress(handle.metrics()));
     }
     let interrupted = stop.load(Ordering::Relaxed);

@@ -53,6 +53,30 @@ pub fn generator_id(seed: u64) -> u64 {
     fnv(&seed.to_le_bytes(), fnv(b"pipec-generator", 0xcbf2_9ce4_8422_2325)) | 1
 }
 
+/// Where a file source starts: an earlier run on the same data dir may have taken some or all
+/// of the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Resume {
+    /// Byte position after the last line an earlier run appended (0: a new input).
+    pub position: u64,
+    /// The file's size now.
+    pub size: u64,
+}
+
+impl Resume {
+    /// Every byte was taken by an earlier run: this run ingests nothing from the file.
+    #[must_use]
+    pub fn consumed(&self) -> bool {
+        self.position > 0 && self.position >= self.size
+    }
+}
+
+/// Where [`run_file`] will start in `path`.
+pub fn resume(handle: &Handle, path: &Path) -> io::Result<Resume> {
+    let position = handle.source_position(file_id(path)?)?.unwrap_or(0);
+    Ok(Resume { position, size: std::fs::metadata(path)?.len() })
+}
+
 /// Reads NDJSON from a file, resuming after what an earlier run appended. Returns the number
 /// of records appended by this call.
 pub fn run_file(handle: &Handle, path: &Path, limits: Limits, stop: &AtomicBool) -> io::Result<u64> {
@@ -112,7 +136,7 @@ pub fn run_reader(
             at += nl + 1;
             line_end = pos + at as u64;
             if batch.bytes() >= BATCH_BYTES {
-                handle.append(&mut batch, position(line_end))?;
+                handle.append_waiting(&mut batch, position(line_end), stop)?;
             }
             if limits.reached(events) {
                 reader.consume(at);
@@ -127,9 +151,9 @@ pub fn run_reader(
         let n = buf.len();
         reader.consume(n);
         pos += n as u64;
-        handle.append(&mut batch, position(line_end))?;
+        handle.append_waiting(&mut batch, position(line_end), stop)?;
     }
-    handle.append(&mut batch, position(line_end))?;
+    handle.append_waiting(&mut batch, position(line_end), stop)?;
     Ok(events)
 }
 
@@ -169,7 +193,7 @@ pub fn run_generator(
             index += 1;
         }
         events += due;
-        handle.append(&mut batch, source.map(|id| (id, index)))?;
+        handle.append_waiting(&mut batch, source.map(|id| (id, index)), stop)?;
     }
     Ok(events)
 }

@@ -8,7 +8,11 @@
 //! * `_pipec_window_alerts`: one row per (rule, window start, group), idempotent the same way.
 //! * `_pipec_checkpoint`: the hot consumer's checkpoint, written in the same transaction as the
 //!   rows it covers, so rows and checkpoint can never disagree (exactly once into the store).
-//! * `synchronous = FULL`: a commit is on disk when it returns. Rows live in a rowid table
+//! * `synchronous = NORMAL` (WAL): a commit survives a crash of the process (kill -9) when it
+//!   returns, and reaches the disk at the next WAL checkpoint, not on every commit. A power loss
+//!   can roll back the last commits, rows and checkpoint together, and the hot path then
+//!   decides those records again from the log: still exactly once per key, as the log's own
+//!   fsync interval bounds what a power loss can take anyway. Rows live in a rowid table
 //!   (appended in arrival order) with the key as a unique index: random keys then cost small
 //!   index entries, not whole rows moving in a clustered b-tree.
 //!
@@ -67,7 +71,7 @@ pub struct Store {
 
 const SETUP: &str = "
 PRAGMA journal_mode = WAL;
-PRAGMA synchronous = FULL;
+PRAGMA synchronous = NORMAL;
 PRAGMA cache_size = -32768;
 PRAGMA wal_autocheckpoint = 4096;
 CREATE TABLE IF NOT EXISTS _pipec_checkpoint (
@@ -114,6 +118,12 @@ impl Store {
 
     pub fn begin(&self) -> rusqlite::Result<()> {
         self.conn.execute_batch("BEGIN")
+    }
+
+    /// Abandons the open transaction, if any (after a failed write; SQLite may already have
+    /// rolled it back itself, so the error of a second rollback is expected and ignored).
+    pub fn rollback(&self) {
+        let _ = self.conn.execute_batch("ROLLBACK");
     }
 
     /// Stores the checkpoint and commits.

@@ -9,7 +9,7 @@
 //! | `GET /api/flagged?limit=&offset=` | flagged rows (JSON), sorted as the viewer says |
 //! | `GET /api/alerts?limit=` | window alerts, newest first |
 //! | `GET /metrics` | Prometheus text format, see [`prometheus`] |
-//! | `GET /healthz` | `200 ok`, or `503` naming the engine worker that failed |
+//! | `GET /healthz` | `200 ok`, or `503` saying what cannot write (paused, retrying) or which engine worker failed |
 //!
 //! An ingest response (`200` from `/records`, a sequence number from Kinesis) is sent after
 //! [`Handle::ingest`] returned: the records are in the log and survive a crash of the process.
@@ -229,6 +229,9 @@ fn is_loopback_host(host: &str) -> bool {
 
 /// `GET /healthz`.
 async fn healthz(State(app): State<App>) -> Response {
+    if let Some(pause) = app.handle.pause() {
+        return (StatusCode::SERVICE_UNAVAILABLE, format!("{pause}\n")).into_response();
+    }
     match app.handle.failed() {
         None => (StatusCode::OK, "ok\n").into_response(),
         Some(worker) => (StatusCode::SERVICE_UNAVAILABLE, format!("failed: the {worker} stopped\n")).into_response(),

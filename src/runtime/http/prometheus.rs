@@ -61,6 +61,12 @@ pub fn render(m: &Snapshot, failed: bool) -> String {
         &[("{quantile=\"0.5\"}", m.store_latency_p50_us), ("{quantile=\"0.99\"}", m.store_latency_p99_us)],
     );
     family(
+        "pipec_paused_parts",
+        "gauge",
+        "Parts that cannot write (disk full); intake is paused and they retry until it passes.",
+        &[("", m.paused_parts)],
+    );
+    family(
         "pipec_engine_failed",
         "gauge",
         "1 when an engine worker stopped with an error.",
