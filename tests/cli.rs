@@ -106,11 +106,33 @@ const WARNINGS_ONLY: &str =
 // --- check: exit codes and streams ------------------------------------------------------------
 
 #[test]
-fn clean_spec_exits_0_and_says_ok_on_stderr() {
+fn clean_spec_exits_0_and_says_ok_on_stdout() {
     let run = pipec(&["check", CLEAN]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stdout, "");
-    assert_eq!(run.stderr.trim(), format!("{CLEAN}: ok"));
+    assert_eq!(run.stderr, "");
+    assert_eq!(run.stdout, format!("{CLEAN}: ok\n"));
+}
+
+#[test]
+fn several_specs_get_one_summary_and_the_worst_exit_code() {
+    let run = pipec(&["check", "examples/transactions.yaml", "examples/clickstream.yaml", "examples/bank-bursts.yaml"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr, "");
+    assert_eq!(
+        run.stdout,
+        "examples/transactions.yaml: ok\nexamples/clickstream.yaml: ok\nexamples/bank-bursts.yaml: ok\n\
+         checked 3 specs: 3 without errors\n"
+    );
+
+    let run = pipec(&["check", CLEAN, WITH_ERRORS]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("pipec::unknown_field"), "{}", run.stderr);
+    assert_eq!(run.stdout, format!("{CLEAN}: ok\nchecked 2 specs: 1 without errors, 1 with errors\n"));
+
+    let run = pipec(&["check", WITH_ERRORS, "does/not/exist.yaml", CLEAN]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("does/not/exist.yaml"), "{}", run.stderr);
+    assert!(run.stdout.ends_with("checked 3 specs: 1 without errors, 1 with errors, 1 unreadable\n"), "{}", run.stdout);
 }
 
 #[test]
@@ -200,7 +222,7 @@ fn check_reads_stdin() {
     let text = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(CLEAN)).unwrap();
     let run = pipec_with(&["check", "-"], Some(text), &[], DEADLINE);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stderr.trim(), "-: ok");
+    assert_eq!(run.stdout.trim(), "-: ok");
 
     let run = pipec_with(&["check", "-"], Some(b"version: 1\nname: x\n".to_vec()), &[], DEADLINE);
     assert_eq!(run.code, 1);
@@ -387,4 +409,108 @@ fn just_under_the_limit_with_many_unknown_keys_completes() {
     let path = scratch("many-unknown-keys.yaml", text.as_bytes());
     let run = pipec_with(&["check", path_str(&path)], None, &[], Duration::from_mins(1));
     run.refused("pipec::unknown_field");
+}
+
+// --- init, completions, man, the default build folder ------------------------------------------
+
+/// Runs pipec in `dir` (no stdin) and returns what it printed.
+fn pipec_in(dir: &Path, args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_pipec"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env_remove("COLUMNS")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run pipec");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn init_writes_a_commented_starter_that_checks_clean_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = pipec_in(dir.path(), &["init", "orders"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("wrote orders.yaml"), "{}", run.stdout);
+    let text = std::fs::read_to_string(dir.path().join("orders.yaml")).unwrap();
+    assert!(text.contains("\nname: orders "), "{text}");
+    assert!(text.lines().filter(|l| l.trim_start().starts_with('#')).count() >= 5, "not commented:\n{text}");
+    let check = pipec_in(dir.path(), &["check", "orders.yaml"]);
+    assert_eq!((check.code, check.stdout.as_str(), check.stderr.as_str()), (0, "orders.yaml: ok\n", ""));
+
+    let again = pipec_in(dir.path(), &["init", "orders"]);
+    assert_eq!(again.code, 2, "{}", again.stderr);
+    assert!(again.stderr.contains("orders.yaml already exists"), "{}", again.stderr);
+    assert_eq!(std::fs::read_to_string(dir.path().join("orders.yaml")).unwrap(), text, "overwritten");
+
+    let default = pipec_in(dir.path(), &["init"]);
+    assert_eq!(default.code, 0, "{}", default.stderr);
+    assert_eq!(pipec_in(dir.path(), &["check", "pipeline.yaml"]).code, 0);
+}
+
+#[test]
+fn init_from_each_example_checks_clean_under_the_new_name() {
+    let dir = tempfile::tempdir().unwrap();
+    for (example, name) in [("transactions", "tx"), ("clickstream", "clicks"), ("bank-bursts", "bursts")] {
+        let run = pipec_in(dir.path(), &["init", "--from", example, name]);
+        assert_eq!(run.code, 0, "{example}: {}", run.stderr);
+        let file = format!("{name}.yaml");
+        let text = std::fs::read_to_string(dir.path().join(&file)).unwrap();
+        assert!(text.contains(&format!("\nname: {name}\n")), "{example}: {text}");
+        assert!(!text.contains("yaml-language-server"), "{example}: a repository-relative schema path is left");
+        let check = pipec_in(dir.path(), &["check", &file]);
+        assert_eq!(check.code, 0, "{example}: {}", check.stderr);
+    }
+}
+
+#[test]
+fn init_refuses_a_name_that_makes_an_invalid_spec_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = pipec_in(dir.path(), &["init", "9lives"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("nothing was written"), "{}", run.stderr);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn completions_for_each_shell_and_a_man_page() {
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef pipec"),
+        ("fish", "complete -c pipec"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let run = pipec(&["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
+        assert!(run.stdout.contains(marker), "{shell}: no `{marker}` in:\n{}", head(&run.stdout));
+        assert!(run.stdout.contains("init"), "{shell}: subcommands missing");
+    }
+    let man = pipec(&["man"]);
+    assert_eq!(man.code, 0, "{}", man.stderr);
+    assert!(man.stdout.starts_with(".ie") || man.stdout.contains(".TH pipec 1"), "{}", head(&man.stdout));
+    assert!(man.stdout.contains("completions"), "{}", head(&man.stdout));
+}
+
+#[test]
+fn default_build_folder_ignores_itself_and_keeps_an_existing_gitignore() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join(CLEAN);
+    let run = pipec_in(dir.path(), &["build", path_str(&spec), "--target", "cfn"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("wrote build/cfn/"), "{}", run.stdout);
+    let ignore = dir.path().join("build/.gitignore");
+    let text = std::fs::read_to_string(&ignore).unwrap();
+    assert_eq!(text.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>(), ["*"]);
+
+    std::fs::write(&ignore, "mine\n").unwrap();
+    assert_eq!(pipec_in(dir.path(), &["build", path_str(&spec), "--target", "terraform"]).code, 0);
+    assert_eq!(std::fs::read_to_string(&ignore).unwrap(), "mine\n");
+
+    let out = dir.path().join("elsewhere");
+    assert_eq!(pipec_in(dir.path(), &["build", path_str(&spec), "--target", "cfn", "-o", path_str(&out)]).code, 0);
+    assert!(!out.join(".gitignore").exists(), "an explicit -o folder is the user's own");
 }
