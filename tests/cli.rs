@@ -514,3 +514,34 @@ fn default_build_folder_ignores_itself_and_keeps_an_existing_gitignore() {
     assert_eq!(pipec_in(dir.path(), &["build", path_str(&spec), "--target", "cfn", "-o", path_str(&out)]).code, 0);
     assert!(!out.join(".gitignore").exists(), "an explicit -o folder is the user's own");
 }
+
+#[test]
+fn run_without_a_terminal_prints_plain_periodic_lines_with_plurals() {
+    let data = tempfile::tempdir().unwrap();
+    let args = [
+        "run",
+        "--local",
+        CLEAN,
+        "--data-dir",
+        path_str(data.path()),
+        "--listen",
+        "127.0.0.1:0",
+        "--generate",
+        "200",
+        "--duration",
+        "12s",
+        "--quiet",
+    ];
+    let run = pipec_with(&args, None, &[], Duration::from_mins(1));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains('\x1b'), "terminal escapes without a terminal:\n{}", run.stderr);
+    let periodic: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("pipec: this run: ")).collect();
+    assert!(!periodic.is_empty(), "no periodic line in 12 s:\n{}", run.stderr);
+    assert!(periodic[0].contains(" events (") && periodic[0].contains("dead-lettered"), "{}", periodic[0]);
+    assert!(periodic[0].contains(" · viewer http://127.0.0.1:"), "the viewer URL stays visible: {}", periodic[0]);
+    assert!(run.stderr.contains("pipec: done in "), "{}", run.stderr);
+    assert!(run.stderr.contains("; this run: "), "{}", run.stderr);
+    for wrong in ["1 objects", "1 events", "1 new rows"] {
+        assert!(!run.stderr.contains(&format!(" {wrong}")), "`{wrong}` in:\n{}", run.stderr);
+    }
+}

@@ -205,13 +205,14 @@ fn run(example: &str, seed: u64, count: usize) {
     let events_file = dir.path().join("events.tsv");
     std::fs::write(&events_file, events).unwrap();
     let result_file = dir.path().join("result.json");
-    let status = std::process::Command::new(tools::python())
+    let harness = std::process::Command::new(tools::python())
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/run_handler.py"))
         .args([&out, &events_file, &result_file])
         .arg("--redeliver")
-        .status()
+        .output()
         .unwrap();
-    assert!(status.success(), "the handler harness failed");
+    // The handler's log is captured and shown only when the harness fails.
+    assert!(harness.status.success(), "the handler harness failed:\n{}", tools::describe(&harness));
     let result: Value = serde_json::from_str(&std::fs::read_to_string(&result_file).unwrap()).unwrap();
     assert_eq!(result["failures"], 0, "no batch item may fail");
 
@@ -340,14 +341,14 @@ fn run_windows(example: &str, seed: u64, count: usize) {
             .collect();
         want.sort_by_key(Value::to_string);
         let result_file = dir.path().join(format!("window-{index}.json"));
-        let status = std::process::Command::new(tools::python())
+        let harness = std::process::Command::new(tools::python())
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/run_window.py"))
             .arg(&out)
             .arg(format!("Window{}Function", index + 1))
             .args([&events_file, &result_file])
-            .status()
+            .output()
             .unwrap();
-        assert!(status.success(), "the window harness failed");
+        assert!(harness.status.success(), "the window harness failed:\n{}", tools::describe(&harness));
         let result: Value = serde_json::from_str(&std::fs::read_to_string(&result_file).unwrap()).unwrap();
         assert_eq!(result["final_state"], json!({}), "the state is reset after the final invocation");
         let mut got: Vec<Value> = result["alerts"]
