@@ -1,89 +1,18 @@
 //! The real `pipec` binary: exit codes, which stream gets what, `explain`, `schema`, `--env`,
-//! and hostile inputs (each must end in a coded diagnostic and exit 1, quickly, without a panic).
+//! warnings printed by every command that reads a spec, and hostile inputs (each must end in a
+//! coded diagnostic and exit 1, quickly, without a panic).
+
+mod common;
 
 use std::fmt::Write as _;
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// What one run of the binary produced.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use common::{Output, Rng, Test};
 
-impl Run {
-    /// Asserts the run ended in exit 1 with a `pipec::` diagnostic and no panic.
-    fn refused(&self, code: &str) {
-        assert_eq!(self.code, 1, "exit code; stderr: {}", head(&self.stderr));
-        assert!(!self.stderr.contains("panicked"), "panic: {}", head(&self.stderr));
-        assert!(self.stderr.contains(code), "expected {code} in: {}", head(&self.stderr));
-    }
-}
-
-fn head(text: &str) -> &str {
-    let end = text.char_indices().nth(2000).map_or(text.len(), |(i, _)| i);
-    &text[..end]
-}
-
-const DEADLINE: Duration = Duration::from_secs(20);
-
-/// Runs pipec with `args`, feeding `stdin`, with `env` set and `COLUMNS`/`NO_COLOR` cleared; the
-/// test fails when the process is still running after `deadline` (it is killed).
-fn pipec_with(args: &[&str], stdin: Option<Vec<u8>>, env: &[(&str, &str)], deadline: Duration) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pipec"));
-    command
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR")
-        .env_remove("COLUMNS")
-        .envs(env.iter().copied())
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("spawn pipec");
-    // pipec may stop reading early (size limit): a broken pipe here is expected, not a failure.
-    let writer = stdin.map(|bytes| {
-        let mut pipe = child.stdin.take().unwrap();
-        std::thread::spawn(move || {
-            let _ = pipe.write_all(&bytes);
-        })
-    });
-    let reader = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = pipe.read_to_end(&mut buf);
-            String::from_utf8_lossy(&buf).into_owned()
-        })
-    };
-    let stdout = reader(Box::new(child.stdout.take().unwrap()));
-    let stderr = reader(Box::new(child.stderr.take().unwrap()));
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for pipec") {
-            break status;
-        }
-        if start.elapsed() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("pipec {args:?} still running after {deadline:?}; killed");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    if let Some(writer) = writer {
-        writer.join().unwrap();
-    }
-    Run {
-        code: status.code().expect("pipec killed by a signal"),
-        stdout: stdout.join().unwrap(),
-        stderr: stderr.join().unwrap(),
-    }
-}
-
-fn pipec(args: &[&str]) -> Run {
-    pipec_with(args, None, &[], DEADLINE)
+/// Runs pipec with `args` and nothing else set.
+fn pipec<S: AsRef<str>>(args: impl IntoIterator<Item = S>) -> Output {
+    Test::new().args(args).run()
 }
 
 /// A file under the per-test scratch folder, written with `bytes`.
@@ -107,16 +36,16 @@ const WARNINGS_ONLY: &str =
 
 #[test]
 fn clean_spec_exits_0_and_says_ok_on_stdout() {
-    let run = pipec(&["check", CLEAN]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = pipec(["check", CLEAN]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
     assert_eq!(run.stderr, "");
     assert_eq!(run.stdout, format!("{CLEAN}: ok\n"));
 }
 
 #[test]
 fn several_specs_get_one_summary_and_the_worst_exit_code() {
-    let run = pipec(&["check", "examples/transactions.yaml", "examples/clickstream.yaml", "examples/bank-bursts.yaml"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = pipec(["check", "examples/transactions.yaml", "examples/clickstream.yaml", "examples/bank-bursts.yaml"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
     assert_eq!(run.stderr, "");
     assert_eq!(
         run.stdout,
@@ -124,13 +53,13 @@ fn several_specs_get_one_summary_and_the_worst_exit_code() {
          checked 3 specs: 3 without errors\n"
     );
 
-    let run = pipec(&["check", CLEAN, WITH_ERRORS]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    let run = pipec(["check", CLEAN, WITH_ERRORS]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
     assert!(run.stderr.contains("pipec::unknown_field"), "{}", run.stderr);
     assert_eq!(run.stdout, format!("{CLEAN}: ok\nchecked 2 specs: 1 without errors, 1 with errors\n"));
 
-    let run = pipec(&["check", WITH_ERRORS, "does/not/exist.yaml", CLEAN]);
-    assert_eq!(run.code, 2, "{}", run.stderr);
+    let run = pipec(["check", WITH_ERRORS, "does/not/exist.yaml", CLEAN]);
+    assert_eq!(run.status, 2, "{}", run.stderr);
     assert!(run.stderr.contains("does/not/exist.yaml"), "{}", run.stderr);
     assert!(run.stdout.ends_with("checked 3 specs: 1 without errors, 1 with errors, 1 unreadable\n"), "{}", run.stdout);
 }
@@ -138,16 +67,16 @@ fn several_specs_get_one_summary_and_the_worst_exit_code() {
 #[test]
 fn warnings_only_exit_0_and_are_printed() {
     let path = scratch("warnings.yaml", WARNINGS_ONLY.as_bytes());
-    let run = pipec(&["check", path_str(&path)]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = pipec(["check", path_str(&path)]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
     assert!(run.stderr.contains("pipec::encryption_disabled"), "{}", run.stderr);
     assert!(run.stderr.contains("0 errors, 1 warning"), "{}", run.stderr);
 }
 
 #[test]
 fn errors_exit_1_human_on_stderr_only() {
-    let run = pipec(&["check", WITH_ERRORS]);
-    assert_eq!(run.code, 1);
+    let run = pipec(["check", WITH_ERRORS]);
+    assert_eq!(run.status, 1);
     assert_eq!(run.stdout, "");
     assert!(run.stderr.contains("pipec::unknown_field"), "{}", run.stderr);
     assert!(run.stderr.contains("errors, 1 warning"), "{}", run.stderr);
@@ -155,8 +84,8 @@ fn errors_exit_1_human_on_stderr_only() {
 
 #[test]
 fn json_goes_to_stdout_with_positions() {
-    let run = pipec(&["check", "--format", "json", WITH_ERRORS]);
-    assert_eq!(run.code, 1);
+    let run = pipec(["check", "--format", "json", WITH_ERRORS]);
+    assert_eq!(run.status, 1);
     assert_eq!(run.stderr, "");
     let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("stdout is JSON");
     let diagnostics = report["diagnostics"].as_array().unwrap();
@@ -185,8 +114,8 @@ fn json_goes_to_stdout_with_positions() {
 
 #[test]
 fn json_of_a_clean_spec_is_an_empty_report() {
-    let run = pipec(&["check", "--format", "json", CLEAN]);
-    assert_eq!(run.code, 0);
+    let run = pipec(["check", "--format", "json", CLEAN]);
+    assert_eq!(run.status, 0);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(report["errors"], 0);
     assert_eq!(report["diagnostics"], serde_json::json!([]));
@@ -194,16 +123,16 @@ fn json_of_a_clean_spec_is_an_empty_report() {
 
 #[test]
 fn missing_file_exits_2() {
-    let run = pipec(&["check", "does/not/exist.yaml"]);
-    assert_eq!(run.code, 2);
+    let run = pipec(["check", "does/not/exist.yaml"]);
+    assert_eq!(run.status, 2);
     assert!(run.stderr.contains("pipec::io"), "{}", run.stderr);
     assert!(run.stderr.contains("does/not/exist.yaml"), "{}", run.stderr);
 }
 
 #[test]
 fn directory_exits_2() {
-    let run = pipec(&["check", "examples"]);
-    assert_eq!(run.code, 2, "{}", run.stderr);
+    let run = pipec(["check", "examples"]);
+    assert_eq!(run.status, 2, "{}", run.stderr);
 }
 
 #[test]
@@ -212,7 +141,7 @@ fn usage_errors_exit_2() {
         [&[][..], &["check"], &["check", CLEAN, "--format", "xml"], &["frobnicate"], &["check", "--nope", CLEAN]]
     {
         let run = pipec(args);
-        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert_eq!(run.status, 2, "{args:?}: {}", run.stderr);
         assert!(!run.stderr.is_empty(), "{args:?}");
     }
 }
@@ -220,13 +149,62 @@ fn usage_errors_exit_2() {
 #[test]
 fn check_reads_stdin() {
     let text = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(CLEAN)).unwrap();
-    let run = pipec_with(&["check", "-"], Some(text), &[], DEADLINE);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = Test::new().args(["check", "-"]).stdin(text).run();
+    assert_eq!(run.status, 0, "{}", run.stderr);
     assert_eq!(run.stdout.trim(), "-: ok");
 
-    let run = pipec_with(&["check", "-"], Some(b"version: 1\nname: x\n".to_vec()), &[], DEADLINE);
-    assert_eq!(run.code, 1);
+    let run = Test::new().args(["check", "-"]).stdin(&b"version: 1\nname: x\n"[..]).run();
+    assert_eq!(run.status, 1);
     assert!(run.stderr.contains("`spec` is missing `stream`"), "{}", run.stderr);
+}
+
+// --- every command that reads a spec reports its warnings and refuses its errors --------------
+
+#[test]
+fn build_prints_warnings_and_builds() {
+    let path = scratch("build-warnings.yaml", WARNINGS_ONLY.as_bytes());
+    let out = tempfile::tempdir().unwrap();
+    Test::new()
+        .args(["build", path_str(&path), "--target", "local", "-o"])
+        .arg_path(out.path())
+        .status(0)
+        .stderr_has("pipec::encryption_disabled")
+        .stdout_has("wrote ")
+        .run();
+    // The run configuration names the address `pipec run` listens on by default.
+    let plan: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("local.json")).unwrap()).unwrap();
+    assert_eq!(plan["runtime"]["listen"], "127.0.0.1:4567");
+}
+
+#[test]
+fn run_prints_warnings_before_running() {
+    let path = scratch("run-warnings.yaml", WARNINGS_ONLY.as_bytes());
+    let data = tempfile::tempdir().unwrap();
+    Test::new()
+        .args(["run", "--local", path_str(&path), "--listen", "127.0.0.1:0", "--max-events", "5", "--data-dir"])
+        .arg_path(data.path())
+        .timeout(Duration::from_mins(1))
+        .status(0)
+        .stderr_has("pipec::encryption_disabled")
+        .stderr_has("pipec: done")
+        .run();
+}
+
+#[test]
+fn build_and_run_refuse_errors_alike() {
+    let out = tempfile::tempdir().unwrap();
+    Test::new()
+        .args(["build", WITH_ERRORS, "--target", "cfn", "-o"])
+        .arg_path(out.path())
+        .refused("pipec::unknown_field")
+        .stderr_has("error: nothing was built: fix the errors above first")
+        .run();
+    Test::new()
+        .args(["run", "--local", WITH_ERRORS, "--listen", "127.0.0.1:0", "--max-events", "1"])
+        .refused("pipec::unknown_field")
+        .stderr_has("error: not running: fix the errors above first")
+        .run();
 }
 
 // --- explain and schema ----------------------------------------------------------------------
@@ -234,8 +212,8 @@ fn check_reads_stdin() {
 #[test]
 fn explain_takes_full_and_bare_codes() {
     for code in ["pipec::unknown_field", "unknown_field"] {
-        let run = pipec(&["explain", code]);
-        assert_eq!(run.code, 0, "{}", run.stderr);
+        let run = pipec(["explain", code]);
+        assert_eq!(run.status, 0, "{}", run.stderr);
         assert!(run.stdout.starts_with("pipec::unknown_field\n\n"), "{}", run.stdout);
         assert!(run.stdout.contains("pipec schema"), "{}", run.stdout);
     }
@@ -243,18 +221,18 @@ fn explain_takes_full_and_bare_codes() {
 
 #[test]
 fn explain_unknown_code_exits_2_with_suggestion() {
-    let run = pipec(&["explain", "nope"]);
-    assert_eq!(run.code, 2);
+    let run = pipec(["explain", "nope"]);
+    assert_eq!(run.status, 2);
     assert!(run.stderr.contains("unknown diagnostic code `nope`"), "{}", run.stderr);
-    let run = pipec(&["explain", "pipec::unknown_feild"]);
-    assert_eq!(run.code, 2);
+    let run = pipec(["explain", "pipec::unknown_feild"]);
+    assert_eq!(run.status, 2);
     assert!(run.stderr.contains("did you mean `pipec::unknown_field`?"), "{}", run.stderr);
 }
 
 #[test]
 fn schema_prints_json_schema() {
-    let run = pipec(&["schema"]);
-    assert_eq!(run.code, 0);
+    let run = pipec(["schema"]);
+    assert_eq!(run.status, 0);
     let schema: serde_json::Value = serde_json::from_str(&run.stdout).expect("schema is JSON");
     assert!(schema["$schema"].as_str().unwrap().contains("2020-12"), "{}", schema["$schema"]);
     assert!(schema["properties"]["stream"].is_object());
@@ -265,20 +243,22 @@ fn schema_prints_json_schema() {
 #[test]
 fn environments_are_checked_without_env() {
     let fixture = "tests/fixtures/invalid/error_only_in_prod_environment.yaml";
-    let run = pipec(&["check", fixture]);
-    assert_eq!(run.code, 1);
+    let run = pipec(["check", fixture]);
+    assert_eq!(run.status, 1);
     assert!(run.stderr.contains("(with `--env prod`)"), "{}", run.stderr);
-    let run = pipec(&["check", "--env", "dev", fixture]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let run = pipec(&["check", "--env", "prod", fixture]);
-    assert_eq!(run.code, 1);
+    let run = pipec(["check", "--env", "dev", fixture]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let run = pipec(["check", "--env", "prod", fixture]);
+    assert_eq!(run.status, 1);
     assert!(run.stderr.contains("the shard count is out of range"), "{}", run.stderr);
 }
 
 #[test]
 fn unknown_env_is_an_error() {
-    let run = pipec(&["check", "--env", "prd", "examples/bank-bursts.yaml"]);
-    run.refused("pipec::unknown_environment");
+    let run = Test::new()
+        .args(["check", "--env", "prd", "examples/bank-bursts.yaml"])
+        .refused("pipec::unknown_environment")
+        .run();
     assert!(run.stderr.contains("did you mean `prod`?"), "{}", run.stderr);
 }
 
@@ -286,49 +266,34 @@ fn unknown_env_is_an_error() {
 fn variables_come_from_the_environment() {
     let spec = "version: 1\nname: ${PIPE_NAME}\nstream:\n  shards: 1\n  record:\n    id: string\n";
     let path = scratch("vars.yaml", spec.as_bytes());
-    let run = pipec(&["check", path_str(&path)]);
-    run.refused("pipec::missing_variable");
-    let run = pipec_with(&["check", path_str(&path)], None, &[("PIPE_NAME", "from-env")], DEADLINE);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    Test::new().args(["check", path_str(&path)]).refused("pipec::missing_variable").run();
+    let run = Test::new().args(["check", path_str(&path)]).env("PIPE_NAME", "from-env").run();
+    assert_eq!(run.status, 0, "{}", run.stderr);
 }
 
 #[test]
 fn no_color_output_has_no_escape_codes() {
-    let run = pipec_with(&["check", WITH_ERRORS], None, &[("NO_COLOR", "1")], DEADLINE);
-    assert_eq!(run.code, 1);
+    let run = Test::new().args(["check", WITH_ERRORS]).env("NO_COLOR", "1").run();
+    assert_eq!(run.status, 1);
     assert!(!run.stderr.contains('\u{1b}'), "escape codes in: {}", run.stderr);
     // Not a terminal: no colour even without NO_COLOR.
-    let run = pipec(&["check", WITH_ERRORS]);
+    let run = pipec(["check", WITH_ERRORS]);
     assert!(!run.stderr.contains('\u{1b}'));
 }
 
 #[test]
 fn columns_sets_the_width() {
-    let run = pipec_with(&["check", WITH_ERRORS], None, &[("COLUMNS", "60")], DEADLINE);
+    let run = Test::new().args(["check", WITH_ERRORS]).env("COLUMNS", "60").run();
     let widest = run.stderr.lines().filter(|l| l.starts_with("  help:")).map(|l| l.chars().count()).max();
     assert!(widest.unwrap() <= 60, "{}", run.stderr);
 }
 
 // --- hostile inputs ---------------------------------------------------------------------------
 
-/// A small seeded generator (`SplitMix64`), so that "random" inputs are the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
 #[test]
 fn invalid_utf8_is_refused() {
     let path = scratch("latin1.yaml", b"version: 1\nname: caf\xe9\n");
-    let run = pipec(&["check", path_str(&path)]);
-    run.refused("pipec::invalid_utf8");
+    let run = Test::new().args(["check", path_str(&path)]).refused("pipec::invalid_utf8").run();
     assert!(run.stderr.contains(":2:10]"), "label on the bad byte: {}", run.stderr);
 }
 
@@ -339,8 +304,7 @@ fn random_binary_garbage_is_refused() {
         let len = 1 + usize::try_from(rng.next() % 4096).unwrap();
         let bytes: Vec<u8> = (0..len).map(|_| rng.next().to_le_bytes()[0]).collect();
         let path = scratch(&format!("garbage-{round}.bin"), &bytes);
-        let run = pipec(&["check", path_str(&path)]);
-        run.refused("pipec::");
+        Test::new().args(["check", path_str(&path)]).refused("pipec::").run();
     }
 }
 
@@ -354,7 +318,7 @@ fn billion_laughs_is_refused() {
         let _ = writeln!(text, "{name}: &{name} [{refs}]");
     }
     let path = scratch("lol.yaml", text.as_bytes());
-    pipec(&["check", path_str(&path)]).refused("pipec::alias_limit");
+    Test::new().args(["check", path_str(&path)]).refused("pipec::alias_limit").run();
 }
 
 #[test]
@@ -362,10 +326,10 @@ fn deep_block_nesting_is_refused() {
     // One level per line; 1,500 levels keep the file (indentation grows) under the size limit.
     let text: String = (0..1_500).map(|i| " ".repeat(i * 2) + "- \n").collect();
     let path = scratch("deep-block.yaml", text.as_bytes());
-    pipec(&["check", path_str(&path)]).refused("pipec::nesting_too_deep");
+    Test::new().args(["check", path_str(&path)]).refused("pipec::nesting_too_deep").run();
     let text = "- ".repeat(20_000) + "x\n";
     let path = scratch("deep-dashes.yaml", text.as_bytes());
-    pipec(&["check", path_str(&path)]).refused("pipec::nesting_too_deep");
+    Test::new().args(["check", path_str(&path)]).refused("pipec::nesting_too_deep").run();
 }
 
 #[test]
@@ -374,10 +338,10 @@ fn deep_flow_nesting_is_refused() {
         let text = open.repeat(20_000) + &close.repeat(20_000) + "\n";
         let path = scratch(name, text.as_bytes());
         // The YAML parser's own recursion limit may fire first (as `yaml_syntax`).
-        pipec(&["check", path_str(&path)]).refused("pipec::");
+        Test::new().args(["check", path_str(&path)]).refused("pipec::").run();
         // Unclosed, too.
         let path = scratch(&format!("unclosed-{name}"), open.repeat(20_000).as_bytes());
-        pipec(&["check", path_str(&path)]).refused("pipec::");
+        Test::new().args(["check", path_str(&path)]).refused("pipec::").run();
     }
 }
 
@@ -389,13 +353,12 @@ fn fifty_megabytes() -> Vec<u8> {
 #[test]
 fn huge_file_is_refused() {
     let path = scratch("huge.yaml", &fifty_megabytes());
-    pipec(&["check", path_str(&path)]).refused("pipec::file_too_large");
+    Test::new().args(["check", path_str(&path)]).refused("pipec::file_too_large").run();
 }
 
 #[test]
 fn huge_stdin_is_refused() {
-    let run = pipec_with(&["check", "-"], Some(fifty_megabytes()), &[], DEADLINE);
-    run.refused("pipec::file_too_large");
+    Test::new().args(["check", "-"]).stdin(fifty_megabytes()).refused("pipec::file_too_large").run();
 }
 
 #[test]
@@ -407,24 +370,25 @@ fn just_under_the_limit_with_many_unknown_keys_completes() {
         i += 1;
     }
     let path = scratch("many-unknown-keys.yaml", text.as_bytes());
-    let run = pipec_with(&["check", path_str(&path)], None, &[], Duration::from_mins(1));
-    run.refused("pipec::unknown_field");
+    // A hang guard, not a speed target (that is `benches/`): a debug build on a busy machine
+    // takes over a minute here.
+    Test::new().args(["check", path_str(&path)]).timeout(Duration::from_mins(3)).refused("pipec::unknown_field").run();
 }
 
 // --- init, completions, man, the default build folder ------------------------------------------
 
 /// Runs pipec in `dir` (no stdin) and returns what it printed.
-fn pipec_in(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_pipec"))
+fn pipec_in(dir: &Path, args: &[&str]) -> Output {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_pipec"))
         .args(args)
         .current_dir(dir)
         .env_remove("NO_COLOR")
         .env_remove("COLUMNS")
-        .stdin(Stdio::null())
+        .stdin(std::process::Stdio::null())
         .output()
         .expect("run pipec");
-    Run {
-        code: output.status.code().unwrap_or(-1),
+    Output {
+        status: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
@@ -434,22 +398,22 @@ fn pipec_in(dir: &Path, args: &[&str]) -> Run {
 fn init_writes_a_commented_starter_that_checks_clean_and_never_overwrites() {
     let dir = tempfile::tempdir().unwrap();
     let run = pipec_in(dir.path(), &["init", "orders"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.status, 0, "{}", run.stderr);
     assert!(run.stdout.starts_with("wrote orders.yaml"), "{}", run.stdout);
     let text = std::fs::read_to_string(dir.path().join("orders.yaml")).unwrap();
     assert!(text.contains("\nname: orders "), "{text}");
     assert!(text.lines().filter(|l| l.trim_start().starts_with('#')).count() >= 5, "not commented:\n{text}");
     let check = pipec_in(dir.path(), &["check", "orders.yaml"]);
-    assert_eq!((check.code, check.stdout.as_str(), check.stderr.as_str()), (0, "orders.yaml: ok\n", ""));
+    assert_eq!((check.status, check.stdout.as_str(), check.stderr.as_str()), (0, "orders.yaml: ok\n", ""));
 
     let again = pipec_in(dir.path(), &["init", "orders"]);
-    assert_eq!(again.code, 2, "{}", again.stderr);
+    assert_eq!(again.status, 2, "{}", again.stderr);
     assert!(again.stderr.contains("orders.yaml already exists"), "{}", again.stderr);
     assert_eq!(std::fs::read_to_string(dir.path().join("orders.yaml")).unwrap(), text, "overwritten");
 
     let default = pipec_in(dir.path(), &["init"]);
-    assert_eq!(default.code, 0, "{}", default.stderr);
-    assert_eq!(pipec_in(dir.path(), &["check", "pipeline.yaml"]).code, 0);
+    assert_eq!(default.status, 0, "{}", default.stderr);
+    assert_eq!(pipec_in(dir.path(), &["check", "pipeline.yaml"]).status, 0);
 }
 
 #[test]
@@ -457,13 +421,13 @@ fn init_from_each_example_checks_clean_under_the_new_name() {
     let dir = tempfile::tempdir().unwrap();
     for (example, name) in [("transactions", "tx"), ("clickstream", "clicks"), ("bank-bursts", "bursts")] {
         let run = pipec_in(dir.path(), &["init", "--from", example, name]);
-        assert_eq!(run.code, 0, "{example}: {}", run.stderr);
+        assert_eq!(run.status, 0, "{example}: {}", run.stderr);
         let file = format!("{name}.yaml");
         let text = std::fs::read_to_string(dir.path().join(&file)).unwrap();
         assert!(text.contains(&format!("\nname: {name}\n")), "{example}: {text}");
         assert!(!text.contains("yaml-language-server"), "{example}: a repository-relative schema path is left");
         let check = pipec_in(dir.path(), &["check", &file]);
-        assert_eq!(check.code, 0, "{example}: {}", check.stderr);
+        assert_eq!(check.status, 0, "{example}: {}", check.stderr);
     }
 }
 
@@ -471,7 +435,7 @@ fn init_from_each_example_checks_clean_under_the_new_name() {
 fn init_refuses_a_name_that_makes_an_invalid_spec_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let run = pipec_in(dir.path(), &["init", "9lives"]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.status, 1, "{}", run.stderr);
     assert!(run.stderr.contains("nothing was written"), "{}", run.stderr);
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
@@ -484,15 +448,15 @@ fn completions_for_each_shell_and_a_man_page() {
         ("fish", "complete -c pipec"),
         ("powershell", "Register-ArgumentCompleter"),
     ] {
-        let run = pipec(&["completions", shell]);
-        assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
-        assert!(run.stdout.contains(marker), "{shell}: no `{marker}` in:\n{}", head(&run.stdout));
+        let run = pipec(["completions", shell]);
+        assert_eq!(run.status, 0, "{shell}: {}", run.stderr);
+        assert!(run.stdout.contains(marker), "{shell}: no `{marker}` in:\n{}", common::head(&run.stdout));
         assert!(run.stdout.contains("init"), "{shell}: subcommands missing");
     }
-    let man = pipec(&["man"]);
-    assert_eq!(man.code, 0, "{}", man.stderr);
-    assert!(man.stdout.starts_with(".ie") || man.stdout.contains(".TH pipec 1"), "{}", head(&man.stdout));
-    assert!(man.stdout.contains("completions"), "{}", head(&man.stdout));
+    let man = pipec(["man"]);
+    assert_eq!(man.status, 0, "{}", man.stderr);
+    assert!(man.stdout.starts_with(".ie") || man.stdout.contains(".TH pipec 1"), "{}", common::head(&man.stdout));
+    assert!(man.stdout.contains("completions"), "{}", common::head(&man.stdout));
 }
 
 #[test]
@@ -500,18 +464,18 @@ fn default_build_folder_ignores_itself_and_keeps_an_existing_gitignore() {
     let dir = tempfile::tempdir().unwrap();
     let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join(CLEAN);
     let run = pipec_in(dir.path(), &["build", path_str(&spec), "--target", "cfn"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.status, 0, "{}", run.stderr);
     assert!(run.stdout.contains("wrote build/cfn/"), "{}", run.stdout);
     let ignore = dir.path().join("build/.gitignore");
     let text = std::fs::read_to_string(&ignore).unwrap();
     assert_eq!(text.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>(), ["*"]);
 
     std::fs::write(&ignore, "mine\n").unwrap();
-    assert_eq!(pipec_in(dir.path(), &["build", path_str(&spec), "--target", "terraform"]).code, 0);
+    assert_eq!(pipec_in(dir.path(), &["build", path_str(&spec), "--target", "terraform"]).status, 0);
     assert_eq!(std::fs::read_to_string(&ignore).unwrap(), "mine\n");
 
     let out = dir.path().join("elsewhere");
-    assert_eq!(pipec_in(dir.path(), &["build", path_str(&spec), "--target", "cfn", "-o", path_str(&out)]).code, 0);
+    assert_eq!(pipec_in(dir.path(), &["build", path_str(&spec), "--target", "cfn", "-o", path_str(&out)]).status, 0);
     assert!(!out.join(".gitignore").exists(), "an explicit -o folder is the user's own");
 }
 
@@ -532,8 +496,8 @@ fn run_without_a_terminal_prints_plain_periodic_lines_with_plurals() {
         "12s",
         "--quiet",
     ];
-    let run = pipec_with(&args, None, &[], Duration::from_mins(1));
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = Test::new().args(args).timeout(Duration::from_mins(1)).run();
+    assert_eq!(run.status, 0, "{}", run.stderr);
     assert!(!run.stderr.contains('\x1b'), "terminal escapes without a terminal:\n{}", run.stderr);
     let periodic: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("pipec: this run: ")).collect();
     assert!(!periodic.is_empty(), "no periodic line in 12 s:\n{}", run.stderr);

@@ -14,6 +14,9 @@ use pipec::source::Source;
 use pipec::target::{self, Artifact, Target};
 use serde_json::Value;
 
+mod common;
+use common::vars;
+
 /// Every spec that must build: the examples and the valid fixtures.
 fn specs() -> Vec<PathBuf> {
     specs_in(&["examples", "tests/fixtures/valid"])
@@ -44,10 +47,6 @@ fn pipeline(path: &Path) -> Pipeline {
 }
 
 /// The fixtures' fixed environment (as in tests/diagnostics.rs).
-fn vars(name: &str) -> Option<String> {
-    (name == "PRESENT").then(|| "value".to_string())
-}
-
 fn build(path: &Path) -> Vec<Artifact> {
     target::emit(Target::Cfn, &pipeline(path), target::Options::default()).unwrap()
 }
@@ -239,7 +238,8 @@ fn reference_template_has_the_pipeline() {
     assert_eq!(patterns[0]["Pattern"], r#"{"data":{"transaction":[{"numeric":[">",9000]}]}}"#);
 }
 
-/// The faults cfn-lint misses (DESIGN.md) are pipec's own checks.
+/// Faults cfn-lint does not report (shards with on-demand, filter and inline-code limits,
+/// window lengths, …) are held here, on every template.
 #[test]
 fn faults_cfn_lint_misses_are_absent() {
     for path in all_specs() {

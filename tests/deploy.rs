@@ -2,7 +2,7 @@
 //! 127.0.0.1 (started per test, stopped by PID on drop). Every child process runs under a time
 //! limit. moto skips Firehose, SNS subscriptions, bucket policies, log streams and function
 //! URLs, and reports no stack Outputs after a change set (its output map is built when the stack
-//! is created, empty, and not refreshed): see DESIGN.md.
+//! is created, empty, and not refreshed); those are gaps of moto, so no test asserts them.
 #![cfg(feature = "aws")]
 
 #[path = "support/tools.rs"]

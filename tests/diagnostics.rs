@@ -13,9 +13,8 @@ use pipec::diagnostic::render::{self, Style};
 use pipec::frontend::{self, Checked};
 use pipec::source::Source;
 
-fn vars(name: &str) -> Option<String> {
-    (name == "PRESENT").then(|| "value".to_string())
-}
+mod common;
+use common::vars;
 
 /// The `--env` a fixture asks for with a first line `# env: NAME`.
 fn env_of(text: &str) -> Option<&str> {
@@ -98,4 +97,14 @@ fn valid_fixtures_check_clean() {
 #[test]
 fn examples_check_clean() {
     assert_clean("examples");
+}
+
+/// `pipec check --format json`: the machine-readable report, snapshotted whole (codes,
+/// severities, messages, every label's line, column and offset, help).
+#[test]
+fn json_report() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid/collects_every_problem.yaml");
+    let checked = check_file(&path, None);
+    let report: serde_json::Value = serde_json::from_str(&render::json(&checked.source, &checked.diagnostics)).unwrap();
+    insta::assert_json_snapshot!(report);
 }

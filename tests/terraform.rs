@@ -21,10 +21,12 @@ use pipec::target::aws::names::snake;
 use pipec::target::aws::parity::{self, Resource};
 use pipec::target::{self, Artifact, Options, Target};
 use serde_json::Value;
+use tempfile::TempDir;
 
-fn vars(name: &str) -> Option<String> {
-    (name == "PRESENT").then(|| "value".to_string())
-}
+mod common;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use common::vars;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -69,26 +71,25 @@ fn stem(path: &Path) -> String {
     path.file_stem().unwrap().to_string_lossy().into_owned()
 }
 
-/// A fresh scratch directory for this test process.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pipec-terraform-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh scratch directory, removed when dropped.
+fn scratch(name: &str) -> TempDir {
+    tempfile::Builder::new().prefix(&format!("pipec-terraform-{name}-")).tempdir().unwrap()
 }
 
-/// Builds every spec into `<scratch>/<stem>/`.
-fn build_all(name: &str) -> Vec<(PathBuf, Pipeline, PathBuf)> {
+/// Builds every spec into `<scratch>/<stem>/` (the scratch folder lives as long as the first
+/// value).
+fn build_all(name: &str) -> (TempDir, Vec<(PathBuf, Pipeline, PathBuf)>) {
     let base = scratch(name);
-    specs()
+    let built = specs()
         .into_iter()
         .map(|spec| {
             let p = lower(&spec);
-            let dir = base.join(stem(&spec));
+            let dir = base.path().join(stem(&spec));
             target::write(&dir, &emit(&p)).unwrap();
             (spec, p, dir)
         })
-        .collect()
+        .collect();
+    (base, built)
 }
 
 fn text(artifacts: &[Artifact], path: &str) -> String {
@@ -160,7 +161,7 @@ fn builds_are_deterministic() {
     for spec in specs() {
         let mut outputs = Vec::new();
         for run in ["a", "b"] {
-            let dir = base.join(format!("{}-{run}", stem(&spec)));
+            let dir = base.path().join(format!("{}-{run}", stem(&spec)));
             let out = Command::new(env!("CARGO_BIN_EXE_pipec"))
                 .args(["build", "--target", "terraform", "-o"])
                 .arg(&dir)
@@ -197,7 +198,7 @@ fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 
 #[test]
 fn python_hcl2_parses_and_terraform_fmt_accepts_every_file() {
-    let built = build_all("parse");
+    let (_scratch, built) = build_all("parse");
     for (spec, _, dir) in &built {
         let parsed = tools::hcl2_parse_dir(dir);
         assert_eq!(parsed.len(), 4, "{}", spec.display());
@@ -212,7 +213,7 @@ fn python_hcl2_parses_and_terraform_fmt_accepts_every_file() {
 /// time); every resource of every build must have been scanned.
 #[test]
 fn checkov_passes_every_build() {
-    let built = build_all("checkov");
+    let (_scratch, built) = build_all("checkov");
     let base = built[0].2.parent().unwrap();
     let reports = tools::checkov_tf_json(base);
     let expected: usize = built.iter().map(|(_, p, _)| parity::terraform_types(p).values().sum::<usize>()).sum();
@@ -246,7 +247,8 @@ fn strings(v: &Value) -> Vec<String> {
 
 #[test]
 fn no_iam_policy_allows_a_wildcard_action() {
-    for (spec, _, dir) in build_all("iam") {
+    let (_scratch, built) = build_all("iam");
+    for (spec, _, dir) in built {
         let main = tools::hcl2_parse(dir.join("main.tf"));
         let mut statements = 0;
         for (ty, label, body) in blocks(&main, "data") {
@@ -311,7 +313,8 @@ fn tf_skips(main: &str) -> BTreeMap<String, Vec<(String, String)>> {
 
 #[test]
 fn resources_outputs_and_skips_match_cloudformation() {
-    for (spec, p, dir) in build_all("parity") {
+    let (_scratch, built) = build_all("parity");
+    for (spec, p, dir) in built {
         let name = spec.display();
         let main_text = std::fs::read_to_string(dir.join("main.tf")).unwrap();
         let main = tools::hcl2_parse(dir.join("main.tf"));
@@ -472,22 +475,6 @@ fn hcl_string(raw: &str) -> String {
     out
 }
 
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn user_text_round_trips_as_literal_text() {
     let spec = r#"
@@ -514,8 +501,9 @@ notifications:
     assert_eq!(p.description.as_deref(), Some("She said \"hi\"\nnext line = 1\n${HOME} %{x}"));
     // Quotes, backslashes and newlines cannot come through the spec checks; the IR can hold them.
     p.topics[0].emails.push("a\"b\\c\nd ${HOME} %{x}@example.com".into());
-    let dir = scratch("escapes");
-    target::write(&dir, &emit(&p)).unwrap();
+    let scratch_dir = scratch("escapes");
+    let dir = scratch_dir.path();
+    target::write(dir, &emit(&p)).unwrap();
 
     let variables = tools::hcl2_parse(dir.join("variables.tf"));
     let defaults: BTreeMap<String, String> = variables["variable"]
@@ -540,12 +528,13 @@ notifications:
     assert_eq!(comments[1..4], ["She said \"hi\"", "next line = 1", "${HOME} %{x}"]);
 
     // Terraform's own reading of the defaults (variables.tf alone needs no provider).
-    let console = scratch("escapes-console");
+    let console_dir = scratch("escapes-console");
+    let console = console_dir.path();
     std::fs::copy(dir.join("variables.tf"), console.join("variables.tf")).unwrap();
     for (variable, value) in [("ops_email1", &p.topics[0].emails[0]), ("ops_email2", &p.topics[0].emails[1])] {
         let mut child = Command::new("terraform")
             .arg("console")
-            .current_dir(&console)
+            .current_dir(console)
             .env("TF_IN_AUTOMATION", "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -558,7 +547,7 @@ notifications:
         let printed = String::from_utf8_lossy(&out.stdout);
         assert_eq!(
             printed.trim().lines().last().map(unquote),
-            Some(base64(value.as_bytes()).as_str()),
+            Some(STANDARD.encode(value.as_bytes()).as_str()),
             "{}",
             tools::describe(&out)
         );
@@ -595,10 +584,11 @@ notifications:
     let artifacts = emit(&p);
     let main = text(&artifacts, "main.tf");
     assert!(main.contains("authorization_type = \"NONE\""));
-    let dir = scratch("open");
-    target::write(&dir, &artifacts).unwrap();
+    let scratch_dir = scratch("open");
+    let dir = scratch_dir.path();
+    target::write(dir, &artifacts).unwrap();
     let types: BTreeMap<&str, usize> = parity::terraform_types(&p);
     assert_eq!(types.get("aws_lambda_permission"), Some(&1));
-    tools::assert_checkov_tf_clean(&dir);
+    tools::assert_checkov_tf_clean(dir);
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -27,10 +27,18 @@ pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
     if let Some(size) = &buffer.size
         && (size.value.0 % (1 << 20) != 0 || !BUFFER_MIB.contains(&size.value.mebibytes()))
     {
+        let bytes = size.value.0;
+        // `64MB` is a size (decimal units are documented) but not a whole number of MiB.
+        let help = if bytes.is_multiple_of(1_000_000) && BUFFER_MIB.contains(&(bytes / 1_000_000)) {
+            let mb = bytes / 1_000_000;
+            format!("{mb}MB is {bytes} bytes, not a whole number of MiB; write `{mb}MiB`")
+        } else {
+            "write for example `64MiB`".to_string()
+        };
         d.push(
             Diagnostic::error(Code::OutOfRange, size.span, "the buffer size is out of range")
                 .with_label("Firehose buffers 1MiB to 128MiB, in whole MiB")
-                .with_help("write for example `64MiB`"),
+                .with_help(help),
         );
     }
     if let Some(interval) = &buffer.interval {

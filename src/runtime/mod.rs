@@ -105,7 +105,7 @@ impl Config {
     pub fn new(data_dir: PathBuf) -> Self {
         Self {
             data_dir,
-            listen: "127.0.0.1:8080".into(),
+            listen: DEFAULT_LISTEN.into(),
             fsync: Fsync::IntervalMs(200),
             segment_bytes: 64 << 20,
             max_record_bytes: MAX_RECORD_BYTES,

@@ -1,6 +1,6 @@
 //! Helpers for integration tests that validate pipec's generated output with the pinned
-//! external validators installed by `scripts/tools.sh` into `.tools/` (see DESIGN.md,
-//! "Checking generated output without an AWS account").
+//! external validators installed by `scripts/tools.sh` into `.tools/` (see the README, "Set-up
+//! on a fresh machine").
 //!
 //! Include from an integration test with:
 //! ```ignore
