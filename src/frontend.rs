@@ -59,9 +59,19 @@ fn parse_and_check(
     let (spec, mut diagnostics) = spec::parse(text, &Options { env, vars });
     if let Some(spec) = &spec {
         diagnostics.extend(crate::check::check(spec));
+        drop_untyped_field_cascades(&spec.stream.untyped, &mut diagnostics);
     }
     drop_interpolation_cascades(&mut diagnostics);
     (spec, diagnostics)
+}
+
+/// A record field whose type could not be read is reported where it is declared; "unknown
+/// field" errors for its later uses follow from that one mistake and only distract.
+fn drop_untyped_field_cascades(untyped: &[String], diagnostics: &mut Vec<Diagnostic>) {
+    use crate::diagnostic::Code;
+    diagnostics.retain(|d| {
+        d.code != Code::UnknownRecordField || !untyped.iter().any(|name| d.message.contains(&format!("`{name}`")))
+    });
 }
 
 /// A value whose `${...}` could not be resolved is reported once: later complaints about the

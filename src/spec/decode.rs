@@ -69,10 +69,12 @@ fn stream(node: &Node, d: &mut Diags) -> Option<Stream> {
     let record = m.required("record", "{ id: string, amount: int }", d).map(|n| record(n, d));
     let span = m.span();
     m.finish(d);
-    Some(Stream { name, shards, on_demand, retention, encryption, record: record?, span })
+    let (record, untyped) = record?;
+    Some(Stream { name, shards, on_demand, retention, encryption, record, untyped, span })
 }
 
-fn record(node: &Node, d: &mut Diags) -> Vec<Field> {
+/// The record's fields, and the names of those whose declaration could not be read.
+fn record(node: &Node, d: &mut Diags) -> (Vec<Field>, Vec<String>) {
     let entries = r::entries(node, "stream.record", d);
     if entries.is_empty() && (node.is_null() || matches!(node.kind, NodeKind::Map(_))) {
         d.push(
@@ -81,13 +83,15 @@ fn record(node: &Node, d: &mut Diags) -> Vec<Field> {
                 .with_help("declare each field and its type, e.g. `id: string`"),
         );
     }
-    entries
-        .iter()
-        .filter_map(|e| {
-            let name = Spanned::new(e.key.clone(), e.key_span);
-            field(name, &e.value, d)
-        })
-        .collect()
+    let mut fields = Vec::new();
+    let mut untyped = Vec::new();
+    for e in entries {
+        match field(Spanned::new(e.key.clone(), e.key_span), &e.value, d) {
+            Some(field) => fields.push(field),
+            None => untyped.push(e.key.clone()),
+        }
+    }
+    (fields, untyped)
 }
 
 const TYPE_HELP: &str = "types: string, string(64) (max length), int, float, bool, timestamp; add `?` for optional";
@@ -128,7 +132,8 @@ fn field_type(written: &Spanned<String>, d: &mut Diags) -> Option<(ValueType, Op
         "timestamp" => ValueType::Timestamp,
         _ => {
             let names = ["string", "int", "float", "bool", "timestamp"];
-            let help = crate::diagnostic::did_you_mean(base, names)
+            let help = type_alias(base)
+                .or_else(|| crate::diagnostic::did_you_mean(base, names))
                 .map_or_else(|| TYPE_HELP.to_string(), |c| format!("did you mean `{c}`? ({TYPE_HELP})"));
             d.push(
                 Diagnostic::error(Code::InvalidValue, written.span, format!("`{}` is not a field type", written.value))
@@ -154,6 +159,17 @@ fn field_type(written: &Spanned<String>, d: &mut Diags) -> Option<(ValueType, Op
             None
         }
         None => Some((ty, None, required)),
+    }
+}
+
+/// The pipec type for a type name of another language (`double`, `varchar`, …), to suggest it.
+fn type_alias(name: &str) -> Option<&'static str> {
+    match name.to_ascii_lowercase().as_str() {
+        "double" | "decimal" | "real" | "f64" | "f32" | "numeric" => Some("float"),
+        "long" | "bigint" | "smallint" | "i64" | "i32" | "int64" | "int32" => Some("int"),
+        "str" | "text" | "varchar" | "char" => Some("string"),
+        "datetime" | "date" | "time" => Some("timestamp"),
+        _ => None,
     }
 }
 

@@ -146,6 +146,10 @@ pub struct Stream {
     /// The JSON record's fields and their types: `string`, `string(64)` (max length), `int`, `float`, `bool`, `timestamp`; a trailing `?` makes a field optional.
     #[schemars(with = "BTreeMap<String, FieldTypeSchema>")]
     pub record: Vec<Field>,
+    /// Fields declared with a type that could not be read. Each is reported once, where it is
+    /// declared; later uses of its name are not reported again as unknown fields.
+    #[schemars(skip)]
+    pub untyped: Vec<String>,
     #[schemars(skip)]
     pub span: Span,
 }

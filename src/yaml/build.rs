@@ -29,6 +29,12 @@ struct Builder<'t> {
     diagnostics: Vec<Diagnostic>,
 }
 
+/// The first tab from the start of the line holding `at` on.
+fn first_tab(text: &str, at: usize) -> Option<usize> {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    text[line_start..].find('\t').map(|offset| line_start + offset)
+}
+
 /// Parses one YAML document into a spanned tree.
 ///
 /// # Errors
@@ -46,11 +52,17 @@ pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
             }
             Err(err) => {
                 let at = builder.byte(err.marker().index());
-                builder.diagnostics.push(
-                    Diagnostic::error(Code::YamlSyntax, Span::new(at, at), format!("invalid YAML: {}", err.info()))
+                let message = format!("invalid YAML: {}", err.info());
+                // The parser may stop at the start of the scalar before the tab, a line above it.
+                let diagnostic = match err.info().contains("tab").then(|| first_tab(text, at)).flatten() {
+                    Some(tab) => Diagnostic::error(Code::YamlSyntax, Span::new(tab, tab + 1), message)
+                        .with_label("a tab")
+                        .with_help("indent with spaces: YAML does not allow tabs in indentation"),
+                    None => Diagnostic::error(Code::YamlSyntax, Span::new(at, at), message)
                         .with_label("here")
                         .with_help("check indentation (spaces, not tabs), quotes and brackets around this position"),
-                );
+                };
+                builder.diagnostics.push(diagnostic);
                 break;
             }
         }
