@@ -35,11 +35,33 @@ const WARNINGS_ONLY: &str =
 // --- check: exit codes and streams ------------------------------------------------------------
 
 #[test]
-fn clean_spec_exits_0_and_says_ok_on_stderr() {
+fn clean_spec_exits_0_and_says_ok_on_stdout() {
     let run = pipec(["check", CLEAN]);
     assert_eq!(run.status, 0, "{}", run.stderr);
-    assert_eq!(run.stdout, "");
-    assert_eq!(run.stderr.trim(), format!("{CLEAN}: ok"));
+    assert_eq!(run.stderr, "");
+    assert_eq!(run.stdout, format!("{CLEAN}: ok\n"));
+}
+
+#[test]
+fn several_specs_get_one_summary_and_the_worst_exit_code() {
+    let run = pipec(["check", "examples/transactions.yaml", "examples/clickstream.yaml", "examples/bank-bursts.yaml"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert_eq!(run.stderr, "");
+    assert_eq!(
+        run.stdout,
+        "examples/transactions.yaml: ok\nexamples/clickstream.yaml: ok\nexamples/bank-bursts.yaml: ok\n\
+         checked 3 specs: 3 without errors\n"
+    );
+
+    let run = pipec(["check", CLEAN, WITH_ERRORS]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("pipec::unknown_field"), "{}", run.stderr);
+    assert_eq!(run.stdout, format!("{CLEAN}: ok\nchecked 2 specs: 1 without errors, 1 with errors\n"));
+
+    let run = pipec(["check", WITH_ERRORS, "does/not/exist.yaml", CLEAN]);
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("does/not/exist.yaml"), "{}", run.stderr);
+    assert!(run.stdout.ends_with("checked 3 specs: 1 without errors, 1 with errors, 1 unreadable\n"), "{}", run.stdout);
 }
 
 #[test]
@@ -129,7 +151,7 @@ fn check_reads_stdin() {
     let text = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(CLEAN)).unwrap();
     let run = Test::new().args(["check", "-"]).stdin(text).run();
     assert_eq!(run.status, 0, "{}", run.stderr);
-    assert_eq!(run.stderr.trim(), "-: ok");
+    assert_eq!(run.stdout.trim(), "-: ok");
 
     let run = Test::new().args(["check", "-"]).stdin(&b"version: 1\nname: x\n"[..]).run();
     assert_eq!(run.status, 1);
@@ -147,7 +169,7 @@ fn build_prints_warnings_and_builds() {
         .arg_path(out.path())
         .status(0)
         .stderr_has("pipec::encryption_disabled")
-        .stderr_has("wrote ")
+        .stdout_has("wrote ")
         .run();
     // The run configuration names the address `pipec run` listens on by default.
     let plan: serde_json::Value =
@@ -351,4 +373,139 @@ fn just_under_the_limit_with_many_unknown_keys_completes() {
     // A hang guard, not a speed target (that is `benches/`): a debug build on a busy machine
     // takes over a minute here.
     Test::new().args(["check", path_str(&path)]).timeout(Duration::from_mins(3)).refused("pipec::unknown_field").run();
+}
+
+// --- init, completions, man, the default build folder ------------------------------------------
+
+/// Runs pipec in `dir` (no stdin) and returns what it printed.
+fn pipec_in(dir: &Path, args: &[&str]) -> Output {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_pipec"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env_remove("COLUMNS")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run pipec");
+    Output {
+        status: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn init_writes_a_commented_starter_that_checks_clean_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = pipec_in(dir.path(), &["init", "orders"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("wrote orders.yaml"), "{}", run.stdout);
+    let text = std::fs::read_to_string(dir.path().join("orders.yaml")).unwrap();
+    assert!(text.contains("\nname: orders "), "{text}");
+    assert!(text.lines().filter(|l| l.trim_start().starts_with('#')).count() >= 5, "not commented:\n{text}");
+    let check = pipec_in(dir.path(), &["check", "orders.yaml"]);
+    assert_eq!((check.status, check.stdout.as_str(), check.stderr.as_str()), (0, "orders.yaml: ok\n", ""));
+
+    let again = pipec_in(dir.path(), &["init", "orders"]);
+    assert_eq!(again.status, 2, "{}", again.stderr);
+    assert!(again.stderr.contains("orders.yaml already exists"), "{}", again.stderr);
+    assert_eq!(std::fs::read_to_string(dir.path().join("orders.yaml")).unwrap(), text, "overwritten");
+
+    let default = pipec_in(dir.path(), &["init"]);
+    assert_eq!(default.status, 0, "{}", default.stderr);
+    assert_eq!(pipec_in(dir.path(), &["check", "pipeline.yaml"]).status, 0);
+}
+
+#[test]
+fn init_from_each_example_checks_clean_under_the_new_name() {
+    let dir = tempfile::tempdir().unwrap();
+    for (example, name) in [("transactions", "tx"), ("clickstream", "clicks"), ("bank-bursts", "bursts")] {
+        let run = pipec_in(dir.path(), &["init", "--from", example, name]);
+        assert_eq!(run.status, 0, "{example}: {}", run.stderr);
+        let file = format!("{name}.yaml");
+        let text = std::fs::read_to_string(dir.path().join(&file)).unwrap();
+        assert!(text.contains(&format!("\nname: {name}\n")), "{example}: {text}");
+        assert!(!text.contains("yaml-language-server"), "{example}: a repository-relative schema path is left");
+        let check = pipec_in(dir.path(), &["check", &file]);
+        assert_eq!(check.status, 0, "{example}: {}", check.stderr);
+    }
+}
+
+#[test]
+fn init_refuses_a_name_that_makes_an_invalid_spec_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = pipec_in(dir.path(), &["init", "9lives"]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("nothing was written"), "{}", run.stderr);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn completions_for_each_shell_and_a_man_page() {
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef pipec"),
+        ("fish", "complete -c pipec"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let run = pipec(["completions", shell]);
+        assert_eq!(run.status, 0, "{shell}: {}", run.stderr);
+        assert!(run.stdout.contains(marker), "{shell}: no `{marker}` in:\n{}", common::head(&run.stdout));
+        assert!(run.stdout.contains("init"), "{shell}: subcommands missing");
+    }
+    let man = pipec(["man"]);
+    assert_eq!(man.status, 0, "{}", man.stderr);
+    assert!(man.stdout.starts_with(".ie") || man.stdout.contains(".TH pipec 1"), "{}", common::head(&man.stdout));
+    assert!(man.stdout.contains("completions"), "{}", common::head(&man.stdout));
+}
+
+#[test]
+fn default_build_folder_ignores_itself_and_keeps_an_existing_gitignore() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join(CLEAN);
+    let run = pipec_in(dir.path(), &["build", path_str(&spec), "--target", "cfn"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("wrote build/cfn/"), "{}", run.stdout);
+    let ignore = dir.path().join("build/.gitignore");
+    let text = std::fs::read_to_string(&ignore).unwrap();
+    assert_eq!(text.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>(), ["*"]);
+
+    std::fs::write(&ignore, "mine\n").unwrap();
+    assert_eq!(pipec_in(dir.path(), &["build", path_str(&spec), "--target", "terraform"]).status, 0);
+    assert_eq!(std::fs::read_to_string(&ignore).unwrap(), "mine\n");
+
+    let out = dir.path().join("elsewhere");
+    assert_eq!(pipec_in(dir.path(), &["build", path_str(&spec), "--target", "cfn", "-o", path_str(&out)]).status, 0);
+    assert!(!out.join(".gitignore").exists(), "an explicit -o folder is the user's own");
+}
+
+#[test]
+fn run_without_a_terminal_prints_plain_periodic_lines_with_plurals() {
+    let data = tempfile::tempdir().unwrap();
+    let args = [
+        "run",
+        "--local",
+        CLEAN,
+        "--data-dir",
+        path_str(data.path()),
+        "--listen",
+        "127.0.0.1:0",
+        "--generate",
+        "200",
+        "--duration",
+        "12s",
+        "--quiet",
+    ];
+    let run = Test::new().args(args).timeout(Duration::from_mins(1)).run();
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains('\x1b'), "terminal escapes without a terminal:\n{}", run.stderr);
+    let periodic: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("pipec: this run: ")).collect();
+    assert!(!periodic.is_empty(), "no periodic line in 12 s:\n{}", run.stderr);
+    assert!(periodic[0].contains(" events (") && periodic[0].contains("dead-lettered"), "{}", periodic[0]);
+    assert!(periodic[0].contains(" · viewer http://127.0.0.1:"), "the viewer URL stays visible: {}", periodic[0]);
+    assert!(run.stderr.contains("pipec: done in "), "{}", run.stderr);
+    assert!(run.stderr.contains("; this run: "), "{}", run.stderr);
+    for wrong in ["1 objects", "1 events", "1 new rows"] {
+        assert!(!run.stderr.contains(&format!(" {wrong}")), "`{wrong}` in:\n{}", run.stderr);
+    }
 }

@@ -545,7 +545,7 @@ notifications:
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("the Terraform CLI of the machine image is needed on PATH for this test");
+            .unwrap_or_else(|e| panic!("could not run `terraform` ({e}): {}", tools::HOW_TO_INSTALL_TERRAFORM));
         std::io::Write::write_all(child.stdin.as_mut().unwrap(), format!("base64encode(var.{variable})\n").as_bytes())
             .unwrap();
         let out = child.wait_with_output().unwrap();

@@ -14,8 +14,20 @@ pub(super) fn target_parser() -> impl TypedValueParser<Value = Target> {
         .try_map(|name| Target::from_name(&name).ok_or("unknown target"))
 }
 
+/// The output folder when `-o` is not given (`build/<target>`).
+pub(super) const DEFAULT_DIR: &str = "build";
+
 /// Exit 0 when written, 1 with errors in the spec, 2 when the files cannot be produced or written.
-pub(super) fn build(path: &Path, target: Target, out: &Path, env: Option<&str>, yaml: bool) -> ExitCode {
+/// With `default_dir` the `build/` folder gets a `.gitignore` holding `*` (as cargo does for
+/// `target/`), so generated files never show up in `git status`.
+pub(super) fn build(
+    path: &Path,
+    target: Target,
+    out: &Path,
+    env: Option<&str>,
+    yaml: bool,
+    default_dir: bool,
+) -> ExitCode {
     let pipeline = match lowered(path, env, "nothing was built") {
         Ok(pipeline) => pipeline,
         Err(code) => return code,
@@ -27,15 +39,15 @@ pub(super) fn build(path: &Path, target: Target, out: &Path, env: Option<&str>, 
             return ExitCode::from(2);
         }
     };
-    match target::write(out, &artifacts) {
+    match target::write(out, &artifacts).and_then(|()| if default_dir { ignore_itself() } else { Ok(()) }) {
         Ok(()) => {
             for artifact in &artifacts {
-                eprintln!(
-                    "wrote {} ({}, {} bytes)",
+                super::out(&format!(
+                    "wrote {} ({}, {} bytes)\n",
                     out.join(&artifact.path).display(),
                     artifact.role,
                     artifact.bytes.len()
-                );
+                ));
             }
             ExitCode::SUCCESS
         }
@@ -44,4 +56,13 @@ pub(super) fn build(path: &Path, target: Target, out: &Path, env: Option<&str>, 
             ExitCode::from(2)
         }
     }
+}
+
+/// Writes `build/.gitignore` (`*`) unless one is there already (a user's own is kept).
+fn ignore_itself() -> std::io::Result<()> {
+    let file = Path::new(DEFAULT_DIR).join(".gitignore");
+    if file.exists() {
+        return Ok(());
+    }
+    std::fs::write(file, "# Written by `pipec build`: generated output, never committed.\n*\n")
 }

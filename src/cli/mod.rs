@@ -6,9 +6,11 @@
 mod build;
 mod check;
 mod explain;
+mod init;
 mod load;
 mod run;
 mod schema;
+mod shell;
 mod stack;
 
 use std::io::Write;
@@ -44,10 +46,12 @@ pub enum TemplateFormat {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Parse and validate a spec; report every problem at once.
+    /// Parse and validate specs; report every problem at once (`FILE: ok` and the summary on
+    /// stdout, diagnostics on stderr).
     Check {
-        /// The spec file (`-` for stdin).
-        spec: PathBuf,
+        /// The spec files (`-` for stdin); several get one summary line.
+        #[arg(required = true, num_args = 1..)]
+        specs: Vec<PathBuf>,
         /// Apply the overrides of this environment (`environments:` in the spec).
         #[arg(long)]
         env: Option<String>,
@@ -62,7 +66,7 @@ pub enum Command {
         /// What to generate.
         #[arg(long, value_parser = build::target_parser())]
         target: Target,
-        /// Output directory (default `build/<target>`).
+        /// Output directory (default `build/<target>`; `build/` then holds a `.gitignore` of `*`).
         #[arg(short, long)]
         out: Option<PathBuf>,
         /// Apply the overrides of this environment.
@@ -79,6 +83,22 @@ pub enum Command {
     },
     /// Print the JSON Schema of the spec language (for yaml-language-server and editors).
     Schema,
+    /// Write a commented starter spec, `NAME.yaml`, that checks clean (never overwrites).
+    Init {
+        /// The pipeline's name, also the file name (default `pipeline`, or the example's name).
+        name: Option<String>,
+        /// Start from one of the bundled examples instead of the starter.
+        #[arg(long, value_enum)]
+        from: Option<init::Example>,
+    },
+    /// Print a shell completion script, e.g. `pipec completions bash > ~/.local/share/bash-completion/completions/pipec`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `pipec man > pipec.1 && man ./pipec.1`.
+    Man,
     /// Run the pipeline on this machine: durable log, rules, SQLite store, notifications,
     /// gzip archive (`pipec run --local SPEC`).
     Run(run::RunArgs),
@@ -178,11 +198,15 @@ fn parse_param(text: &str) -> Result<(String, String), String> {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { spec, env, format } => check::check(&spec, env.as_deref(), format),
+        Command::Check { specs, env, format } => check::check(&specs, env.as_deref(), format),
         Command::Build { spec, target, out, env, format } => {
-            let out = out.unwrap_or_else(|| PathBuf::from("build").join(target.name()));
-            build::build(&spec, target, &out, env.as_deref(), format == TemplateFormat::Yaml)
+            let default = out.is_none();
+            let out = out.unwrap_or_else(|| PathBuf::from(build::DEFAULT_DIR).join(target.name()));
+            build::build(&spec, target, &out, env.as_deref(), format == TemplateFormat::Yaml, default)
         }
+        Command::Init { name, from } => init::init(name.as_deref(), from),
+        Command::Completions { shell } => shell::completions(shell),
+        Command::Man => shell::man(),
         Command::Explain { code } => explain::explain(code.as_deref()),
         Command::Run(args) => run::run(&args),
         Command::Schema => schema::schema(),

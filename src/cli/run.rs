@@ -1,6 +1,7 @@
 //! `pipec run --local`: the options, the signals (Ctrl-C / SIGTERM stop the run; a second one
 //! exits at once) and the rendering of the run's [`Event`]s — a description, a progress line
-//! while stderr is a terminal, and a summary. The run itself is [`crate::runtime::session`].
+//! while stderr is a terminal (a plain line every 10 s otherwise), and a summary. Counters are
+//! this run's (the store and the archive keep earlier runs' data too). The run itself is [`crate::runtime::session`].
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -133,6 +134,9 @@ pub fn run(args: &RunArgs) -> ExitCode {
     }
 }
 
+/// How often a run whose stderr is not a terminal prints its counters.
+const PLAIN_EVERY: Duration = Duration::from_secs(10);
+
 /// What the run looks like on stderr.
 struct Screen {
     /// Draw a progress line (stderr is a terminal).
@@ -141,11 +145,13 @@ struct Screen {
     drawn: bool,
     /// When the last progress line was drawn, and the event count then.
     last: (Instant, u64),
+    /// ` · viewer URL/` once the server listens, repeated on every plain line.
+    viewer: String,
 }
 
 impl Screen {
     fn new(progress: bool) -> Self {
-        Self { progress, drawn: false, last: (Instant::now(), 0) }
+        Self { progress, drawn: false, last: (Instant::now(), 0), viewer: String::new() }
     }
 
     fn show(&mut self, event: Event<'_>) {
@@ -155,16 +161,33 @@ impl Screen {
                 self.last = (Instant::now(), m.events_in);
                 self.drawn = true;
                 eprint!(
-                    "\r\x1b[2K{} events ({}/s) · flagged {} · archived {} in {} objects · lag hot {} / cold {} · dead-lettered {}",
-                    group(m.events_in),
+                    "\r\x1b[2Kthis run: {} ({}/s) · flagged {} · archived {} in {} · lag hot {} / cold {} · dead-lettered {}",
+                    count(m.events_in, "event", "events"),
                     group(rate),
                     group(m.flagged),
                     bytes(m.archived_bytes),
-                    m.archived_objects,
+                    count(m.archived_objects, "object", "objects"),
                     group(m.hot_lag),
                     group(m.cold_lag),
                     group(m.dead_lettered)
                 );
+            } else {
+                // Not a terminal (a log file, a pipe): one plain line every PLAIN_EVERY.
+                let elapsed = self.last.0.elapsed();
+                if elapsed >= PLAIN_EVERY {
+                    eprintln!(
+                        "pipec: this run: {} ({}/s) · flagged {} · archived {} · lag hot {} / cold {} · dead-lettered {}{}",
+                        count(m.events_in, "event", "events"),
+                        group(rate(m.events_in - self.last.1, elapsed)),
+                        group(m.flagged),
+                        count(m.archived_objects, "object", "objects"),
+                        group(m.hot_lag),
+                        group(m.cold_lag),
+                        group(m.dead_lettered),
+                        self.viewer
+                    );
+                    self.last = (Instant::now(), m.events_in);
+                }
             }
             return;
         }
@@ -174,6 +197,7 @@ impl Screen {
         match event {
             Event::Started { handle, input } => describe(handle, input),
             Event::Listening { url, moved } => {
+                self.viewer = format!(" · viewer {url}/");
                 if moved {
                     eprintln!(
                         "  note       {DEFAULT_LISTEN} is in use (another run?): listening on a free port instead"
@@ -219,16 +243,16 @@ fn summary(handle: &Handle, m: &Snapshot, elapsed: Duration) {
     let p = handle.paths();
     let pipeline = handle.pipeline();
     eprintln!(
-        "pipec: done in {:.1} s: {} events in ({}/s)",
+        "pipec: done in {:.1} s; this run: {} in ({}/s)",
         elapsed.as_secs_f64(),
-        group(m.events_in),
+        count(m.events_in, "event", "events"),
         group(rate(m.events_in, elapsed))
     );
     match &pipeline.store {
         Some(store) => eprintln!(
-            "  flagged       {} ({} new rows in table \"{}\", {})",
+            "  flagged       {} ({} in table \"{}\", {})",
             group(m.flagged),
-            group(m.stored),
+            count(m.stored, "new row", "new rows"),
             store.table,
             p.store.display()
         ),
@@ -239,16 +263,20 @@ fn summary(handle: &Handle, m: &Snapshot, elapsed: Duration) {
     }
     if let Some(archive) = &pipeline.archive {
         eprintln!(
-            "  archived      {} events, {} objects, {} ({})",
-            group(m.archived_events),
-            m.archived_objects,
+            "  archived      {}, {}, {} ({})",
+            count(m.archived_events, "event", "events"),
+            count(m.archived_objects, "object", "objects"),
             bytes(m.archived_bytes),
             p.archive.join(&archive.prefix).display()
         );
     }
     eprintln!("  dead-lettered {} ({})", group(m.dead_lettered), p.dead_letter.display());
     if m.webhook_failures > 0 {
-        eprintln!("  webhooks      {} failed deliveries ({})", m.webhook_failures, p.webhook_dead_letter.display());
+        eprintln!(
+            "  webhooks      {} ({})",
+            count(m.webhook_failures, "failed delivery", "failed deliveries"),
+            p.webhook_dead_letter.display()
+        );
     }
     if m.stored > 0 {
         eprintln!(
@@ -263,6 +291,11 @@ fn rate(n: u64, elapsed: Duration) -> u64 {
     #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let r = (n as f64 / elapsed.as_secs_f64().max(1e-9)) as u64;
     r
+}
+
+/// `1 object`, `2 objects`, `1,000 objects`.
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", group(n), if n == 1 { one } else { many })
 }
 
 fn group(n: u64) -> String {
@@ -286,5 +319,17 @@ fn bytes(n: u64) -> String {
         format!("{:.1} KiB", f / 1024.0)
     } else {
         format!("{n} B")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count;
+
+    #[test]
+    fn counts_say_one_thing_or_many_things() {
+        assert_eq!(count(0, "object", "objects"), "0 objects");
+        assert_eq!(count(1, "object", "objects"), "1 object");
+        assert_eq!(count(1234, "new row", "new rows"), "1,234 new rows");
     }
 }

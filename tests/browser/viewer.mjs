@@ -8,7 +8,9 @@
 //   RELOADED <yes|no>   whether the page was reloaded while waiting (it must not be)
 //   CONSOLE <message>   a console error or page error (CSP violations show up here)
 //   OFFSITE <url>       a request to anything but the viewer's own origin
-//   SCREENSHOT <path>
+//   NOTE <text>         the archive note ("" when hidden), at the first screenshot
+//   OVERFLOW <w> <px>   how far the page is wider than a <w>-px window (0: no horizontal scroll)
+//   SCREENSHOT <path>   at 1400×900, then at 390×844 (a phone) as <path>-phone.png
 // Exits 0 when the row appeared, 1 otherwise (with ERROR <message>).
 import { chromium } from "playwright-core";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -34,7 +36,7 @@ try {
       "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
     ],
-    viewport: { width: 1680, height: 720 },
+    viewport: { width: 1400, height: 900 },
     timeout: 30_000,
   });
   const page = await browser.newPage();
@@ -53,8 +55,18 @@ try {
   const kept = await page.evaluate(() => window.pipecMarker === true);
   say(`RELOADED ${kept ? "no" : "yes"}`);
   await page.waitForTimeout(1500); // let the new-row highlight and the counters settle
+  const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const note = await page.evaluate(() => { const n = document.getElementById("archive-note"); return n.hidden ? "" : n.textContent; });
+  say(`NOTE ${note}`);
+  say(`OVERFLOW 1400 ${await overflow()}`);
   await page.screenshot({ path: screenshot, fullPage: true });
   say(`SCREENSHOT ${screenshot}`);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  say(`OVERFLOW 390 ${await overflow()}`);
+  const phone = screenshot.replace(/\.png$/, "-phone.png");
+  await page.screenshot({ path: phone, fullPage: true });
+  say(`SCREENSHOT ${phone}`);
   code = 0;
 } catch (e) {
   say(`ERROR ${e && e.message ? e.message : e}`);

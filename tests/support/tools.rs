@@ -20,6 +20,11 @@ use std::time::{Duration, Instant};
 
 const HOW_TO_INSTALL: &str = "run `scripts/tools.sh` (the test command does it for you)";
 
+/// The Terraform CLI is on no package registry this project uses, so `scripts/tools.sh` cannot
+/// install it.
+pub const HOW_TO_INSTALL_TERRAFORM: &str = "install the Terraform 1.11 CLI on PATH \
+     (https://developer.hashicorp.com/terraform/install; scripts/tools.sh cannot, it is on no package registry)";
+
 /// Repository root (the crate's manifest directory).
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -257,10 +262,7 @@ pub fn terraform_fmt_check(dir: impl AsRef<Path>) -> Output {
     cmd.args(["fmt", "-check", "-diff", "-recursive"]).arg(dir.as_ref()).stdin(Stdio::null());
     match cmd.output() {
         Ok(o) => o,
-        Err(e) => panic!(
-            "could not run `terraform` ({e}): the Terraform 1.11 CLI comes with the machine image \
-             (it is not on any package registry reachable here); install it on PATH to run this test"
-        ),
+        Err(e) => panic!("could not run `terraform` ({e}): {HOW_TO_INSTALL_TERRAFORM}"),
     }
 }
 

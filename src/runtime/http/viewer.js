@@ -1,4 +1,5 @@
 "use strict";
+// Counters are this run's (they start at 0 with each `pipec run`); the table shows every stored row.
 (function () {
   const config = JSON.parse(document.getElementById("pipec-config").textContent);
   const $ = (id) => document.getElementById(id);
@@ -20,8 +21,11 @@
   $("subtitle").textContent = "pipeline " + config.pipeline + " · stream " + config.stream +
     (config.sort ? " · sorted by " + (config.sort.descending ? "-" : "") + config.sort.field : "");
 
+  // Key columns first, then the rules and severity, then the other fields and enrichments.
+  const keys = config.columns.slice(0, config.keys || 0);
+  const rest = config.columns.slice(config.keys || 0);
   const head = $("head");
-  for (const c of config.columns.concat(["rules", "severity"])) {
+  for (const c of keys.concat(["rules", "severity"], rest)) {
     const th = el("th", c);
     if (config.sort && config.sort.field === c) th.className = "sorted" + (config.sort.descending ? "" : " asc");
     head.appendChild(th);
@@ -35,14 +39,21 @@
       tr.dataset.seq = r.seq;
       if (seen && !seen.has(r.seq)) tr.className = "new";
       fresh.add(r.seq);
-      for (const c of config.columns) {
+      // Long values are shortened by CSS; the full value shows on hover (title).
+      const cell = (c) => {
         const v = r.item ? r.item[c] : undefined;
-        tr.appendChild(el("td", show(v), typeof v === "number" ? "num" : ""));
-      }
-      tr.appendChild(el("td", (r.rules || []).join(", ")));
+        const td = el("td", show(v), typeof v === "number" ? "num" : "");
+        td.title = show(v);
+        tr.appendChild(td);
+      };
+      keys.forEach(cell);
+      const rules = el("td", (r.rules || []).join(", "));
+      rules.title = rules.textContent;
+      tr.appendChild(rules);
       const sev = el("td");
       sev.appendChild(el("span", r.severity, "sev sev-" + String(r.severity).replace(/[^a-z]/g, "")));
       tr.appendChild(sev);
+      rest.forEach(cell);
       return tr;
     });
     body.replaceChildren(...rows);
@@ -50,7 +61,7 @@
     $("empty").hidden = data.total > 0;
     const last = Math.min(data.offset + data.rows.length, data.total);
     $("summary").textContent = data.total === 0 ? "0 flagged records" :
-      "showing " + group(data.offset + 1) + "–" + group(last) + " of " + group(data.total) + " flagged records";
+      "showing " + group(data.offset + 1) + "–" + group(last) + " of " + group(data.total) + " flagged records (all runs)";
     $("prev").disabled = data.offset === 0;
     $("next").disabled = last >= data.total;
   }
@@ -60,7 +71,11 @@
     loading = true;
     try {
       const res = await fetch("/api/flagged?limit=" + pageSize + "&offset=" + offset, { cache: "no-store" });
-      if (res.ok) render(await res.json());
+      if (res.ok) {
+        render(await res.json());
+        // The server answered: live, even before the event stream's first message.
+        if (!$("status").classList.contains("live")) setStatus("live", "live");
+      }
       if (config.windowed) await loadAlerts();
     } catch (e) {
       setStatus("down", "server unreachable");
@@ -92,10 +107,16 @@
   }
 
   const counters = [
-    ["events_in", "events in"], ["flagged", "flagged"], ["archived_events", "archived"],
-    ["dead_lettered", "dead-lettered"], ["hot_lag", "hot lag"], ["cold_lag", "cold lag"],
+    ["events_in", "events in, this run"], ["flagged", "flagged, this run"], ["archived_events", "archived, this run"],
+    ["dead_lettered", "dead-lettered, this run"], ["hot_lag", "hot lag"], ["cold_lag", "cold lag"],
   ];
   function renderMetrics(m) {
+    // The archive writes an object when its buffer flushes (size or interval): say so, or
+    // "archived 0" looks like a fault for the first minute.
+    const note = $("archive-note");
+    note.hidden = !(config.archiveSeconds && m.events_in > 0 && !m.archived_objects);
+    note.textContent = note.hidden ? "" : "No archive object written yet: next archive object in ≤ " +
+      config.archiveSeconds + " s (the archive buffer is written every " + config.archiveSeconds + " s, or sooner when full).";
     $("counters").replaceChildren(...counters.map(([key, label]) => {
       const box = el("div", undefined, "counter");
       box.appendChild(el("b", group(m[key] || 0)));

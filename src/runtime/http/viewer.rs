@@ -53,6 +53,8 @@ impl Page {
             columns.push(&s.partition.name);
             columns.extend(s.sort.as_ref().map(|k| k.name.as_str()));
         }
+        // The page shows the key columns, then the rules and severity, then the rest.
+        let keys = columns.len();
         for field in &pipeline.stream.schema.fields {
             if !columns.contains(&field.name.as_str()) {
                 columns.push(&field.name);
@@ -66,6 +68,8 @@ impl Page {
             "pipeline": pipeline.name,
             "stream": pipeline.stream.name,
             "columns": columns,
+            "keys": keys,
+            "archiveSeconds": pipeline.archive.as_ref().map(|a| a.interval_seconds),
             "sort": sort,
             "store": store.is_some(),
             "windowed": pipeline.rules.iter().any(crate::ir::Rule::is_windowed),
