@@ -38,6 +38,8 @@ fn schema() -> RecordSchema {
         FieldSchema::new("b", ValueType::Bool),
         FieldSchema::new("ts", ValueType::Timestamp),
     ])
+    // Zoneless timestamps are read at +01:30, so the time zone takes part in every comparison.
+    .with_timezone(5400)
 }
 
 const INTS: &[&str] = &[
@@ -55,8 +57,19 @@ const INTS: &[&str] = &[
     "4611686018427387904",
 ];
 const FLOATS: &[&str] = &["0.5", "-2.5", "9000.5", "9000.0", "1e308", "1.5e-7", "9007199254740992.0", "0.1"];
-const STRS: &[&str] =
-    &["'abc'", "'é'", "''", "'a''b'", "'ab'", "\"Zoë\"", "'2024-01-01T00:00:00Z'", "'2024-01-01 12:00:00+02:00'"];
+const STRS: &[&str] = &[
+    "'abc'",
+    "'é'",
+    "''",
+    "'a''b'",
+    "'ab'",
+    "\"Zoë\"",
+    "'2024-01-01T00:00:00Z'",
+    "'2024-01-01 12:00:00+02:00'",
+    "'2024-01-01'",
+    "'2024-01-01T01:30:00'",
+    "'2023-12-31 22:00:00.5-0200'",
+];
 const PATTERNS: &[&str] = &["'a%'", "'%b%'", "'_'", "'é%'", "'abc'", "'%'", "'a_c'", "'20%'"];
 
 fn num(rng: &mut Rng, depth: u32) -> String {
@@ -148,8 +161,19 @@ fn record(rng: &mut Rng) -> Json {
     put(rng, "s", json!(s), json!(1));
     let b = rng.below(2) == 0;
     put(rng, "b", json!(b), json!(1));
-    let ts =
-        *rng.pick(&["2024-01-01T00:00:00Z", "2024-01-01 12:00:00+02:00", "2023-12-31T23:59:59.999Z", "2024-01-01"]);
+    let ts = *rng.pick(&[
+        "2024-01-01T00:00:00Z",
+        "2024-01-01 12:00:00+02:00",
+        "2023-12-31T23:59:59.999Z",
+        "2024-01-01",
+        "2026-11-26 12:00:00.014593",
+        "2024-01-01T01:30:00",
+        "2024-01-01T02:00:00+0200",
+        "2024-01-01T00:00:00.000000001-00:00",
+        "2024-02-30T00:00:00Z",
+        "2024-01-01T00:00:00.1234567891Z",
+        "2024-01-01T00:00:00+24:00",
+    ]);
     put(rng, "ts", json!(ts), json!(20_240_101));
     if rng.below(5) == 0 {
         r.insert("extra".into(), json!([1, {"x": null}]));
@@ -274,7 +298,7 @@ for w in job["windows"]:
     for r in job["records"]:
         if rt.validate(r, schema) is None:
             st = groups.setdefault(json.dumps(r.get("s"), ensure_ascii=False), rt.new_state(aggs))
-            rt.feed(aggs, st, r)
+            rt.feed(aggs, st, r, job["timezone"])
     print(json.dumps({"window": {k: tag(cond(rt.results(aggs, json.loads(json.dumps(st))), {"s": json.loads(k)})) for k, st in sorted(groups.items())}}))
 "#;
 
@@ -311,10 +335,11 @@ fn python_lowering_agrees_with_rust() {
         }
     }
     exprs.push(("now()".into(), parse("now()").unwrap()));
-    let records: Vec<Json> = (0..300).map(|_| record(&mut rng)).collect();
+    let records: Vec<Json> = (0..360).map(|_| record(&mut rng)).collect();
     let windows = window_rules(&mut rng, 40);
     let job = json!({
         "schema": python::schema_literal(&schema).flat(),
+        "timezone": schema.timezone,
         "exprs": exprs.iter().map(|(_, e)| lower_python(e, &schema).flat()).collect::<Vec<_>>(),
         "records": records,
         "windows": windows.iter().map(|(_, e)| {

@@ -13,6 +13,9 @@
 //! * `!=` / `NOT IN` on numbers become `anything-but` only for int fields;
 //! * IS NOT NULL becomes `exists: true` (sound whether or not the service counts a JSON null as
 //!   existing: a NULL never makes the condition TRUE);
+//! * timestamps compare as instants, so `=` / `IN` on one become `exists: true` (another text
+//!   may name the same instant); `!=` / `NOT IN` keep `anything-but` on the literal texts (a
+//!   record holding exactly that text is that instant);
 //! * at most [`MAX_PATTERNS`] patterns of at most [`MAX_PATTERN_CHARS`] characters each.
 
 use std::collections::BTreeMap;
@@ -257,7 +260,9 @@ impl Lower<'_> {
             (Literal::Int(_) | Literal::Float(_), ValueType::Int | ValueType::Float, _) => {
                 numeric(op, number(value)?, ty)?
             }
-            (Literal::String(s), ValueType::String | ValueType::Timestamp, BinaryOp::Eq) => Cond::Exact(json!(s)),
+            // Timestamps compare as instants: another text may name the same instant.
+            (Literal::String(_), ValueType::Timestamp, BinaryOp::Eq) => Cond::Exists,
+            (Literal::String(s), ValueType::String, BinaryOp::Eq) => Cond::Exact(json!(s)),
             (Literal::String(s), ValueType::String | ValueType::Timestamp, BinaryOp::Ne) => {
                 Cond::AnythingBut(vec![json!(s)])
             }
@@ -287,6 +292,10 @@ impl Lower<'_> {
         }
         if negated {
             return (!values.is_empty()).then(|| single(name, Cond::AnythingBut(values)))?;
+        }
+        if ty == ValueType::Timestamp {
+            // Instants: the listed texts are not the only spellings of those instants.
+            return (!values.is_empty()).then(|| single(name, Cond::Exists))?;
         }
         let conds: Vec<Cond> = values
             .into_iter()

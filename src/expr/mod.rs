@@ -21,6 +21,7 @@ pub mod lexer;
 pub mod parser;
 pub mod pyfmt;
 pub mod python;
+pub mod timestamp;
 pub mod types;
 pub mod validate;
 pub mod value;

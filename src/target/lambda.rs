@@ -125,6 +125,10 @@ pub fn window_source(p: &Pipeline, rule: &Rule) -> Result<String, String> {
         statement(0, "RULE = ", &rule_tuple),
         statement(0, "AGGREGATES = ", &lowered.aggregates),
         statement(0, "GROUP_BY = ", &strings(group_by.iter().cloned())),
+        format!(
+            "# stream.timezone in seconds east of UTC: how zoneless timestamps are read.\nTIMEZONE = {}\n",
+            p.stream.schema.timezone
+        ),
     ]
     .concat();
     render(
