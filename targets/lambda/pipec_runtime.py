@@ -21,6 +21,7 @@ The generated handler calls these functions as ``rt.<name>``; the names follow t
 
 import datetime
 import functools
+import json
 import math
 import operator
 import re
@@ -251,8 +252,55 @@ def validate(record, schema):
             if required:
                 return name + ": required"
         elif not _valid(value, kind, max_length):
+            if kind == "string" and max_length is not None:
+                return f"{name}: expected string of at most {max_length} characters"
             return name + ": expected " + kind
     return None
+
+
+def _reject_constant(constant):
+    raise ValueError(constant + " is not a JSON number")
+
+
+def _parse_float(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("number out of range: " + text)
+    return value
+
+
+def _parse_int(text):
+    # JSON's -0 has no integer value distinct from 0; like pipec's Rust decoder, read it as
+    # the float -0.0 (so it is not an int, and a float field keeps its sign).
+    return -0.0 if text == "-0" else int(text)
+
+
+def decode(data, schema):
+    """``(record, None)`` for a valid record in ``data`` (bytes), ``(None, reason)`` otherwise.
+
+    One decoding contract with ``pipec run --local``: strict UTF-8 (no byte-order mark, no
+    other encoding, no lone surrogate, escaped or not), one JSON object, then ``validate``.
+    """
+    try:
+        text = data.decode("utf-8")
+        if text.startswith("\ufeff"):
+            return None, "not JSON: a byte-order mark (send UTF-8 without one)"
+        record = json.loads(
+            text,
+            parse_constant=_reject_constant,
+            parse_float=_parse_float,
+            parse_int=_parse_int,
+        )
+        # A lone surrogate (``"\ud800"``) decodes in Python but is not Unicode text.
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeError as e:
+        return None, f"not JSON: not UTF-8 text ({e.reason})"
+    except ValueError as e:
+        return None, f"not JSON: {e}"
+    if type(record) is not dict:
+        return None, "not a JSON object"
+    reason = validate(record, schema)
+    return (None, reason) if reason else (record, None)
 
 
 def new_state(aggregates):
