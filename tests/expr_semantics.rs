@@ -38,6 +38,8 @@ fn schema() -> RecordSchema {
         FieldSchema::new("b", ValueType::Bool),
         FieldSchema::new("ts", ValueType::Timestamp),
     ])
+    // Zoneless timestamps are read at +01:30, so the time zone takes part in every comparison.
+    .with_timezone(5400)
 }
 
 const INTS: &[&str] = &[
@@ -55,8 +57,19 @@ const INTS: &[&str] = &[
     "4611686018427387904",
 ];
 const FLOATS: &[&str] = &["0.5", "-2.5", "9000.5", "9000.0", "1e308", "1.5e-7", "9007199254740992.0", "0.1"];
-const STRS: &[&str] =
-    &["'abc'", "'é'", "''", "'a''b'", "'ab'", "\"Zoë\"", "'2024-01-01T00:00:00Z'", "'2024-01-01 12:00:00+02:00'"];
+const STRS: &[&str] = &[
+    "'abc'",
+    "'é'",
+    "''",
+    "'a''b'",
+    "'ab'",
+    "\"Zoë\"",
+    "'2024-01-01T00:00:00Z'",
+    "'2024-01-01 12:00:00+02:00'",
+    "'2024-01-01'",
+    "'2024-01-01T01:30:00'",
+    "'2023-12-31 22:00:00.5-0200'",
+];
 const PATTERNS: &[&str] = &["'a%'", "'%b%'", "'_'", "'é%'", "'abc'", "'%'", "'a_c'", "'20%'"];
 
 fn num(rng: &mut Rng, depth: u32) -> String {
@@ -148,8 +161,19 @@ fn record(rng: &mut Rng) -> Json {
     put(rng, "s", json!(s), json!(1));
     let b = rng.below(2) == 0;
     put(rng, "b", json!(b), json!(1));
-    let ts =
-        *rng.pick(&["2024-01-01T00:00:00Z", "2024-01-01 12:00:00+02:00", "2023-12-31T23:59:59.999Z", "2024-01-01"]);
+    let ts = *rng.pick(&[
+        "2024-01-01T00:00:00Z",
+        "2024-01-01 12:00:00+02:00",
+        "2023-12-31T23:59:59.999Z",
+        "2024-01-01",
+        "2026-11-26 12:00:00.014593",
+        "2024-01-01T01:30:00",
+        "2024-01-01T02:00:00+0200",
+        "2024-01-01T00:00:00.000000001-00:00",
+        "2024-02-30T00:00:00Z",
+        "2024-01-01T00:00:00.1234567891Z",
+        "2024-01-01T00:00:00+24:00",
+    ]);
     put(rng, "ts", json!(ts), json!(20_240_101));
     if rng.below(5) == 0 {
         r.insert("extra".into(), json!([1, {"x": null}]));
@@ -274,7 +298,7 @@ for w in job["windows"]:
     for r in job["records"]:
         if rt.validate(r, schema) is None:
             st = groups.setdefault(json.dumps(r.get("s"), ensure_ascii=False), rt.new_state(aggs))
-            rt.feed(aggs, st, r)
+            rt.feed(aggs, st, r, job["timezone"])
     print(json.dumps({"window": {k: tag(cond(rt.results(aggs, json.loads(json.dumps(st))), {"s": json.loads(k)})) for k, st in sorted(groups.items())}}))
 "#;
 
@@ -311,10 +335,11 @@ fn python_lowering_agrees_with_rust() {
         }
     }
     exprs.push(("now()".into(), parse("now()").unwrap()));
-    let records: Vec<Json> = (0..300).map(|_| record(&mut rng)).collect();
+    let records: Vec<Json> = (0..360).map(|_| record(&mut rng)).collect();
     let windows = window_rules(&mut rng, 40);
     let job = json!({
         "schema": python::schema_literal(&schema).flat(),
+        "timezone": schema.timezone,
         "exprs": exprs.iter().map(|(_, e)| lower_python(e, &schema).flat()).collect::<Vec<_>>(),
         "records": records,
         "windows": windows.iter().map(|(_, e)| {
@@ -379,4 +404,101 @@ fn python_lowering_agrees_with_rust() {
     }
     assert!(mismatches.is_empty(), "Rust and Python disagree:\n{mismatches}");
     assert!(pairs >= 10_000, "only {pairs} pairs compared");
+}
+
+const DECODE_HARNESS: &str = r#"
+import base64, json, sys
+sys.path.insert(0, sys.argv[1])
+import pipec_runtime as rt
+job = json.load(open(sys.argv[2]))
+schema = eval(job["schema"], {})
+for case in job["cases"]:
+    record, reason = rt.decode(base64.b64decode(case), schema)
+    print(json.dumps({"valid": record is not None, "reason": reason}))
+"#;
+
+/// What `pipec run --local` decides for a record's bytes (`runtime::hot`'s parse, then
+/// [`validate`]): `Ok` or the reason, with "not JSON" details cut (they name the parser).
+fn rust_decode(bytes: &[u8]) -> Result<(), String> {
+    let map = serde_json::from_slice::<Map<String, Json>>(bytes).map_err(|_| {
+        if serde_json::from_slice::<Json>(bytes).is_ok() { "not a JSON object" } else { "not JSON" }.to_owned()
+    })?;
+    validate(&map, &schema())
+}
+
+/// One JSON decoding contract: the generated handler (`rt.decode`) accepts and refuses
+/// exactly the bytes the local runtime does, for the same reason — UTF-8 only, no BOM, no
+/// lone surrogate (escaped or raw), `-0` not an int, non-finite numbers refused.
+#[test]
+fn decoding_agrees_with_the_local_runtime() {
+    let utf16: Vec<u8> = "{\"id\": \"x1\"}".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let mut cases: Vec<Vec<u8>> = vec![
+        b"\xef\xbb\xbf{\"id\": \"x1\"}".to_vec(),
+        [&[0xff, 0xfe][..], &utf16].concat(),
+        utf16.clone(),
+        b"{\"id\": \"\xed\xa0\x80\"}".to_vec(),
+        br#"{"id": "\ud800"}"#.to_vec(),
+        br#"{"id": "\udc00x"}"#.to_vec(),
+        br#"{"id": "\ud83d\ude00"}"#.to_vec(),
+        b"{\"id\": \"\xc3\"}".to_vec(),
+        b"{\"id\": \"x1\", \"t\": -0}".to_vec(),
+        b"{\"id\": \"x1\", \"a\": -0}".to_vec(),
+        b"{\"id\": \"x1\", \"a\": -0.0}".to_vec(),
+        b"{\"id\": \"x1\", \"t\": 0}".to_vec(),
+        b"{\"id\": \"x1\", \"t\": -0e0}".to_vec(),
+        b"{\"id\": \"x1\", \"a\": 1e+100}".to_vec(),
+        b"{\"id\": \"x1\", \"a\": 1E+100}".to_vec(),
+        b"{\"id\": \"x1\", \"x\": 1e400}".to_vec(),
+        b"{\"id\": \"x1\", \"x\": -1e400}".to_vec(),
+        b"{\"id\": \"x1\", \"x\": NaN}".to_vec(),
+        b"{\"id\": \"x1\", \"x\": Infinity}".to_vec(),
+        b"{\"id\": \"x1\", \"a\": 123456789012345678901234567890123456789012}".to_vec(),
+        b"{\"id\": \"x1\", \"t\": 9223372036854775808}".to_vec(),
+        b"{\"id\": \"x1\", \"id\": 7}".to_vec(),
+        b"{\"id\": \"x1\\u0000\"}".to_vec(),
+        b"{\"id\": \"x\x01\"}".to_vec(),
+        b" \n{\"id\": \"x1\"}\r\n ".to_vec(),
+        b"{\"id\": \"x1\"} {}".to_vec(),
+        b"[{\"id\": \"x1\"}]".to_vec(),
+        b"\"x1\"".to_vec(),
+        b"".to_vec(),
+        b"{\"id\": \"x1\", \"ts\": \"2026-11-26 12:00:00.014593\"}".to_vec(),
+        b"{\"id\": \"x1\", \"ts\": \"2026-11-26T12:00:00.0145930001Z\"}".to_vec(),
+    ];
+    let mut rng = Rng(0xdec0_de00);
+    cases.extend((0..300).map(|_| serde_json::to_vec(&record(&mut rng)).unwrap()));
+    let job = json!({
+        "schema": python::schema_literal(&schema()).flat(),
+        "cases": cases.iter().map(|c| base64_encode(c)).collect::<Vec<_>>(),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("job.json"), job.to_string()).unwrap();
+    std::fs::write(dir.path().join("harness.py"), DECODE_HARNESS).unwrap();
+    let output = Command::new("python3")
+        .arg(dir.path().join("harness.py"))
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/targets/lambda"))
+        .arg(dir.path().join("job.json"))
+        .output()
+        .expect("python3 must be installed to check the Python runtime (it is not on PATH)");
+    assert!(output.status.success(), "python3 failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let mut mismatches = String::new();
+    let mut refused = 0;
+    for (case, line) in cases.iter().zip(stdout.lines()) {
+        let py: Json = serde_json::from_str(line).unwrap();
+        let rust = rust_decode(case);
+        let py_reason = py["reason"].as_str().map(|r| if r.starts_with("not JSON") { "not JSON" } else { r });
+        if rust.as_ref().err().map(String::as_str) != py_reason {
+            writeln!(mismatches, "{}\n  rust {rust:?} python {}", String::from_utf8_lossy(case), py["reason"]).unwrap();
+        }
+        refused += usize::from(rust.is_err());
+    }
+    assert_eq!(stdout.lines().count(), cases.len());
+    assert!(mismatches.is_empty(), "Rust and Python decode differently:\n{mismatches}");
+    assert!(refused >= 25, "only {refused} refused cases");
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }

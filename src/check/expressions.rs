@@ -35,9 +35,19 @@ pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
             continue;
         };
         if rule.window.is_none() {
-            match expr::filter::filter_patterns(&parsed, &schema) {
-                Some(found) => patterns.extend(found.into_iter().map(|p| (p, rule))),
-                None => filterable = false,
+            if let Some(found) = expr::filter::filter_patterns(&parsed, &schema) {
+                patterns.extend(found.into_iter().map(|p| (p, rule)));
+            } else {
+                filterable = false;
+                d.push(
+                    Diagnostic::warning(
+                        Code::FilterLimit,
+                        rule.when.span,
+                        format!("rule `{}` cannot be narrowed by a Lambda filter", rule.name.value),
+                    )
+                    .with_label("no field must be present for this condition to be true")
+                    .with_help("pipec will emit no filter: the hot function evaluates every record itself (correct, but every record costs an invocation); a condition that needs a field, e.g. `x IS NOT NULL AND ...`, can be filtered"),
+                );
             }
         }
     }
@@ -86,5 +96,9 @@ mod tests {
         assert!(filter_warnings(&same).is_empty(), "identical patterns count once");
         let six: Vec<String> = (0..6).map(|i| format!("a = {i} AND b = 'x{i}'")).collect();
         assert_eq!(filter_warnings(&six), ["the rules need 6 Lambda filters; a mapping holds 5"]);
+        assert_eq!(
+            filter_warnings(&["a > 1".to_owned(), "b IS NULL OR a > 2".to_owned()]),
+            ["rule `r1` cannot be narrowed by a Lambda filter"]
+        );
     }
 }

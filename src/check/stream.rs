@@ -1,4 +1,4 @@
-//! The stream's capacity, retention and encryption against Kinesis limits.
+//! The stream's capacity, retention and encryption against Kinesis limits, and its time zone.
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::spec::{Encryption, Spec};
@@ -43,6 +43,21 @@ pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
             Diagnostic::warning(Code::EncryptionDisabled, enc.span, "the stream is not encrypted at rest")
                 .with_label("records stored in plain text")
                 .with_help("remove `encryption: none` to use KMS (the default)"),
+        );
+    }
+    if let Some(tz) = &stream.timezone
+        && crate::expr::timestamp::parse_timezone(&tz.value).is_none()
+    {
+        let named = tz.value.contains('/');
+        d.push(
+            Diagnostic::error(Code::InvalidValue, tz.span, format!("`{}` is not a time zone pipec accepts", tz.value))
+                .with_label("`UTC` or a fixed offset such as `+02:00`")
+                .with_help(if named {
+                    "named zones change offset with daylight saving time, which makes some local times ambiguous: \
+                     write the offset the producers use (e.g. `+01:00`), or better, send timestamps with a zone"
+                } else {
+                    "write `UTC`, or an offset `+HH:MM` / `-HH:MM` (hours up to 23)"
+                }),
         );
     }
 }

@@ -8,7 +8,7 @@
 //! * `avg(x)`: the exact sum converted to the nearest double, divided by the count (a double);
 //!   NULL when no value was seen or the result is not finite.
 //! * `min(x)` / `max(x)`: the first of the least / greatest values in arrival order (value
-//!   order as in comparisons); NULL when no value was seen.
+//!   order as in comparisons: timestamps by instant); NULL when no value was seen.
 
 use std::cmp::Ordering;
 
@@ -16,6 +16,7 @@ use serde_json::{Map, Value as Json};
 
 use super::ast::AggregateKind;
 use super::field::read_field;
+use super::timestamp::instant_key;
 use super::types::ValueType;
 use super::value::{Value, compare, finite};
 
@@ -25,6 +26,8 @@ pub struct AggregateSpec {
     pub kind: AggregateKind,
     /// The field aggregated; `None` for `count(*)`.
     pub field: Option<(String, ValueType)>,
+    /// How zoneless timestamps are read (seconds east of UTC), for `min`/`max` of a timestamp.
+    pub timezone: i32,
 }
 
 /// The running state of one aggregate over one window and group.
@@ -68,11 +71,16 @@ impl Accumulator {
             (State::Empty, AggregateKind::Sum | AggregateKind::Avg, Value::Float(f)) => State::FloatSum(f),
             (State::Extreme(best), kind, value) => {
                 let wanted = if kind == AggregateKind::Min { Ordering::Less } else { Ordering::Greater };
-                if compare(&value, &best) == Some(wanted) {
-                    State::Extreme(value.into_owned())
+                let order = if *ty == ValueType::Timestamp {
+                    let key = |v: &Value| match v {
+                        Value::Str(s) => instant_key(s, self.spec.timezone),
+                        _ => None,
+                    };
+                    key(&value).zip(key(&best)).map(|(a, b)| a.cmp(&b))
                 } else {
-                    State::Extreme(best)
-                }
+                    compare(&value, &best)
+                };
+                if order == Some(wanted) { State::Extreme(value.into_owned()) } else { State::Extreme(best) }
             }
             (_, _, value) => State::Extreme(value.into_owned()),
         };
@@ -103,7 +111,7 @@ mod tests {
     use serde_json::json;
 
     fn run(kind: AggregateKind, ty: ValueType, values: &[Json]) -> Value<'static> {
-        let mut acc = Accumulator::new(AggregateSpec { kind, field: Some(("x".into(), ty)) });
+        let mut acc = Accumulator::new(AggregateSpec { kind, field: Some(("x".into(), ty)), timezone: 0 });
         for v in values {
             acc.feed(json!({ "x": v }).as_object().unwrap());
         }
@@ -124,7 +132,10 @@ mod tests {
         assert_eq!(run(Sum, ValueType::Float, &[json!(1), json!(0.5)]), Value::Float(1.5));
         assert_eq!(run(Max, ValueType::String, &[json!("a"), json!("é")]), Value::Str("é".into()));
         assert_eq!(run(Sum, ValueType::Int, &[json!(null)]), Value::Null);
-        let mut star = Accumulator::new(AggregateSpec { kind: Count, field: None });
+        let times = [json!("2024-05-01T12:00:00+02:00"), json!("2024-05-01 10:30:00"), json!("2024-05-01T09:00:00Z")];
+        assert_eq!(run(Max, ValueType::Timestamp, &times), Value::Str("2024-05-01 10:30:00".into()));
+        assert_eq!(run(Min, ValueType::Timestamp, &times), Value::Str("2024-05-01T09:00:00Z".into()));
+        let mut star = Accumulator::new(AggregateSpec { kind: Count, field: None, timezone: 0 });
         star.feed(&Map::new());
         assert_eq!(star.finish(), Value::Int(1));
     }

@@ -4,8 +4,9 @@
 //! Decisions: `now()` is allowed only in enrichments, so rules stay deterministic (a record
 //! flags the same way on every target and on replay, and filter patterns stay sound).
 //! Aggregates take a field name (`count(*)` also), not an arbitrary expression. Comparing with
-//! the `null` literal is an error (it is never TRUE): write `IS NULL`. Timestamps are strings
-//! and compare with strings and other timestamps.
+//! the `null` literal is an error (it is never TRUE): write `IS NULL`. Timestamps compare with
+//! other timestamps and with strings, as instants (see [`super::timestamp`]); a string literal
+//! compared with a timestamp must be a valid timestamp itself.
 
 use std::fmt;
 
@@ -284,6 +285,9 @@ impl Checker<'_> {
             return false;
         };
         let fits = (ta.is_numeric() && tb.is_numeric()) || (ta.is_textual() && tb.is_textual()) || ta == tb;
+        if fits && (ta == ValueType::Timestamp || tb == ValueType::Timestamp) {
+            return self.timestamp_literal(lhs) & self.timestamp_literal(rhs);
+        }
         if !fits {
             // Point at the literal when there is one: that is usually the typo.
             let (at, at_ty, other, other_ty) =
@@ -305,6 +309,21 @@ impl Checker<'_> {
             );
         }
         fits
+    }
+
+    /// A string literal compared with a timestamp must be one; reports it when it is not.
+    fn timestamp_literal(&mut self, e: &Expr) -> bool {
+        let ExprKind::Literal(Literal::String(text)) = &e.kind else { return true };
+        if super::timestamp::literal(text).is_some() {
+            return true;
+        }
+        self.type_error(
+            e,
+            format!("'{text}' is not a timestamp"),
+            "compared with a timestamp, so it must be one".to_owned(),
+            "write a real date and time, e.g. '2024-05-01T12:00:00Z', '2024-05-01 12:00:00+02:00' or '2024-05-01'",
+        );
+        false
     }
 
     fn call(
@@ -478,6 +497,9 @@ mod tests {
         assert_eq!(codes("vip LIKE 'a'", Context::Rule), vec![Code::ExprType]);
         assert_eq!(codes("transaction = null", Context::Rule), vec![Code::ExprType]);
         assert_eq!(codes("transaction IN (1, 'a')", Context::Rule), vec![Code::ExprType]);
+        assert_eq!(codes("createdAt > '2024-13-01'", Context::Rule), vec![Code::ExprType]);
+        assert_eq!(codes("createdAt IN ('2024-01-01 00:00:00+02:00', 'soon')", Context::Rule), vec![Code::ExprType]);
+        assert_eq!(codes("createdAt = name AND createdAt <= '2024-01-01T00:00:00.5-0130'", Context::Rule), vec![]);
         let group = ["bankId".to_owned()];
         let ctx = Context::WindowRule { group_by: &group };
         assert_eq!(codes("transaction > 1", ctx), vec![Code::MissingAggregate]);

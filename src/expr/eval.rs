@@ -11,6 +11,9 @@
 //!   else FALSE. `x BETWEEN a AND b` is `x >= a AND x <= b`. `NOT IN` / `NOT BETWEEN` /
 //!   `NOT LIKE` negate (NULL stays NULL). `IS [NOT] NULL` is never NULL.
 //! * `now()` is the caller's clock, formatted as RFC 3339 UTC with milliseconds.
+//! * A comparison (`=`, `<`, `IN`, `BETWEEN`, ...) with a timestamp operand compares instants:
+//!   every operand becomes its [`instant_key`] (zoneless text read in the schema's time zone),
+//!   and an operand that is not a timestamp (a string field holding other text) is NULL.
 //! * In a windowed rule, field references (all in `group_by`) read the group's values and each
 //!   aggregate reads its finished [`Accumulator`].
 
@@ -21,6 +24,7 @@ use serde_json::{Map, Value as Json};
 use super::aggregate::{Accumulator, AggregateSpec};
 use super::ast::{AggregateKind, Args, BinaryOp, Expr, ExprKind, Literal, UnaryOp};
 use super::field::read_field;
+use super::timestamp::{instant_key, is_instant, literal};
 use super::types::{RecordSchema, ValueType};
 use super::value::{Value, arithmetic, compare, comparison, format_timestamp_millis, like, negate};
 
@@ -48,6 +52,9 @@ enum Node {
     Between(Box<Node>, Box<Node>, Box<Node>, bool),
     Like(Box<Node>, Box<str>, bool),
     IsNull(Box<Node>, bool),
+    /// The instant key of a timestamp's text (NULL for other values), zoneless text read at
+    /// the offset.
+    Instant(Box<Node>, i32),
 }
 
 impl Program {
@@ -99,7 +106,21 @@ impl Program {
     }
 }
 
+/// An operand of a comparison that compares instants.
+fn instant(e: &Expr, schema: &RecordSchema, aggs: &mut Vec<AggregateSpec>) -> Node {
+    match &e.kind {
+        ExprKind::Literal(Literal::String(s)) => literal(s)
+            .and_then(|text| instant_key(&text, schema.timezone))
+            .map_or(Node::Const(Value::Null), |key| Node::Str(key.into())),
+        ExprKind::Literal(_) => Node::Const(Value::Null),
+        _ => Node::Instant(Box::new(compile(e, schema, aggs)), schema.timezone),
+    }
+}
+
 fn compile(e: &Expr, schema: &RecordSchema, aggs: &mut Vec<AggregateSpec>) -> Node {
+    if let Some(node) = compile_instants(e, schema, aggs) {
+        return node;
+    }
     let mut sub = |e: &Expr| Box::new(compile(e, schema, aggs));
     match &e.kind {
         ExprKind::Literal(Literal::String(s)) => Node::Str(s.as_str().into()),
@@ -146,10 +167,33 @@ fn compile(e: &Expr, schema: &RecordSchema, aggs: &mut Vec<AggregateSpec>) -> No
                     _ => return Node::Const(Value::Null),
                 },
             };
-            aggs.push(AggregateSpec { kind, field });
+            aggs.push(AggregateSpec { kind, field, timezone: schema.timezone });
             Node::Aggregate(aggs.len() - 1)
         }
     }
+}
+
+/// A comparison with a timestamp operand, compiled over instants; `None` for anything else.
+fn compile_instants(e: &Expr, schema: &RecordSchema, aggs: &mut Vec<AggregateSpec>) -> Option<Node> {
+    let mut sub = |e: &Expr| Box::new(instant(e, schema, aggs));
+    Some(match &e.kind {
+        ExprKind::Binary { op, lhs, rhs }
+            if op.is_comparison() && (is_instant(lhs, schema) || is_instant(rhs, schema)) =>
+        {
+            let (l, r) = (sub(lhs), sub(rhs));
+            Node::Compare(*op, l, r)
+        }
+        ExprKind::In { expr, list, negated }
+            if is_instant(expr, schema) || list.iter().any(|item| is_instant(item, schema)) =>
+        {
+            let x = sub(expr);
+            Node::In(x, list.iter().map(|item| instant(item, schema, aggs)).collect(), *negated)
+        }
+        ExprKind::Between { expr, low, high, negated } if [expr, low, high].iter().any(|e| is_instant(e, schema)) => {
+            Node::Between(sub(expr), sub(low), sub(high), *negated)
+        }
+        _ => return None,
+    })
 }
 
 struct Env<'a> {
@@ -221,6 +265,10 @@ fn eval<'a>(node: &'a Node, env: &Env<'a>) -> Value<'a> {
             _ => Value::Null,
         },
         Node::IsNull(x, negated) => Value::Bool((eval(x, env) == Value::Null) != *negated),
+        Node::Instant(x, offset) => match eval(x, env) {
+            Value::Str(s) => instant_key(&s, *offset).map_or(Value::Null, |key| Value::Str(Cow::Owned(key))),
+            _ => Value::Null,
+        },
     }
 }
 
@@ -272,6 +320,29 @@ mod tests {
         assert_eq!(eval_json("name LIKE 'Zo_'", &r), json!(true));
         let program = Program::compile(&parse("transaction > 9000").unwrap(), &schema());
         assert!(program.flags(r.as_object().unwrap()));
+    }
+
+    #[test]
+    fn timestamps_compare_as_instants() {
+        let schema = RecordSchema::new(vec![
+            FieldSchema::new("at", ValueType::Timestamp),
+            FieldSchema::new("name", ValueType::String),
+        ]);
+        let eval = |text: &str, record: &Json| {
+            Program::compile(&parse(text).unwrap(), &schema).eval(record.as_object().unwrap(), 0).to_json()
+        };
+        let r = json!({"at": "2024-05-01T12:00:00+02:00", "name": "2024-05-01 10:00:00"});
+        assert_eq!(eval("at = '2024-05-01T10:00:00Z'", &r), json!(true));
+        assert_eq!(eval("at = name", &r), json!(true));
+        assert_eq!(eval("at > '2024-05-01 09:59:59.999999999'", &r), json!(true));
+        assert_eq!(eval("at IN ('2024-05-01T10:00:00.000Z')", &r), json!(true));
+        assert_eq!(eval("at > '2024-05-01'", &r), json!(true));
+        assert_eq!(eval("at BETWEEN '2024-05-01T11:00:00+01:00' AND '2024-05-01T10:00:00Z'", &r), json!(true));
+        assert_eq!(eval("at LIKE '%+02:00'", &r), json!(true));
+        assert_eq!(eval("at < name", &json!({"at": "2024-05-01T10:00:00Z", "name": "not a time"})), json!(null));
+        let eastern = schema.clone().with_timezone(-5 * 3600);
+        let program = Program::compile(&parse("at = '2024-05-01T15:00:00Z'").unwrap(), &eastern);
+        assert!(program.flags(json!({"at": "2024-05-01 10:00:00"}).as_object().unwrap()));
     }
 
     #[test]

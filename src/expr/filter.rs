@@ -3,8 +3,11 @@
 //!
 //! A pattern list is an optimisation only: the handler re-checks every record. The lowering is
 //! a sound over-approximation: every valid record on which the rule is TRUE matches at least
-//! one pattern. Anything not expressible is dropped inside AND (which only widens) and makes
-//! the whole lowering `None` elsewhere (no filter). Conservative choices, because the service
+//! one pattern. A condition that cannot be expressed exactly is widened to `exists` on a field
+//! it needs (a comparison, IN, BETWEEN or LIKE is NULL when its operand is), or dropped inside
+//! AND; when a rule's patterns exceed Lambda's limits, one `exists` on a field every way of
+//! satisfying the rule needs is used; only when no such field exists is the result `None` (no
+//! filter), which `pipec check` reports by rule. Conservative choices, because the service
 //! matches numbers with limited precision (documented for EventBridge-style matching as up to
 //! ±5e9 with six decimals):
 //! * numeric bounds are integers within ±5e9 (else no filter); float fields get non-strict
@@ -13,6 +16,9 @@
 //! * `!=` / `NOT IN` on numbers become `anything-but` only for int fields;
 //! * IS NOT NULL becomes `exists: true` (sound whether or not the service counts a JSON null as
 //!   existing: a NULL never makes the condition TRUE);
+//! * timestamps compare as instants, so `=` / `IN` on one become `exists: true` (another text
+//!   may name the same instant); `!=` / `NOT IN` keep `anything-but` on the literal texts (a
+//!   record holding exactly that text is that instant);
 //! * at most [`MAX_PATTERNS`] patterns of at most [`MAX_PATTERN_CHARS`] characters each.
 
 use std::collections::BTreeMap;
@@ -44,14 +50,24 @@ type Pattern = BTreeMap<String, Vec<Cond>>;
 /// filter. Each value is one pattern like `{"data": {"transaction": [{"numeric": [">", 9000]}]}}`.
 #[must_use]
 pub fn filter_patterns(expr: &Expr, schema: &RecordSchema) -> Option<Vec<Json>> {
-    let patterns = Lower { schema }.lower(expr, false)?;
-    let json: Vec<Json> = patterns.iter().map(to_json).collect();
-    let fits = !json.is_empty()
-        && json.len() <= MAX_PATTERNS
-        && json
-            .iter()
-            .all(|p| p.to_string().len() <= MAX_PATTERN_CHARS && p["data"].as_object().is_some_and(|o| !o.is_empty()));
-    fits.then_some(json)
+    let lower = Lower { schema };
+    let fits = |json: &[Json]| {
+        !json.is_empty()
+            && json.len() <= MAX_PATTERNS
+            && json.iter().all(|p| {
+                p.to_string().len() <= MAX_PATTERN_CHARS && p["data"].as_object().is_some_and(|o| !o.is_empty())
+            })
+    };
+    if let Some(patterns) = lower.lower(expr, false) {
+        let json: Vec<Json> = patterns.iter().map(to_json).collect();
+        if fits(&json) {
+            return Some(json);
+        }
+    }
+    // Too many or too long patterns, or none: the widest sound filter left is a field that
+    // must be present for the rule to be TRUE.
+    let field = lower.required(expr, false)?;
+    Some(vec![to_json(&BTreeMap::from([(field.to_owned(), vec![Cond::Exists])]))])
 }
 
 fn to_json(pattern: &Pattern) -> Json {
@@ -199,7 +215,63 @@ impl Lower<'_> {
         }
     }
 
+    /// The first field whose value is needed to compute `e` (arithmetic, negation and field
+    /// reads are NULL when a field they read is NULL).
+    fn strict_field<'e>(&self, e: &'e Expr) -> Option<&'e str> {
+        match &e.kind {
+            ExprKind::Field(_) => self.field(e).map(|(name, _)| name),
+            ExprKind::Unary { op: UnaryOp::Neg, expr } => self.strict_field(expr),
+            ExprKind::Binary { op, lhs, rhs } if !op.is_comparison() && !matches!(op, BinaryOp::And | BinaryOp::Or) => {
+                self.strict_field(lhs).or_else(|| self.strict_field(rhs))
+            }
+            _ => None,
+        }
+    }
+
+    /// A field that is present and not null whenever the leaf condition `e` is TRUE (with
+    /// `negated`, whenever it is FALSE): a comparison, IN, BETWEEN and LIKE are NULL when
+    /// their operand is.
+    fn leaf_field<'e>(&self, e: &'e Expr, negated: bool) -> Option<&'e str> {
+        match &e.kind {
+            ExprKind::Binary { op, lhs, rhs } if op.is_comparison() => {
+                self.strict_field(lhs).or_else(|| self.strict_field(rhs))
+            }
+            ExprKind::In { expr, .. } | ExprKind::Between { expr, .. } | ExprKind::Like { expr, .. } => {
+                self.strict_field(expr)
+            }
+            ExprKind::IsNull { expr, negated: not } if *not != negated => self.field(expr).map(|(name, _)| name),
+            ExprKind::Field(_) => self.field(e).map(|(name, _)| name),
+            _ => None,
+        }
+    }
+
+    /// A field that must be present for `e` to be TRUE (FALSE when `negated`), if there is one.
+    fn required<'e>(&self, e: &'e Expr, negated: bool) -> Option<&'e str> {
+        match &e.kind {
+            ExprKind::Unary { op: UnaryOp::Not, expr } => self.required(expr, !negated),
+            ExprKind::Binary { op: op @ (BinaryOp::And | BinaryOp::Or), lhs, rhs } => {
+                let (a, b) = (self.required(lhs, negated), self.required(rhs, negated));
+                if (*op == BinaryOp::And) == negated { a.filter(|a| b == Some(*a)) } else { a.or(b) }
+            }
+            _ => self.leaf_field(e, negated),
+        }
+    }
+
+    /// Patterns that hold whenever `e` is TRUE (FALSE when `negated`): exact where the
+    /// condition can be expressed, else `exists` on a field the condition needs.
     fn lower(&self, e: &Expr, negated: bool) -> Option<Vec<Pattern>> {
+        let exact = self.exact(e, negated);
+        let connective = matches!(
+            e.kind,
+            ExprKind::Unary { op: UnaryOp::Not, .. } | ExprKind::Binary { op: BinaryOp::And | BinaryOp::Or, .. }
+        );
+        if exact.is_some() || connective {
+            return exact;
+        }
+        single(self.leaf_field(e, negated)?, Cond::Exists)
+    }
+
+    fn exact(&self, e: &Expr, negated: bool) -> Option<Vec<Pattern>> {
         match &e.kind {
             ExprKind::Unary { op: UnaryOp::Not, expr } => self.lower(expr, !negated),
             ExprKind::Binary { op: op @ (BinaryOp::And | BinaryOp::Or), lhs, rhs } => {
@@ -257,7 +329,9 @@ impl Lower<'_> {
             (Literal::Int(_) | Literal::Float(_), ValueType::Int | ValueType::Float, _) => {
                 numeric(op, number(value)?, ty)?
             }
-            (Literal::String(s), ValueType::String | ValueType::Timestamp, BinaryOp::Eq) => Cond::Exact(json!(s)),
+            // Timestamps compare as instants: another text may name the same instant.
+            (Literal::String(_), ValueType::Timestamp, BinaryOp::Eq) => Cond::Exists,
+            (Literal::String(s), ValueType::String, BinaryOp::Eq) => Cond::Exact(json!(s)),
             (Literal::String(s), ValueType::String | ValueType::Timestamp, BinaryOp::Ne) => {
                 Cond::AnythingBut(vec![json!(s)])
             }
@@ -287,6 +361,10 @@ impl Lower<'_> {
         }
         if negated {
             return (!values.is_empty()).then(|| single(name, Cond::AnythingBut(values)))?;
+        }
+        if ty == ValueType::Timestamp {
+            // Instants: the listed texts are not the only spellings of those instants.
+            return (!values.is_empty()).then(|| single(name, Cond::Exists))?;
         }
         let conds: Vec<Cond> = values
             .into_iter()
@@ -402,17 +480,30 @@ mod tests {
             lower("transaction > 9000 OR vip"),
             Some(json!([{"data": {"transaction": [{"numeric": [">", 9000]}]}}, {"data": {"vip": [true]}}]))
         );
-        assert_eq!(lower("transaction > 9000 AND name LIKE '%x'"), lower("transaction > 9000"));
-        assert_eq!(lower("transaction > 9000 OR name LIKE '%x'"), None);
-        assert_eq!(lower("transaction > 9000000000"), None);
-        assert_eq!(lower("amount != 1"), None);
+        assert_eq!(
+            lower("transaction > 9000 AND name LIKE '%x'"),
+            Some(json!([{"data": {"name": [{"exists": true}], "transaction": [{"numeric": [">", 9000]}]}}]))
+        );
+        assert_eq!(
+            lower("transaction > 9000 OR name LIKE '%x'"),
+            Some(
+                json!([{"data": {"transaction": [{"numeric": [">", 9000]}]}}, {"data": {"name": [{"exists": true}]}}])
+            )
+        );
+        assert_eq!(lower("transaction > 9000000000"), Some(json!([{"data": {"transaction": [{"exists": true}]}}])));
+        assert_eq!(lower("amount != 1"), Some(json!([{"data": {"amount": [{"exists": true}]}}])));
+        assert_eq!(lower("amount + transaction > 1"), Some(json!([{"data": {"amount": [{"exists": true}]}}])));
         assert_eq!(lower("name IS NULL"), None);
+        assert_eq!(lower("name IS NULL OR vip"), None);
         assert_eq!(
             lower(
                 "transaction = 1 OR vip OR name = 'a' OR amount > 1 OR (transaction = 2 AND vip) OR (name = 'b' AND vip)"
             ),
             None
         );
+        // Over the pattern limit, but every branch needs `amount`: one `exists` pattern.
+        let six: Vec<String> = (1..=6).map(|i| format!("(amount > {i} AND transaction = {i})")).collect();
+        assert_eq!(lower(&six.join(" OR ")), Some(json!([{"data": {"amount": [{"exists": true}]}}])));
     }
 
     #[test]

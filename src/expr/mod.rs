@@ -23,6 +23,7 @@ pub mod parser;
 pub mod patterns;
 pub mod pyfmt;
 pub mod python;
+pub mod timestamp;
 pub mod types;
 pub mod validate;
 pub mod value;

@@ -11,11 +11,14 @@
 //! * Windowed rules: [`lower_window`] gives the aggregate tuple `AGGREGATES` and a condition
 //!   over the finished aggregates `a` and the group's values `g`. Per window and group the
 //!   handler keeps `state = rt.new_state(AGGREGATES)` (JSON-serialisable, fit for the
-//!   tumbling-window state), calls `rt.feed(AGGREGATES, state, r)` per valid record and decides
-//!   with `a = rt.results(AGGREGATES, state)`.
+//!   tumbling-window state), calls `rt.feed(AGGREGATES, state, r, TIMEZONE)` per valid record
+//!   and decides with `a = rt.results(AGGREGATES, state)`.
+//! * Comparisons with a timestamp compare `rt.instant(...)` of every operand, as [`super::eval`]
+//!   does; the stream's time zone is passed when it is not UTC.
 
 use super::ast::{AggregateKind, Args, BinaryOp, Expr, ExprKind, Literal, UnaryOp};
 use super::pyfmt::{Py, string};
+use super::timestamp::{is_instant, literal};
 use super::types::{RecordSchema, ValueType};
 
 /// The Python runtime module the lowered code calls, shipped as `pipec_runtime.py`.
@@ -24,7 +27,7 @@ pub const RUNTIME: &str = include_str!("../../targets/lambda/pipec_runtime.py");
 /// A windowed rule lowered to Python.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PyWindow {
-    /// A tuple of `(kind, field or None, is_float)`, one per aggregate.
+    /// A tuple of `(kind, field or None, field type or None)`, one per aggregate.
     pub aggregates: Py,
     /// The decision, over `a` (finished aggregates) and `g` (group values).
     pub condition: Py,
@@ -80,7 +83,53 @@ impl Lowering<'_> {
         rt(name, args)
     }
 
+    /// An operand of a comparison over instants.
+    fn instant(&mut self, e: &Expr) -> Py {
+        let value = match &e.kind {
+            ExprKind::Literal(Literal::String(s)) => match literal(s) {
+                Some(text) => Py::atom(string(&text)),
+                None => return Py::atom("None"),
+            },
+            ExprKind::Literal(_) => return Py::atom("None"),
+            _ => self.expr(e),
+        };
+        let mut args = vec![value];
+        if self.schema.timezone != 0 {
+            args.push(Py::atom(self.schema.timezone.to_string()));
+        }
+        rt("instant", args)
+    }
+
+    /// A comparison with a timestamp operand, over instants; `None` for anything else.
+    fn instants(&mut self, e: &Expr) -> Option<Py> {
+        let schema = self.schema;
+        Some(match &e.kind {
+            ExprKind::Binary { op, lhs, rhs }
+                if op.is_comparison() && (is_instant(lhs, schema) || is_instant(rhs, schema)) =>
+            {
+                let args = vec![self.instant(lhs), self.instant(rhs)];
+                rt(operator_name(*op), args)
+            }
+            ExprKind::In { expr, list, negated }
+                if is_instant(expr, schema) || list.iter().any(|item| is_instant(item, schema)) =>
+            {
+                let args = std::iter::once(&**expr).chain(list).map(|item| self.instant(item)).collect();
+                negate(rt("in_", args), *negated)
+            }
+            ExprKind::Between { expr, low, high, negated }
+                if [expr, low, high].iter().any(|e| is_instant(e, schema)) =>
+            {
+                let args = vec![self.instant(expr), self.instant(low), self.instant(high)];
+                negate(rt("between", args), *negated)
+            }
+            _ => return None,
+        })
+    }
+
     fn expr(&mut self, e: &Expr) -> Py {
+        if let Some(py) = self.instants(e) {
+            return py;
+        }
         match &e.kind {
             ExprKind::Literal(lit) => Py::atom(match lit {
                 Literal::Null => "None".to_owned(),
@@ -99,24 +148,7 @@ impl Lowering<'_> {
                 }
             }
             ExprKind::Unary { op, expr } => self.call(if *op == UnaryOp::Neg { "neg" } else { "not_" }, &[expr]),
-            ExprKind::Binary { op, lhs, rhs } => {
-                let name = match op {
-                    BinaryOp::Add => "add",
-                    BinaryOp::Sub => "sub",
-                    BinaryOp::Mul => "mul",
-                    BinaryOp::Div => "div",
-                    BinaryOp::Mod => "mod",
-                    BinaryOp::Eq => "eq",
-                    BinaryOp::Ne => "ne",
-                    BinaryOp::Lt => "lt",
-                    BinaryOp::Le => "le",
-                    BinaryOp::Gt => "gt",
-                    BinaryOp::Ge => "ge",
-                    BinaryOp::And => "and_",
-                    BinaryOp::Or => "or_",
-                };
-                self.call(name, &[lhs, rhs])
-            }
+            ExprKind::Binary { op, lhs, rhs } => self.call(operator_name(*op), &[lhs, rhs]),
             ExprKind::In { expr, list, negated } => {
                 let mut args = vec![&**expr];
                 args.extend(list);
@@ -152,16 +184,35 @@ impl Lowering<'_> {
             Some(f) => Py::tuple(vec![
                 Py::atom(string(kind.name())),
                 Py::atom(string(&f.name)),
-                Py::atom(if f.ty == ValueType::Float { "True" } else { "False" }),
+                Py::atom(string(&f.ty.to_string())),
             ]),
             None if matches!(args, Args::Star) => {
-                Py::tuple(vec![Py::atom(string(kind.name())), Py::atom("None"), Py::atom("False")])
+                Py::tuple(vec![Py::atom(string(kind.name())), Py::atom("None"), Py::atom("None")])
             }
             None => return Py::atom("None"),
         };
         let index = specs.len();
         specs.push(spec);
         Py::atom(format!("a[{index}]"))
+    }
+}
+
+/// The runtime function of a binary operator.
+fn operator_name(op: BinaryOp) -> &'static str {
+    match op {
+        BinaryOp::Add => "add",
+        BinaryOp::Sub => "sub",
+        BinaryOp::Mul => "mul",
+        BinaryOp::Div => "div",
+        BinaryOp::Mod => "mod",
+        BinaryOp::Eq => "eq",
+        BinaryOp::Ne => "ne",
+        BinaryOp::Lt => "lt",
+        BinaryOp::Le => "le",
+        BinaryOp::Gt => "gt",
+        BinaryOp::Ge => "ge",
+        BinaryOp::And => "and_",
+        BinaryOp::Or => "or_",
     }
 }
 
@@ -193,6 +244,11 @@ mod tests {
             r#"rt.or_(rt.not_(rt.in_(r.get("bankId"), "a")), rt.and_(rt.like(r.get("bankId"), "x%"), rt.is_null(r.get("bankId"))))"#
         );
         assert_eq!(text("now()"), "rt.now()");
+        let at = RecordSchema::new(vec![FieldSchema::new("at", ValueType::Timestamp)]).with_timezone(3600);
+        assert_eq!(
+            lower(&parse("at > '2024-05-01' AND at NOT IN ('2024-05-01 12:00:00Z')").unwrap(), &at).flat(),
+            r#"rt.and_(rt.gt(rt.instant(r.get("at"), 3600), rt.instant("2024-05-01T00:00:00", 3600)), rt.not_(rt.in_(rt.instant(r.get("at"), 3600), rt.instant("2024-05-01 12:00:00Z", 3600))))"#
+        );
         assert_eq!(
             crate::expr::pyfmt::statement(0, "SCHEMA = ", &schema_literal(&s)),
             "SCHEMA = (\n    (\"transaction\", \"int\", True, None),\n    (\"amount\", \"float\", False, None),\n    (\"bankId\", \"string\", False, 8),\n)\n"
@@ -202,7 +258,7 @@ mod tests {
     #[test]
     fn lowers_windows() {
         let w = lower_window(&parse("count(*) > 100 AND bankId = 'b' AND avg(amount) > 1").unwrap(), &schema());
-        assert_eq!(w.aggregates.flat(), r#"(("count", None, False), ("avg", "amount", True))"#);
+        assert_eq!(w.aggregates.flat(), r#"(("count", None, None), ("avg", "amount", "float"))"#);
         assert_eq!(
             w.condition.flat(),
             r#"rt.and_(rt.and_(rt.gt(a[0], 100), rt.eq(g.get("bankId"), "b")), rt.gt(a[1], 1))"#

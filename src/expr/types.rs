@@ -75,16 +75,25 @@ impl FieldSchema {
     }
 }
 
-/// The fields of a record, in declaration order.
+/// The fields of a record, in declaration order, and the time zone of zoneless timestamps.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RecordSchema {
     pub fields: Vec<FieldSchema>,
+    /// `stream.timezone` as seconds east of UTC: how a timestamp without a zone is read.
+    pub timezone: i32,
 }
 
 impl RecordSchema {
     #[must_use]
     pub fn new(fields: Vec<FieldSchema>) -> Self {
-        Self { fields }
+        Self { fields, timezone: 0 }
+    }
+
+    /// The schema with zoneless timestamps read at `offset` seconds east of UTC.
+    #[must_use]
+    pub fn with_timezone(mut self, offset: i32) -> Self {
+        self.timezone = offset;
+        self
     }
 
     /// The field called `name` (case-sensitive).

@@ -66,11 +66,12 @@ fn stream(node: &Node, d: &mut Diags) -> Option<Stream> {
     let retention = m.take("retention").and_then(|n| r::duration(n, d));
     let encryption =
         m.take("encryption").and_then(|n| r::choice(n, &[("kms", Encryption::Kms), ("none", Encryption::None)], d));
+    let timezone = m.take("timezone").and_then(|n| r::text(n, d));
     let record = m.required("record", "{ id: string, amount: int }", d).map(|n| record(n, d));
     let span = m.span();
     m.finish(d);
     let (record, untyped) = record?;
-    Some(Stream { name, shards, on_demand, retention, encryption, record, untyped, span })
+    Some(Stream { name, shards, on_demand, retention, encryption, timezone, record, untyped, span })
 }
 
 /// The record's fields, and the names of those whose declaration could not be read.

@@ -143,6 +143,8 @@ pub struct Stream {
     pub retention: Option<Spanned<Duration>>,
     /// Encryption at rest: `kms` (default, AWS-managed key) or `none`.
     pub encryption: Option<Spanned<Encryption>>,
+    /// How a `timestamp` without a zone is read: `UTC` (default) or a fixed offset such as `+02:00`.
+    pub timezone: Option<Spanned<String>>,
     /// The JSON record's fields and their types: `string`, `string(64)` (max length), `int`, `float`, `bool`, `timestamp`; a trailing `?` makes a field optional.
     #[schemars(with = "BTreeMap<String, FieldTypeSchema>")]
     pub record: Vec<Field>,
@@ -168,6 +170,9 @@ impl Stream {
                     max_length: f.max_length,
                 })
                 .collect(),
+        )
+        .with_timezone(
+            self.timezone.as_ref().and_then(|t| crate::expr::timestamp::parse_timezone(&t.value)).unwrap_or(0),
         )
     }
 }

@@ -12,6 +12,8 @@ a rule decides the same on Lambda as under ``pipec run --local``:
 * ``/`` always divides doubles; ``%`` keeps the sign of the dividend; dividing by zero is NULL.
 * ints and floats compare exactly, as Python compares them natively.
 * LIKE matches the whole string: ``%`` is any run of characters, ``_`` exactly one.
+* Comparisons with a timestamp compare instants (``instant``): ``2024-05-01T12:00:00+02:00``
+  equals ``2024-05-01 10:00:00Z``; a time without a zone is read in ``stream.timezone``.
 
 The generated handler calls these functions as ``rt.<name>``; the names follow the operators
 (``gt`` is ``>``, ``and_`` is ``AND``).
@@ -19,15 +21,19 @@ The generated handler calls these functions as ``rt.<name>``; the names follow t
 
 import datetime
 import functools
+import json
 import math
 import operator
 import re
 
 _INT_LIMIT = 1 << 63
 _TIMESTAMP = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
-    r"(Z|[+-][0-9]{2}:[0-9]{2})"
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2}):([0-9]{2})"
+    r"(?:\.([0-9]{1,9}))?(Z|[+-][0-9]{2}:?[0-9]{2})?"
 )
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+# Seconds added to Unix seconds so that every instant key is positive.
+_KEY_SHIFT = 100_000_000_000
 
 
 def _int(value):
@@ -156,6 +162,63 @@ def like(value, pattern):
     )
 
 
+def _days_from_civil(year, month, day):
+    """Days since 1970-01-01 of a proleptic Gregorian date."""
+    y = year - 1 if month <= 2 else year
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146_097 + doe - 719_468
+
+
+def _zone_offset(zone):
+    """Seconds east of UTC of ``Z``, ``+HH:MM`` or ``+HHMM``; None when out of range."""
+    if zone == "Z":
+        return 0
+    digits = zone[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:])
+    if hours > 23 or minutes > 59:
+        return None
+    return (hours * 3600 + minutes * 60) * (-1 if zone[0] == "-" else 1)
+
+
+def parse_timestamp(text):
+    """``(local_seconds, nanos, offset or None)`` of a timestamp's text, else None."""
+    match = _TIMESTAMP.fullmatch(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+    fraction, zone = match.group(7), match.group(8)
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    if not 1 <= month <= 12:
+        return None
+    last_day = 29 if month == 2 and leap else _DAYS_IN_MONTH[month - 1]
+    if not (1 <= day <= last_day and hour <= 23 and minute <= 59 and second <= 59):
+        return None
+    offset = None
+    if zone is not None:
+        offset = _zone_offset(zone)
+        if offset is None:
+            return None
+    nanos = int(fraction.ljust(9, "0")) if fraction else 0
+    days = _days_from_civil(year, month, day)
+    return days * 86_400 + hour * 3600 + minute * 60 + second, nanos, offset
+
+
+def instant(text, default_offset=0):
+    """A timestamp's instant as a text ordered like the instants; NULL when not one.
+
+    A time without a zone is read at ``default_offset`` seconds east of UTC.
+    """
+    parsed = parse_timestamp(text) if type(text) is str else None
+    if parsed is None:
+        return None
+    local, nanos, offset = parsed
+    seconds = local - (default_offset if offset is None else offset)
+    return f"{seconds + _KEY_SHIFT:012d}.{nanos:09d}"
+
+
 def now():
     """The current time as RFC 3339 UTC with milliseconds: ``2024-05-01T12:00:00.123Z``."""
     moment = datetime.datetime.now(datetime.UTC)
@@ -175,7 +238,7 @@ def _valid(value, kind, max_length):
         return type(value) is bool
     if kind == "string":
         return type(value) is str and (max_length is None or len(value) <= max_length)
-    return type(value) is str and _TIMESTAMP.fullmatch(value) is not None
+    return type(value) is str and parse_timestamp(value) is not None
 
 
 def validate(record, schema):
@@ -189,44 +252,101 @@ def validate(record, schema):
             if required:
                 return name + ": required"
         elif not _valid(value, kind, max_length):
+            if kind == "string" and max_length is not None:
+                return f"{name}: expected string of at most {max_length} characters"
             return name + ": expected " + kind
     return None
+
+
+def _reject_constant(constant):
+    raise ValueError(constant + " is not a JSON number")
+
+
+def _parse_float(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("number out of range: " + text)
+    return value
+
+
+def _parse_int(text):
+    # JSON's -0 has no integer value distinct from 0; like pipec's Rust decoder, read it as
+    # the float -0.0 (so it is not an int, and a float field keeps its sign).
+    return -0.0 if text == "-0" else int(text)
+
+
+def decode(data, schema):
+    """``(record, None)`` for a valid record in ``data`` (bytes), ``(None, reason)`` otherwise.
+
+    One decoding contract with ``pipec run --local``: strict UTF-8 (no byte-order mark, no
+    other encoding, no lone surrogate, escaped or not), one JSON object, then ``validate``.
+    """
+    try:
+        text = data.decode("utf-8")
+        if text.startswith("\ufeff"):
+            return None, "not JSON: a byte-order mark (send UTF-8 without one)"
+        record = json.loads(
+            text,
+            parse_constant=_reject_constant,
+            parse_float=_parse_float,
+            parse_int=_parse_int,
+        )
+        # A lone surrogate (``"\ud800"``) decodes in Python but is not Unicode text.
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeError as e:
+        return None, f"not JSON: not UTF-8 text ({e.reason})"
+    except ValueError as e:
+        return None, f"not JSON: {e}"
+    if type(record) is not dict:
+        return None, "not a JSON object"
+    reason = validate(record, schema)
+    return (None, reason) if reason else (record, None)
 
 
 def new_state(aggregates):
     """The empty state of a window's aggregates: ``[count, value]`` per aggregate.
 
-    ``aggregates`` holds one ``(kind, field or None, is_float)`` tuple per aggregate; the
-    state is plain JSON, fit for Lambda's tumbling-window state.
+    ``aggregates`` holds one ``(kind, field or None, field type or None)`` tuple per
+    aggregate; the state is plain JSON, fit for Lambda's tumbling-window state.
     """
     return [[0, None] for _ in aggregates]
 
 
-def feed(aggregates, state, record):
-    """Adds one valid record to the state (NULL values are skipped, as in SQL)."""
-    for (kind, field, is_float), slot in zip(aggregates, state, strict=True):
+def _before(kind, value, best, field_type, timezone):
+    """Whether ``value`` replaces ``best`` as the minimum (or maximum)."""
+    if field_type == "timestamp":
+        value, best = instant(value, timezone), instant(best, timezone)
+    return value < best if kind == "min" else value > best
+
+
+def feed(aggregates, state, record, timezone=0):
+    """Adds one valid record to the state (NULL values are skipped, as in SQL).
+
+    ``timezone`` (seconds east of UTC) reads zoneless timestamps for ``min`` and ``max``.
+    """
+    for (kind, field, field_type), slot in zip(aggregates, state, strict=True):
         value = 1 if field is None else record.get(field)
         if value is None:
             continue
-        if is_float:
+        if field_type == "float":
             value = float(value)
         slot[0] += 1
         first = slot[0] == 1
         if kind in ("sum", "avg"):
             slot[1] = value if first else slot[1] + value
-        elif kind == "min":
-            slot[1] = value if first or value < slot[1] else slot[1]
-        elif kind == "max":
-            slot[1] = value if first or value > slot[1] else slot[1]
+        elif kind in ("min", "max") and (
+            first or _before(kind, value, slot[1], field_type, timezone)
+        ):
+            slot[1] = value
 
 
-def _finish(kind, is_float, count, value):
+def _finish(kind, field_type, count, value):
     if kind == "count":
         return count
     if count == 0:
         return None
     if kind == "sum":
-        return _finite(value) if is_float else _int(value)
+        return _finite(value) if field_type == "float" else _int(value)
     if kind == "avg":
         return _finite(float(value) / count)
     return value
@@ -235,6 +355,6 @@ def _finish(kind, is_float, count, value):
 def results(aggregates, state):
     """The aggregates' final values: count, sum, avg, min and max as SQL defines them."""
     return [
-        _finish(kind, is_float, count, value)
-        for (kind, _, is_float), (count, value) in zip(aggregates, state, strict=True)
+        _finish(kind, field_type, count, value)
+        for (kind, _, field_type), (count, value) in zip(aggregates, state, strict=True)
     ]

@@ -136,6 +136,10 @@ pub fn window_source(p: &Pipeline, rule: &Rule) -> Result<String, String> {
         format!("REPORTS_INVALID = {}\n", if reports_invalid { "True" } else { "False" }),
         statement(0, "AGGREGATES = ", &lowered.aggregates),
         statement(0, "GROUP_BY = ", &strings(group_by.iter().cloned())),
+        format!(
+            "# stream.timezone in seconds east of UTC: how zoneless timestamps are read.\nTIMEZONE = {}\n",
+            p.stream.schema.timezone
+        ),
     ]
     .concat();
     render(
