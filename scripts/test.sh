@@ -28,7 +28,7 @@ phase() { # phase NAME COMMAND...
   if ((rc == 0)); then RESULTS+=("ok"); else RESULTS+=("FAILED (exit $rc)"); failed=1; fi
 }
 
-phase tools bash -c 'bash scripts/tools.sh && bash scripts/browser.sh'
+phase tools make --no-print-directory tools
 phase fmt "$CARGO" fmt --check
 phase clippy "$CARGO" clippy --all-targets -- -D warnings
 TEST_TMP="$(realpath -m "${CARGO_TARGET_DIR:-target}")/test-tmp"
