@@ -36,9 +36,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, SystemTime};
 
-/// Bytes before the records in a frame body.
-pub const BODY_HEADER: usize = 36;
-const FRAME_HEADER: usize = 8;
+pub use super::frame::{BODY_HEADER, FRAME_HEADER};
 
 /// When appends are fsynced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

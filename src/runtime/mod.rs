@@ -43,6 +43,7 @@ pub mod checkpoint;
 pub mod clock;
 pub mod cold;
 pub mod deadletter;
+pub mod frame;
 pub mod generate;
 pub mod gzip;
 pub mod health;

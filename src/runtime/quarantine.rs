@@ -13,9 +13,8 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use super::log::BODY_HEADER;
+use super::frame::{BODY_HEADER, FRAME_HEADER};
 
-const FRAME_HEADER: usize = 8;
 
 /// What recovery moved out of the log.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -99,7 +98,8 @@ pub fn salvage(dir: &Path, segment_base: u64, offset: u64, tail: &[u8], min_seq:
         file.write_all(bytes)?;
         file.sync_all()?;
     }
-    super::log::sync_dir(&dir)?;
+    // The new files' names are durable before anything relies on them.
+    std::fs::File::open(&dir)?.sync_all()?;
     Ok(Some(Recovery {
         records_file,
         bytes_file,
