@@ -319,7 +319,7 @@ fn run_local(p: &Pipeline, spec: &Path, events: &Path, dir: &Path) -> Option<Out
         let name = pipec::target::names::topic(p, &topic.name);
         if !topic.emails.is_empty() {
             let dir = data.join("outbox").join(&topic.name);
-            let mails = std::fs::read_dir(&dir).map(|d| d.map(|e| e.unwrap().path()).collect()).unwrap_or(Vec::new());
+            let mails = std::fs::read_dir(&dir).map_or_else(|_| Vec::new(), |d| d.map(|e| e.unwrap().path()).collect());
             let list = outcome.messages.entry((name.clone(), "email")).or_default();
             for mail in mails {
                 let text = std::fs::read_to_string(mail).unwrap();
