@@ -1,4 +1,4 @@
-//! One behaviour on every target: every example and every feature spec gets 20,000 generated
+//! One behaviour on every target: every example and every feature spec gets 3,000 generated
 //! edge-case events (invalid ones, NULLs, extremes, records at and over DynamoDB's item and key
 //! limits and over SNS's message limit), run through the real `pipec run --local` binary and
 //! through every generated Lambda function under moto's in-process `mock_aws`
@@ -23,7 +23,7 @@ use pipec::ir::{Pipeline, RuleKind};
 use pipec::source::Source;
 use serde_json::{Map, Value, json};
 
-const EVENTS: usize = 20_000;
+const EVENTS: usize = 3_000;
 /// A refused loopback port: the local run's webhook deliveries fail at once and land, message by
 /// message, in `dead-letter/webhooks.ndjson`, where the test reads them.
 const REFUSED: &str = "http://127.0.0.1:9/";
@@ -319,7 +319,7 @@ fn run_local(p: &Pipeline, spec: &Path, events: &Path, dir: &Path) -> Option<Out
         let name = pipec::target::aws::names::topic(p, &topic.name);
         if !topic.emails.is_empty() {
             let dir = data.join("outbox").join(&topic.name);
-            let mails = std::fs::read_dir(&dir).map(|d| d.map(|e| e.unwrap().path()).collect()).unwrap_or(Vec::new());
+            let mails = std::fs::read_dir(&dir).map_or_else(|_| Vec::new(), |d| d.map(|e| e.unwrap().path()).collect());
             let list = outcome.messages.entry((name.clone(), "email")).or_default();
             for mail in mails {
                 let text = std::fs::read_to_string(mail).unwrap();
@@ -557,11 +557,11 @@ fn specs() -> Vec<PathBuf> {
 }
 
 macro_rules! differential {
-    ($($name:ident: $spec:literal,)*) => {
+    ($($name:ident: $spec:literal, $seed:literal;)*) => {
         $(
             #[test]
             fn $name() {
-                differential($spec, 0x5EED_0000 ^ u64::from(stringify!($name).len() as u32));
+                differential($spec, 0x5EED_0000 + $seed);
             }
         )*
 
@@ -578,17 +578,17 @@ macro_rules! differential {
 }
 
 differential! {
-    transactions: "examples/transactions.yaml",
-    bank_bursts: "examples/bank-bursts.yaml",
-    clickstream: "examples/clickstream.yaml",
-    capacity: "specs/features/capacity.yaml",
-    cold_archive: "specs/features/cold-archive.yaml",
-    environments: "specs/features/environments.yaml",
-    notifications: "specs/features/notifications.yaml",
-    record_types: "specs/features/record-types.yaml",
-    rules: "specs/features/rules.yaml",
-    store_and_viewer: "specs/features/store-and-viewer.yaml",
-    windows: "specs/features/windows.yaml",
+    transactions: "examples/transactions.yaml", 1;
+    bank_bursts: "examples/bank-bursts.yaml", 2;
+    clickstream: "examples/clickstream.yaml", 3;
+    capacity: "specs/features/capacity.yaml", 4;
+    cold_archive: "specs/features/cold-archive.yaml", 5;
+    environments: "specs/features/environments.yaml", 6;
+    notifications: "specs/features/notifications.yaml", 7;
+    record_types: "specs/features/record-types.yaml", 8;
+    rules: "specs/features/rules.yaml", 9;
+    store_and_viewer: "specs/features/store-and-viewer.yaml", 10;
+    windows: "specs/features/windows.yaml", 11;
 }
 
 /// The fanout function POSTs each SNS message as it is (plain JSON, the local runtime's webhook
