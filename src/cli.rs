@@ -113,6 +113,37 @@ enum Command {
         #[command(flatten)]
         stack: StackArgs,
     },
+    /// Open a stack's viewer through a local proxy on 127.0.0.1 that signs requests with your
+    /// AWS credentials (the viewer's function URL uses IAM auth, which a browser cannot sign).
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))]
+    View(ViewArgs),
+}
+
+/// What `pipec view` shows and how it reaches AWS.
+#[cfg_attr(not(feature = "aws"), allow(dead_code))]
+#[derive(clap::Args)]
+struct ViewArgs {
+    /// The stack whose viewer to open (its `ViewerUrl` output).
+    #[arg(long, required_unless_present = "url", conflicts_with = "url")]
+    stack: Option<String>,
+    /// A function URL to open instead of a stack's viewer.
+    #[arg(long)]
+    url: Option<String>,
+    /// AWS region (default: `AWS_REGION`, then the profile's region).
+    #[arg(long)]
+    region: Option<String>,
+    /// Named profile from the AWS config files (default: `AWS_PROFILE`, then `default`).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Endpoint to call instead of AWS (e.g. a local emulator); `AWS_ENDPOINT_URL` works too.
+    #[arg(long)]
+    endpoint_url: Option<String>,
+    /// Local port of the proxy (default: a free one).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Also launch the default browser on the printed URL.
+    #[arg(long)]
+    open: bool,
 }
 
 /// Which stack, and how to reach AWS (deploy, diff, destroy, status).
@@ -147,6 +178,8 @@ struct TemplateArgs {
     #[arg(long = "param", value_name = "KEY=VALUE", value_parser = parse_param)]
     params: Vec<(String, String)>,
     /// S3 bucket for Lambda code assets and templates over 51,200 bytes (keys under `pipec/`).
+    /// Default: the bucket the stack was last deployed with, else the pipec-managed assets
+    /// bucket of the account and region (stack `pipec-assets`, made by the first deploy).
     #[arg(long)]
     artifact_bucket: Option<String>,
 }
@@ -188,10 +221,11 @@ pub fn run() -> ExitCode {
             out(&format!("{}\n", crate::schema::json()));
             ExitCode::SUCCESS
         }
-        command
-        @ (Command::Deploy { .. } | Command::Diff { .. } | Command::Destroy { .. } | Command::Status { .. }) => {
-            aws(command)
-        }
+        command @ (Command::Deploy { .. }
+        | Command::Diff { .. }
+        | Command::Destroy { .. }
+        | Command::Status { .. }
+        | Command::View(_)) => aws(command),
     }
 }
 
@@ -226,6 +260,19 @@ fn aws(command: Command) -> ExitCode {
         }),
         Command::Destroy { stack, yes } => Ok(deploy::destroy(&connection(&stack), &stack.stack, yes)),
         Command::Status { stack } => Ok(deploy::status(&connection(&stack), &stack.stack)),
+        Command::View(v) => {
+            let c = deploy::Connection {
+                region: v.region,
+                profile: v.profile,
+                endpoint_url: v.endpoint_url,
+                timeout: std::time::Duration::from_mins(1),
+            };
+            let viewed = match (&v.stack, &v.url) {
+                (Some(stack), _) => deploy::Viewed::Stack(stack),
+                (None, url) => deploy::Viewed::Url(url.as_deref().unwrap_or_default()),
+            };
+            Ok(deploy::view(&c, &viewed, v.port, v.open))
+        }
         _ => unreachable!("only the AWS commands are dispatched here"),
     };
     match result {
@@ -241,8 +288,8 @@ fn aws(command: Command) -> ExitCode {
 #[cfg(not(feature = "aws"))]
 fn aws(_: Command) -> ExitCode {
     eprintln!(
-        "error: this pipec was built without AWS support (cargo feature `aws`), so deploy, diff, destroy and \
-         status are unavailable\nhelp: rebuild with the default features (`cargo build`, or `cargo install pipec` \
+        "error: this pipec was built without AWS support (cargo feature `aws`), so deploy, diff, destroy, \
+         status and view are unavailable\nhelp: rebuild with the default features (`cargo build`, or `cargo install pipec` \
          without `--no-default-features`); `pipec build --target cfn` writes a template to deploy by other means"
     );
     ExitCode::from(2)

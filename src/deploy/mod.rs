@@ -7,23 +7,29 @@
 //! configuration), never a panic. These commands are interactive: like the CLI, they print —
 //! results (diff, outputs, status) to stdout, progress to stderr; the wording lives in `render`.
 
+mod alarm_states;
 mod apply;
+mod assets;
 mod aws;
 mod changeset;
 mod destroy;
+mod empty;
 mod error;
 mod events;
 mod package;
 mod plan;
 mod prompt;
 mod render;
+mod sign;
 mod stack;
 mod upload;
+mod view;
 mod wait;
 
 use std::time::Duration;
 
 pub use error::Error;
+pub use view::Viewed;
 
 use crate::ir::Pipeline;
 
@@ -61,14 +67,33 @@ pub fn destroy(c: &Connection, stack: &str, yes: bool) -> Result<(), Error> {
     block_on(destroy::destroy(c, stack, yes))
 }
 
-/// Prints the stack's status and outputs.
+/// Prints the stack's status, outputs and the states of its alarms.
 pub fn status(c: &Connection, stack: &str) -> Result<(), Error> {
     block_on(async {
         let aws = aws::connect(c).await?;
         let info = stack::existing(&aws, stack).await?;
         print!("{}", render::status(&info));
+        let alarms: Vec<String> = stack::resources(&aws, &info.id)
+            .await?
+            .into_iter()
+            .filter(|r| r.type_name == "AWS::CloudWatch::Alarm")
+            .filter_map(|r| r.physical_id)
+            .collect();
+        if !alarms.is_empty() {
+            match alarm_states::states(&aws, &alarms).await {
+                Ok(states) => print!("{}", render::alarms(&states, alarms.len())),
+                Err(e) => {
+                    eprintln!("warning: the stack has {} alarm(s) but their states are unknown: {e}", alarms.len());
+                }
+            }
+        }
         Ok(())
     })
+}
+
+/// Serves the viewer through a local signing proxy until Ctrl-C; `port` 0 picks a free one.
+pub fn view(c: &Connection, viewed: &Viewed<'_>, port: u16, open: bool) -> Result<(), Error> {
+    block_on(view::view(c, viewed, port, open))
 }
 
 fn block_on(work: impl Future<Output = Result<(), Error>>) -> Result<(), Error> {

@@ -25,6 +25,15 @@ pub(crate) struct StackInfo {
     pub created: Option<String>,
     pub updated: Option<String>,
     pub outputs: Vec<Output>,
+    /// Parameter values (key, value) as the stack was last deployed.
+    pub parameters: Vec<(String, String)>,
+}
+
+impl StackInfo {
+    /// The value of parameter `key`, when the stack has one.
+    pub(crate) fn parameter(&self, key: &str) -> Option<&str> {
+        self.parameters.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+    }
 }
 
 /// A resource of a stack, for destroy's report.
@@ -71,6 +80,13 @@ pub(crate) async fn find(aws: &Aws, name: &str, probe: bool) -> Result<Option<St
             .map(|o| Output {
                 key: o.output_key().unwrap_or_default().to_string(),
                 value: o.output_value().unwrap_or_default().to_string(),
+            })
+            .collect(),
+        parameters: s
+            .parameters()
+            .iter()
+            .map(|p| {
+                (p.parameter_key().unwrap_or_default().to_string(), p.parameter_value().unwrap_or_default().to_string())
             })
             .collect(),
     }))

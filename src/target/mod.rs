@@ -1,6 +1,7 @@
 //! Stage 4, `emit`: the IR → files for one target. Output is built from typed values, ordered
 //! deterministically: the same pipeline gives the same bytes.
 
+pub mod alarms;
 pub mod cloudformation;
 pub mod filters;
 pub mod function;

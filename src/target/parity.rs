@@ -32,6 +32,8 @@ pub enum Resource {
     EventSourceMapping,
     ViewerUrl,
     ViewerPublicPermission,
+    Alarm,
+    Dashboard,
 }
 
 /// How one IR resource is written by each target.
@@ -54,7 +56,7 @@ const BUCKET_COMPANIONS: &[&str] = &[
 const ROLE_COMPANIONS: &[&str] = &["aws_iam_role_policy"];
 
 impl Resource {
-    pub const ALL: [Resource; 18] = [
+    pub const ALL: [Resource; 20] = [
         Resource::Stream,
         Resource::ArchiveBucket,
         Resource::ArchiveBucketPolicy,
@@ -73,6 +75,8 @@ impl Resource {
         Resource::EventSourceMapping,
         Resource::ViewerUrl,
         Resource::ViewerPublicPermission,
+        Resource::Alarm,
+        Resource::Dashboard,
     ];
 
     /// The table itself: an exhaustive match, so a new resource kind cannot lack a target.
@@ -107,6 +111,8 @@ impl Resource {
             Resource::EventSourceMapping => one("AWS::Lambda::EventSourceMapping", "aws_lambda_event_source_mapping"),
             Resource::ViewerUrl => one("AWS::Lambda::Url", "aws_lambda_function_url"),
             Resource::ViewerPublicPermission => one("AWS::Lambda::Permission", "aws_lambda_permission"),
+            Resource::Alarm => one("AWS::CloudWatch::Alarm", "aws_cloudwatch_metric_alarm"),
+            Resource::Dashboard => one("AWS::CloudWatch::Dashboard", "aws_cloudwatch_dashboard"),
         }
     }
 }
@@ -138,8 +144,27 @@ pub fn predict(p: &Pipeline) -> BTreeMap<Resource, usize> {
         (Resource::EventSourceMapping, hot + windows),
         (Resource::ViewerUrl, usize::from(viewer.is_some())),
         (Resource::ViewerPublicPermission, usize::from(viewer.is_some_and(|v| v.public))),
+        (Resource::Alarm, if p.alarms.enabled { crate::target::alarms::watches(p).len() } else { 0 }),
+        (Resource::Dashboard, 1),
     ];
     counts.into_iter().filter(|(_, n)| *n > 0).collect()
+}
+
+/// Resource types only `CloudFormation` needs, and how many. With `retain_data: false` and an
+/// archive, a custom resource (function, role, log group) empties the bucket before the stack
+/// deletes it; Terraform says `force_destroy = true` on the bucket instead.
+#[must_use]
+pub fn cloudformation_only(p: &Pipeline) -> BTreeMap<&'static str, usize> {
+    let emptier = usize::from(!p.retain_data && p.archive.is_some());
+    [
+        ("Custom::EmptyBucket", emptier),
+        ("AWS::Lambda::Function", emptier),
+        ("AWS::IAM::Role", emptier),
+        ("AWS::Logs::LogGroup", emptier),
+    ]
+    .into_iter()
+    .filter(|(_, n)| *n > 0)
+    .collect()
 }
 
 /// Resource types and how many of each, as `CloudFormation` should write them.
@@ -148,6 +173,9 @@ pub fn cloudformation_types(p: &Pipeline) -> BTreeMap<&'static str, usize> {
     let mut types = BTreeMap::new();
     for (resource, n) in predict(p) {
         *types.entry(resource.mapping().cloudformation).or_default() += n;
+    }
+    for (kind, n) in cloudformation_only(p) {
+        *types.entry(kind).or_default() += n;
     }
     types
 }
@@ -196,7 +224,9 @@ mod tests {
                 | Resource::Function
                 | Resource::EventSourceMapping
                 | Resource::ViewerUrl
-                | Resource::ViewerPublicPermission => true,
+                | Resource::ViewerPublicPermission
+                | Resource::Alarm
+                | Resource::Dashboard => true,
             };
             assert!(listed);
             let m = resource.mapping();

@@ -1,8 +1,10 @@
 //! The CloudFormation target: one template (JSON or YAML), Lambda assets when a handler
 //! exceeds the inline limit, and a manifest of what was written.
 
+mod alarms;
 mod archive;
 mod data;
+mod emptier;
 mod functions;
 mod iam;
 mod template;
@@ -35,7 +37,9 @@ pub fn template(p: &Pipeline) -> Result<(serde_json::Value, Vec<Artifact>), Stri
     data::table(&mut t, p);
     topics::topics(&mut t, p);
     archive::archive(&mut t, p);
+    emptier::emptier(&mut t, p);
     functions::functions(&mut t, p, &mut assets)?;
+    alarms::alarms(&mut t, p);
     Ok((t.into_value(), assets))
 }
 
