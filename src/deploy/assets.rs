@@ -137,21 +137,14 @@ fn usable(info: &stack::StackInfo) -> Result<(), Error> {
     }
 }
 
-/// The bucket's physical name, read from the stack's resource (outputs can lag behind).
+/// The bucket's physical name, read from the stack's resources (outputs can lag behind).
 async fn bucket(aws: &Aws) -> Result<String, Error> {
-    let what = format!("read the bucket of stack {STACK}");
-    let out = aws
-        .cfn
-        .describe_stack_resource()
-        .stack_name(STACK)
-        .logical_resource_id(BUCKET)
-        .send()
-        .await
-        .map_err(|e| error::sdk(&aws.call(&what), &e))?;
-    out.stack_resource_detail()
-        .and_then(|r| r.physical_resource_id())
+    stack::resources(aws, STACK)
+        .await?
+        .into_iter()
+        .find(|r| r.logical_id == BUCKET)
+        .and_then(|r| r.physical_id)
         .filter(|id| !id.is_empty())
-        .map(str::to_string)
         .ok_or_else(|| {
             Error::failed(format!(
                 "stack {STACK} has no {BUCKET}\nhelp: delete it (`pipec destroy --stack {STACK}`) and deploy again"

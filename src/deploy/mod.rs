@@ -73,12 +73,7 @@ pub fn status(c: &Connection, stack: &str) -> Result<(), Error> {
         let aws = aws::connect(c).await?;
         let info = stack::existing(&aws, stack).await?;
         print!("{}", render::status(&info));
-        let alarms: Vec<String> = stack::resources(&aws, &info.id)
-            .await?
-            .into_iter()
-            .filter(|r| r.type_name == "AWS::CloudWatch::Alarm")
-            .filter_map(|r| r.physical_id)
-            .collect();
+        let alarms = stack::alarm_names(&stack::template(&aws, &info.id).await?);
         if !alarms.is_empty() {
             match alarm_states::states(&aws, &alarms).await {
                 Ok(states) => print!("{}", render::alarms(&states, alarms.len())),
@@ -94,6 +89,12 @@ pub fn status(c: &Connection, stack: &str) -> Result<(), Error> {
 /// Serves the viewer through a local signing proxy until Ctrl-C; `port` 0 picks a free one.
 pub fn view(c: &Connection, viewed: &Viewed<'_>, port: u16, open: bool) -> Result<(), Error> {
     block_on(view::view(c, viewed, port, open))
+}
+
+/// The template of the pipec-managed assets stack (for tests that lint it).
+#[must_use]
+pub fn assets_template() -> serde_json::Value {
+    assets::template()
 }
 
 fn block_on(work: impl Future<Output = Result<(), Error>>) -> Result<(), Error> {

@@ -117,9 +117,9 @@ pub(crate) async fn resources(aws: &Aws, stack: &str) -> Result<Vec<Resource>, E
     Ok(list)
 }
 
-/// Retain policies of the stack's current template (empty when it cannot be read as JSON:
-/// a stack deployed by another tool may use YAML).
-pub(crate) async fn policies(aws: &Aws, stack: &str) -> Result<Policies, Error> {
+/// The stack's current template (`Null` when it cannot be read as JSON: a stack deployed by
+/// another tool may use YAML).
+pub(crate) async fn template(aws: &Aws, stack: &str) -> Result<serde_json::Value, Error> {
     let what = format!("get the template of stack {stack}");
     let out = aws
         .cfn
@@ -129,8 +129,25 @@ pub(crate) async fn policies(aws: &Aws, stack: &str) -> Result<Policies, Error> 
         .send()
         .await
         .map_err(|e| error::sdk(&aws.call(&what), &e))?;
-    let template = out.template_body().and_then(|b| serde_json::from_str(b).ok()).unwrap_or_default();
-    Ok(Policies::of(&template))
+    Ok(out.template_body().and_then(|b| serde_json::from_str(b).ok()).unwrap_or_default())
+}
+
+/// Retain policies of the stack's current template.
+pub(crate) async fn policies(aws: &Aws, stack: &str) -> Result<Policies, Error> {
+    Ok(Policies::of(&template(aws, stack).await?))
+}
+
+/// The names of the alarms the stack's template defines (pipec writes them as literals).
+pub(crate) fn alarm_names(template: &serde_json::Value) -> Vec<String> {
+    template
+        .get("Resources")
+        .and_then(serde_json::Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(_, r)| r.get("Type").and_then(serde_json::Value::as_str) == Some("AWS::CloudWatch::Alarm"))
+        .filter_map(|(_, r)| r.pointer("/Properties/AlarmName").and_then(serde_json::Value::as_str))
+        .map(str::to_string)
+        .collect()
 }
 
 /// No operation is running (every status but `*_IN_PROGRESS`).
@@ -166,6 +183,17 @@ pub(crate) fn blocks_deploy(name: &str, status: &str) -> Option<Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alarm_names_come_from_the_template() {
+        let t = serde_json::json!({ "Resources": {
+            "A": { "Type": "AWS::CloudWatch::Alarm", "Properties": { "AlarmName": "p-hot-errors" } },
+            "B": { "Type": "AWS::CloudWatch::Alarm", "Properties": { "AlarmName": { "Fn::Sub": "x" } } },
+            "Q": { "Type": "AWS::SQS::Queue" }
+        } });
+        assert_eq!(alarm_names(&t), ["p-hot-errors"]);
+        assert!(alarm_names(&serde_json::Value::Null).is_empty());
+    }
 
     #[test]
     fn rollback_complete_must_be_destroyed_first() {

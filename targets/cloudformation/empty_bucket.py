@@ -29,17 +29,20 @@ def handler(event, context):
 
 
 def empty(bucket):
-    """Delete every object version and delete marker, 1,000 per request (S3's limit)."""
+    """Delete every object version and delete marker, 1,000 per request (S3's limit).
+
+    Always lists from the start: what was deleted is gone, so no page marker is needed.
+    """
     deleted = 0
     try:
-        pages = s3.get_paginator("list_object_versions").paginate(Bucket=bucket)
-        for page in pages:
+        while True:
+            page = s3.list_object_versions(Bucket=bucket, MaxKeys=1000)
             found = page.get("Versions", []) + page.get("DeleteMarkers", [])
             objects = [{"Key": o["Key"], "VersionId": o["VersionId"]} for o in found]
             if not objects:
-                continue
+                return deleted
             result = s3.delete_objects(
-                Bucket=bucket, Delete={"Objects": objects, "Quiet": True}
+                Bucket=bucket, Delete={"Objects": objects[:1000], "Quiet": True}
             )
             errors = result.get("Errors", [])
             if errors:
@@ -48,7 +51,7 @@ def empty(bucket):
                     f"{len(errors)} object(s) not deleted, e.g. {first.get('Key')}: "
                     f"{first.get('Message')}"
                 )
-            deleted += len(objects)
+            deleted += len(objects[:1000])
     except ClientError as error:
         if error.response["Error"]["Code"] != "NoSuchBucket":
             raise
