@@ -150,6 +150,10 @@ pub fn predict(p: &Pipeline) -> BTreeMap<Resource, usize> {
     counts.into_iter().filter(|(_, n)| *n > 0).collect()
 }
 
+/// Logical ids of the resources only `CloudFormation` writes (see [`cloudformation_only`]).
+pub const CLOUDFORMATION_ONLY_IDS: &[&str] =
+    &["ArchiveEmptierLogGroup", "ArchiveEmptierRole", "ArchiveEmptierFunction", "ArchiveBucketEmptier"];
+
 /// Resource types only `CloudFormation` needs, and how many. With `retain_data: false` and an
 /// archive, a custom resource (function, role, log group) empties the bucket before the stack
 /// deletes it; Terraform says `force_destroy = true` on the bucket instead.

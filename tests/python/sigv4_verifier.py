@@ -1,9 +1,10 @@
 """A local HTTP server that accepts only requests SigV4-signed with one known key.
 
-Independent of pipec: the expected signature is computed by botocore's own SigV4 signer
-(`botocore.auth.SigV4Auth`) from the request as received. Answers 200 with a JSON echo of the
-request when the signature, its scope, the date and the payload hash are right; 403 with the
-reason otherwise. Prints its port on the first line of stdout, then serves until killed.
+Independent of pipec: the expected signature is computed by botocore's own SigV4
+signer (`botocore.auth.SigV4Auth`) from the request as received. Answers 200 with a
+JSON echo of the request when the signature, its scope, the date and the payload hash
+are right; 403 with the reason otherwise. Prints its port on the first line of stdout,
+then serves until killed.
 
 usage: python sigv4_verifier.py ACCESS_KEY SECRET_KEY REGION SERVICE
 """
@@ -29,16 +30,17 @@ def problem(headers, method, path, body):
     if not auth.startswith("AWS4-HMAC-SHA256 "):
         return "no SigV4 Authorization header"
     fields = dict(
-        part.strip().split("=", 1) for part in auth[len("AWS4-HMAC-SHA256 ") :].split(",")
+        part.strip().split("=", 1)
+        for part in auth[len("AWS4-HMAC-SHA256 ") :].split(",")
     )
     amz_date = headers.get("X-Amz-Date", "")
     try:
         when = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(
-            tzinfo=datetime.timezone.utc
+            tzinfo=datetime.UTC
         )
     except ValueError:
         return f"bad X-Amz-Date {amz_date!r}"
-    if abs(datetime.datetime.now(datetime.timezone.utc) - when) > MAX_SKEW:
+    if abs(datetime.datetime.now(datetime.UTC) - when) > MAX_SKEW:
         return f"X-Amz-Date {amz_date} is too far from now"
     scope = f"{ACCESS_KEY}/{amz_date[:8]}/{REGION}/{SERVICE}/aws4_request"
     if fields.get("Credential") != scope:

@@ -77,8 +77,15 @@ pub fn emptier(t: &mut Template, p: &Pipeline) {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn the_source_fits_inline() {
-        assert!(super::SOURCE.chars().count() <= crate::target::lambda::INLINE_LIMIT);
+        assert!(SOURCE.chars().count() <= crate::target::lambda::INLINE_LIMIT);
+    }
+
+    #[test]
+    fn parity_knows_every_resource_it_adds() {
+        assert_eq!(crate::target::parity::CLOUDFORMATION_ONLY_IDS, [LOGS, ROLE, FUNCTION, RESOURCE]);
     }
 }

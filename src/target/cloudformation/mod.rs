@@ -56,13 +56,13 @@ pub fn emit(p: &Pipeline, options: Options) -> Result<Vec<Artifact>, String> {
     manifest.push_str(&format!("{name}: the stack template ({} bytes", text.len()));
     if text.len() > TEMPLATE_BODY_LIMIT {
         manifest.push_str(&format!(
-            "; over the {TEMPLATE_BODY_LIMIT}-byte TemplateBody limit: deploy it from S3 with --artifact-bucket"
+            "; over the {TEMPLATE_BODY_LIMIT}-byte TemplateBody limit: deploy it from S3, as `pipec deploy` does"
         ));
     }
     manifest.push_str(")\n");
     for asset in &assets {
         manifest.push_str(&format!(
-            "{}: Lambda code over the {}-character inline limit; `pipec deploy --artifact-bucket BUCKET` uploads it to s3://BUCKET/pipec/{}/{} and passes BUCKET as the {ARTIFACT_BUCKET} parameter\n",
+            "{}: Lambda code over the {}-character inline limit; `pipec deploy` uploads it to s3://BUCKET/pipec/{}/{} and passes BUCKET as the {ARTIFACT_BUCKET} parameter (--artifact-bucket, else the stack's previous bucket, else the pipec-managed assets bucket)\n",
             asset.path,
             super::lambda::INLINE_LIMIT,
             p.name,

@@ -6,7 +6,7 @@ use hcl::{Body, Expression};
 use serde_json::Value;
 
 use super::functions::QUEUE;
-use super::module::{Module, call, data, resource, string_object};
+use super::module::{Module, Part, call, data, resource, string_object, template};
 use super::topics;
 use crate::ir::Pipeline;
 use crate::target::alarms::{self, Name, placeholder};
@@ -51,6 +51,19 @@ pub fn add_alarms(m: &mut Module, p: &Pipeline) {
             .add_attribute(("dashboard_body", body))
             .build(),
         &[],
+    );
+    let region = || Part::Expr(data("aws_region", "current", "region"));
+    m.output(
+        "dashboard_url",
+        "CloudWatch dashboard of the pipeline",
+        template(&[
+            Part::Text("https://"),
+            region(),
+            Part::Text(".console.aws.amazon.com/cloudwatch/home?region="),
+            region(),
+            Part::Text("#dashboards/dashboard/"),
+            Part::Expr(resource("aws_cloudwatch_dashboard", "dashboard", "dashboard_name")),
+        ]),
     );
 }
 
