@@ -511,7 +511,7 @@ fn destroy_of_a_throwaway_stack_empties_its_archive_bucket() {
     let url = moto.endpoint();
     let dir = std::env::temp_dir().join(format!("pipec-throwaway-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let (spec, source) = throwaway_spec(&dir);
+    let (spec, _) = throwaway_spec(&dir);
     let spec = spec.to_str().unwrap().to_string();
     // moto's change-set execution does not wait for a custom resource (it cannot run its
     // function without Docker): the stack completes; the emptier's code is tested above.
