@@ -319,7 +319,8 @@ fn run_local(p: &Pipeline, spec: &Path, events: &Path, dir: &Path) -> Option<Out
         let name = pipec::target::aws::names::topic(p, &topic.name);
         if !topic.emails.is_empty() {
             let dir = data.join("outbox").join(&topic.name);
-            let mails = std::fs::read_dir(&dir).map(|d| d.map(|e| e.unwrap().path()).collect()).unwrap_or(Vec::new());
+            let mails: Vec<_> =
+                std::fs::read_dir(&dir).map(|d| d.map(|e| e.unwrap().path()).collect()).unwrap_or_default();
             let list = outcome.messages.entry((name.clone(), "email")).or_default();
             for mail in mails {
                 let text = std::fs::read_to_string(mail).unwrap();
@@ -561,7 +562,7 @@ macro_rules! differential {
         $(
             #[test]
             fn $name() {
-                differential($spec, 0x5EED_0000 ^ u64::from(stringify!($name).len() as u32));
+                differential($spec, 0x5EED_0000 ^ u64::try_from(stringify!($name).len()).unwrap());
             }
         )*
 

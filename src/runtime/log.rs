@@ -36,8 +36,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, SystemTime};
 
-/// Bytes before the records in a frame body.
-pub const BODY_HEADER: usize = 36;
+pub use super::layout::BODY_HEADER;
+pub(crate) use super::layout::sync_dir;
 const FRAME_HEADER: usize = 8;
 
 /// When appends are fsynced.
@@ -190,10 +190,6 @@ fn segments(dir: &Path) -> io::Result<Vec<u64>> {
         .collect();
     bases.sort_unstable();
     Ok(bases)
-}
-
-pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
 }
 
 /// Reads the frame at the file's current position: `Ok(None)` at a clean end or a torn tail.

@@ -48,6 +48,7 @@ pub mod gzip;
 pub mod health;
 pub mod hot;
 pub mod http;
+pub mod layout;
 pub mod log;
 pub mod metrics;
 pub mod notify;

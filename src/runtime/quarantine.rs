@@ -13,7 +13,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use super::log::BODY_HEADER;
+use super::layout::BODY_HEADER;
 
 const FRAME_HEADER: usize = 8;
 
@@ -99,7 +99,7 @@ pub fn salvage(dir: &Path, segment_base: u64, offset: u64, tail: &[u8], min_seq:
         file.write_all(bytes)?;
         file.sync_all()?;
     }
-    super::log::sync_dir(&dir)?;
+    super::layout::sync_dir(&dir)?;
     Ok(Some(Recovery {
         records_file,
         bytes_file,

@@ -19,14 +19,13 @@ pub const PARTITION: &str = "_pipec_view";
 pub fn viewer_sort(p: &Pipeline) -> Option<(&str, &'static str, bool)> {
     let store = p.store.as_ref()?;
     let (field, descending) = store.viewer.as_ref()?.sort.as_ref()?;
-    let ty = match p.stream.schema.fields.iter().find(|f| &f.name == field) {
-        Some(f) => f.ty,
-        None => {
-            let e = store.enrich.iter().find(|e| &e.name == field)?;
-            match check(&e.expr, &p.stream.schema, Context::Enrichment).0? {
-                Type::Of(ty) => ty,
-                Type::Null => return None,
-            }
+    let ty = if let Some(f) = p.stream.schema.fields.iter().find(|f| &f.name == field) {
+        f.ty
+    } else {
+        let e = store.enrich.iter().find(|e| &e.name == field)?;
+        match check(&e.expr, &p.stream.schema, Context::Enrichment).0? {
+            Type::Of(ty) => ty,
+            Type::Null => return None,
         }
     };
     let attribute = match ty {
