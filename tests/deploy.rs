@@ -116,7 +116,7 @@ fn deploy_update_diff_and_destroy_the_reference_stack() {
     let (stdout, stderr) = text(&out);
     assert!(stdout.contains("stack tx (new stack, change set pipec-"), "{stdout}");
     assert!(stdout.contains("+ Stream ") && stdout.contains("AWS::Kinesis::Stream"), "{stdout}");
-    assert!(stdout.contains("19 to add, 0 to modify, 0 to remove"), "{stdout}");
+    assert!(stdout.contains("32 to add, 0 to modify, 0 to remove"), "{stdout}");
     assert!(stdout.contains("stack tx: CREATE_COMPLETE") && stdout.contains("outputs:"), "{stdout}");
     assert!(stderr.contains("uploaded s3://pipec-artifacts/pipec/transactions/hot-"), "{stderr}");
     assert!(stderr.contains("waiting for stack tx to finish its creation (timeout 1m)"), "{stderr}");
@@ -181,7 +181,7 @@ fn without_a_terminal_and_without_yes_nothing_is_deployed_or_destroyed() {
     let out = pipec(&["deploy", spec.to_str().unwrap(), "--stack", "tx", "--artifact-bucket", BUCKET], &url, LIMIT);
     assert_exit(&out, 1);
     let (stdout, stderr) = text(&out);
-    assert!(stdout.contains("19 to add"), "the diff comes before the question:\n{stdout}");
+    assert!(stdout.contains("32 to add"), "the diff comes before the question:\n{stdout}");
     assert!(stderr.contains("stack tx was not changed") && stderr.contains("stdin is not a terminal"), "{stderr}");
     assert!(stderr.contains("--yes"), "{stderr}");
     let out = pipec(&["status", "--stack", "tx"], &url, LIMIT);
@@ -222,10 +222,6 @@ fn a_template_over_51200_bytes_goes_through_the_artifact_bucket() {
     let spec = variant(&dir, "  store:\n", &format!("{rules}  store:\n"));
     let spec = spec.to_str().unwrap();
 
-    let out = pipec(&["deploy", spec, "--stack", "big", "--yes"], &url, LIMIT);
-    assert_exit(&out, 2);
-    assert!(text(&out).1.contains("--artifact-bucket BUCKET"), "{}", describe(&out));
-
     let out = pipec(&["deploy", spec, "--stack", "big", "--yes", "--artifact-bucket", BUCKET], &url, LIMIT);
     assert_exit(&out, 0);
     let (stdout, stderr) = text(&out);
@@ -260,10 +256,6 @@ fn configuration_errors_exit_2_before_any_call() {
     let url = closed_port_endpoint();
     let spec = reference();
     let spec = spec.to_str().unwrap();
-
-    let out = pipec(&["deploy", spec, "--stack", "tx", "--yes"], &url, LIMIT);
-    assert_exit(&out, 2);
-    assert!(text(&out).1.contains("pass --artifact-bucket BUCKET"), "{}", describe(&out));
 
     let out = pipec(
         &["diff", spec, "--stack", "tx", "--artifact-bucket", BUCKET, "--param", "HighTransactionsEmail=x"],
@@ -306,4 +298,379 @@ fn configuration_errors_exit_2_before_any_call() {
 
     let out = pipec(&["status", "--stack", "tx", "--timeout", "soon"], &url, LIMIT);
     assert_exit(&out, 2);
+}
+
+/// Runs boto3 against the moto server and returns what the script prints.
+fn boto3_output(moto: &MotoServer, script: &str) -> String {
+    let prelude = format!(
+        "import boto3, json\nkw = dict(endpoint_url={:?}, region_name='us-east-1', aws_access_key_id='testing', \
+         aws_secret_access_key='testing')\n",
+        moto.endpoint()
+    );
+    let out = run(Command::new(tools::python()).arg("-c").arg(prelude + script), LIMIT);
+    assert!(out.status.success(), "boto3 script failed:\n{}", describe(&out));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn without_a_bucket_flag_deploy_makes_the_assets_stack_and_diff_reuses_it() {
+    let moto = MotoServer::start();
+    let url = moto.endpoint();
+    let spec = reference();
+    let spec = spec.to_str().unwrap();
+
+    let out = pipec(&["deploy", spec, "--stack", "tx", "--yes", "--timeout", "60s"], &url, LIMIT);
+    assert_exit(&out, 0);
+    let (stdout, stderr) = text(&out);
+    assert!(stderr.contains("creating the pipec assets bucket (stack pipec-assets"), "{stderr}");
+    let bucket = stderr
+        .split("created the pipec assets bucket ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("the new bucket is not named:\n{stderr}"))
+        .to_string();
+    assert!(stderr.contains(&format!("uploaded s3://{bucket}/pipec/transactions/hot-")), "{stderr}");
+    assert!(stdout.contains("stack tx: CREATE_COMPLETE"), "{stdout}");
+    // The assets stack came first and holds the code (moto ignores the bucket's settings; the
+    // template's unit test, cfn-lint and checkov cover them), and the stack names its bucket.
+    let facts = boto3_output(
+        &moto,
+        &format!(
+            "s3 = boto3.client('s3', **kw)\ncfn = boto3.client('cloudformation', **kw)\n\
+             p = cfn.describe_stacks(StackName='tx')['Stacks'][0]['Parameters']\n\
+             print(json.dumps({{'status': cfn.describe_stacks(StackName='pipec-assets')['Stacks'][0]['StackStatus'],\n\
+             'objects': [o['Key'] for o in s3.list_objects_v2(Bucket={bucket:?}).get('Contents', [])],\n\
+             'param': [x['ParameterValue'] for x in p if x['ParameterKey'] == 'ArtifactBucket']}}))"
+        ),
+    );
+    let facts: serde_json::Value = serde_json::from_str(&facts).unwrap();
+    assert_eq!(facts["status"], "CREATE_COMPLETE", "{facts}");
+    let objects = facts["objects"].as_array().unwrap();
+    assert!(objects.iter().any(|k| k.as_str().unwrap().starts_with("pipec/transactions/hot-")), "{facts}");
+    assert_eq!(facts["param"], serde_json::json!([bucket]), "{facts}");
+
+    // No flags: the stack's own ArtifactBucket is reused, nothing is uploaded, nothing changes.
+    let out = pipec(&["diff", spec, "--stack", "tx"], &url, LIMIT);
+    assert_exit(&out, 0);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(stdout, "stack tx: no changes\n", "{}", describe(&out));
+    assert!(!stderr.contains("uploaded") && !stderr.contains("assets bucket"), "{stderr}");
+
+    // A second pipeline in the same account and region reuses the assets bucket.
+    let dir = std::env::temp_dir().join(format!("pipec-deploy-second-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let second = variant(&dir, "name: transactions\n", "name: payments\n");
+    let out = pipec(&["deploy", second.to_str().unwrap(), "--stack", "tx2", "--yes", "--timeout", "60s"], &url, LIMIT);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_exit(&out, 0);
+    let (_, stderr) = text(&out);
+    assert!(stderr.contains(&format!("using the pipec assets bucket {bucket} (stack pipec-assets)")), "{stderr}");
+    assert!(!stderr.contains("creating the pipec assets bucket"), "{stderr}");
+
+    let out = pipec(&["destroy", "--stack", "tx", "--yes", "--timeout", "60s"], &url, LIMIT);
+    assert_exit(&out, 0);
+    assert!(text(&out).0.contains("stack tx deleted"), "{}", describe(&out));
+}
+
+#[test]
+fn status_shows_the_alarm_states() {
+    let moto = MotoServer::start();
+    let url = moto.endpoint();
+    let spec = reference();
+    let out = pipec(&["deploy", spec.to_str().unwrap(), "--stack", "tx", "--yes", "--timeout", "60s"], &url, LIMIT);
+    assert_exit(&out, 0);
+    // moto's CloudFormation does not provision AWS::CloudWatch::Alarm: make the alarms the
+    // template names (all but one), as CloudFormation would, and fire one.
+    boto3(
+        &moto,
+        "cfn = boto3.client('cloudformation', **kw)\ncw = boto3.client('cloudwatch', **kw)\n\
+         t = cfn.get_template(StackName='tx')['TemplateBody']\nt = t if isinstance(t, dict) else json.loads(t)\n\
+         names = sorted(r['Properties']['AlarmName'] for r in t['Resources'].values() if r['Type'] == 'AWS::CloudWatch::Alarm')\n\
+         assert 'transactions-hot-errors' in names, names\n\
+         for n in names[1:]:\n    cw.put_metric_alarm(AlarmName=n, Namespace='X', MetricName='Y', Statistic='Sum', Period=60, \
+         EvaluationPeriods=1, Threshold=1.0, ComparisonOperator='GreaterThanThreshold')\n\
+         cw.set_alarm_state(AlarmName='transactions-hot-errors', StateValue='ALARM', \
+         StateReason='Threshold Crossed: 1 datapoint [4.0] was >= 1.0')",
+    );
+    let out = pipec(&["status", "--stack", "tx"], &url, LIMIT);
+    assert_exit(&out, 0);
+    let (stdout, stderr) = text(&out);
+    assert!(stdout.contains("alarms: 1 of "), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("\n  ALARM  transactions-hot-errors — Threshold Crossed: 1 datapoint [4.0] was >= 1.0\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("transactions-stream-iterator-age"), "{stdout}");
+    assert!(stdout.contains("(1 alarm(s) of the stack unknown to CloudWatch)"), "{stdout}");
+}
+
+/// The reference spec with `retain_data: false`, built, and the emptier's source from it.
+fn throwaway_spec(dir: &Path) -> (PathBuf, String) {
+    let spec = variant(dir, "name: transactions\n", "name: transactions\nretain_data: false\n");
+    let out_dir = dir.join("cfn");
+    let out = run(
+        Command::new(env!("CARGO_BIN_EXE_pipec"))
+            .args(["build", spec.to_str().unwrap(), "--target", "cfn", "-o"])
+            .arg(&out_dir),
+        LIMIT,
+    );
+    assert_exit(&out, 0);
+    let template: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("template.json")).unwrap()).unwrap();
+    let source = template["Resources"]["ArchiveEmptierFunction"]["Properties"]["Code"]["ZipFile"]
+        .as_str()
+        .expect("retain_data: false adds the bucket emptier")
+        .to_string();
+    assert_eq!(template["Resources"]["ArchiveBucketEmptier"]["Properties"]["BucketName"]["Ref"], "ArchiveBucket");
+    (spec, source)
+}
+
+/// Runs the emptier's handler with a CloudFormation event against the moto server; its answer
+/// goes to `response_url`, or (when `None`) to a local server whose capture is returned.
+fn run_emptier(moto: &MotoServer, source: &str, event: &serde_json::Value, response_url: Option<&str>) -> String {
+    let dir = std::env::temp_dir().join(format!("pipec-emptier-{}-{}", std::process::id(), rand_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("index.py"), source).unwrap();
+    let script = format!(
+        "import json, os, sys, threading\nfrom http.server import BaseHTTPRequestHandler, HTTPServer\n\
+         sys.path.insert(0, {dir:?})\nevent = json.loads({event:?})\ncaught = []\n\
+         class H(BaseHTTPRequestHandler):\n    def do_PUT(self):\n        n = int(self.headers['Content-Length'])\n\
+         \x20       caught.append(json.loads(self.rfile.read(n)))\n        self.send_response(200)\n        self.end_headers()\n\
+         \x20   def log_message(self, *a):\n        pass\n\
+         server = HTTPServer(('127.0.0.1', 0), H)\nthreading.Thread(target=server.serve_forever, daemon=True).start()\n\
+         event['ResponseURL'] = {url} or 'http://127.0.0.1:%d/answer' % server.server_address[1]\n\
+         import index\nindex.handler(event, None)\nprint(json.dumps(caught[0] if caught else None))\n",
+        dir = dir.display().to_string(),
+        event = event.to_string(),
+        url = response_url.map_or_else(|| "None".to_string(), |u| format!("{u:?}")),
+    );
+    let out = run(
+        Command::new(tools::python())
+            .arg("-c")
+            .arg(script)
+            .env("AWS_ENDPOINT_URL", moto.endpoint())
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing"),
+        LIMIT,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(out.status.success(), "the emptier failed:\n{}", describe(&out));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos())
+}
+
+#[test]
+fn the_bucket_emptier_deletes_every_version_and_answers_cloudformation() {
+    let moto = MotoServer::start();
+    let dir = std::env::temp_dir().join(format!("pipec-emptier-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (_, source) = throwaway_spec(&dir);
+    boto3(
+        &moto,
+        "s3 = boto3.client('s3', **kw)\ns3.create_bucket(Bucket='archive')\n\
+         s3.put_bucket_versioning(Bucket='archive', VersioningConfiguration={'Status': 'Enabled'})\n\
+         for i in range(1050):\n    s3.put_object(Bucket='archive', Key='raw/%d' % (i % 1000), Body=b'x')\n\
+         s3.delete_object(Bucket='archive', Key='raw/1')",
+    );
+    let event = |kind: &str, bucket: &str| {
+        serde_json::json!({
+            "RequestType": kind, "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1",
+            "RequestId": "r1", "LogicalResourceId": "ArchiveBucketEmptier", "ResourceType": "Custom::EmptyBucket",
+            "ResourceProperties": { "BucketName": bucket }
+        })
+    };
+    // Create and Update leave the bucket alone.
+    let answer: serde_json::Value =
+        serde_json::from_str(&run_emptier(&moto, &source, &event("Create", "archive"), None)).unwrap();
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    let count = "s3 = boto3.client('s3', **kw)\nn = 0\n\
+                 for page in s3.get_paginator('list_object_versions').paginate(Bucket='archive'):\n\
+                 \x20   n += len(page.get('Versions', [])) + len(page.get('DeleteMarkers', []))\nprint(n)";
+    assert_eq!(boto3_output(&moto, count), "1051");
+    // Delete empties it: 1,050 versions and a delete marker, over two pages.
+    let answer: serde_json::Value =
+        serde_json::from_str(&run_emptier(&moto, &source, &event("Delete", "archive"), None)).unwrap();
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(answer["Reason"], "deleted 1051 object version(s) from archive", "{answer}");
+    assert_eq!(answer["LogicalResourceId"], "ArchiveBucketEmptier");
+    assert_eq!(boto3_output(&moto, count), "0");
+    // A bucket already gone is not an error (a retried delete).
+    let answer: serde_json::Value =
+        serde_json::from_str(&run_emptier(&moto, &source, &event("Delete", "no-such-bucket"), None)).unwrap();
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn destroy_of_a_throwaway_stack_empties_its_archive_bucket() {
+    let moto = MotoServer::start();
+    let url = moto.endpoint();
+    let dir = std::env::temp_dir().join(format!("pipec-throwaway-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (spec, _) = throwaway_spec(&dir);
+    let spec = spec.to_str().unwrap().to_string();
+    // moto's change-set execution does not wait for a custom resource (it cannot run its
+    // function without Docker): the stack completes; the emptier's code is tested above.
+    let out = pipec(&["deploy", &spec, "--stack", "tmp", "--yes", "--timeout", "60s"], &url, LIMIT);
+    assert_exit(&out, 0);
+    assert!(text(&out).0.contains("stack tmp: CREATE_COMPLETE"), "{}", describe(&out));
+    let bucket = boto3_output(
+        &moto,
+        "r = boto3.client('cloudformation', **kw).list_stack_resources(StackName='tmp')['StackResourceSummaries']\n\
+         print(next(x['PhysicalResourceId'] for x in r if x.get('LogicalResourceId') == 'ArchiveBucket'))",
+    );
+    boto3(
+        &moto,
+        &format!(
+            "s3 = boto3.client('s3', **kw)\n\
+             s3.put_bucket_versioning(Bucket={bucket:?}, VersioningConfiguration={{'Status': 'Enabled'}})\nfor i in range(3):\n    s3.put_object(Bucket={bucket:?}, Key='raw/2026/12/02/01/a', Body=b'x')"
+        ),
+    );
+    let out = pipec(&["destroy", "--stack", "tmp", "--yes", "--timeout", "60s"], &url, LIMIT);
+    assert_exit(&out, 0);
+    let (stdout, stderr) = text(&out);
+    assert!(
+        stdout.contains(&format!("empty ArchiveBucket (AWS::S3::Bucket) {bucket}: 3 object version(s)")),
+        "{stdout}"
+    );
+    assert!(stderr.contains(&format!("emptied bucket {bucket} (3 object version(s))")), "{stderr}");
+    assert!(stdout.contains("stack tmp deleted"), "{stdout}");
+    let gone =
+        boto3_output(&moto, "print(sorted(b['Name'] for b in boto3.client('s3', **kw).list_buckets()['Buckets']))");
+    assert!(!gone.contains(&bucket), "the archive bucket {bucket} is still there: {gone}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A child process killed (by PID) when dropped.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `cmd` and returns it with the first line of its stdout (read within 30 s).
+fn start_with_first_line(cmd: &mut Command) -> (Running, String) {
+    use std::io::BufRead as _;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    let stdout = child.stdout.take().expect("piped stdout");
+    let running = Running(child);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx.recv_timeout(Duration::from_secs(30)).expect("no first line within 30 s");
+    (running, line.trim().to_string())
+}
+
+/// One HTTP/1.1 request over a fresh connection: (status, headers, body).
+fn http(addr: &str, request: &str) -> (u16, String, String) {
+    use std::io::{Read as _, Write as _};
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    s.write_all(request.as_bytes()).expect("send");
+    let mut raw = String::new();
+    let _ = s.read_to_string(&mut raw);
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (status, head.to_string(), body.to_string())
+}
+
+#[test]
+fn view_signs_requests_that_botocore_verifies() {
+    const KEY: &str = "AKIDPIPECVIEWTEST";
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    let verifier_script = tools::repo_root().join("tests/python/sigv4_verifier.py");
+    let (_verifier, port) = start_with_first_line(Command::new(tools::python()).arg(&verifier_script).args([
+        KEY,
+        SECRET,
+        "eu-west-1",
+        "lambda",
+    ]));
+    let upstream = format!("127.0.0.1:{port}");
+    // The verifier refuses what is not signed, so a pass below means something.
+    let (status, _, body) =
+        http(&upstream, &format!("GET / HTTP/1.1\r\nHost: {upstream}\r\nConnection: close\r\n\r\n"));
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("no SigV4 Authorization header"), "{body}");
+
+    let (_view, link) = start_with_first_line(
+        Command::new(env!("CARGO_BIN_EXE_pipec"))
+            .args(["view", "--url", &format!("http://{upstream}/"), "--region", "eu-west-1"])
+            .env("AWS_ACCESS_KEY_ID", KEY)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", "/nonexistent/pipec-test/config")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/pipec-test/credentials")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ENDPOINT_URL"),
+    );
+    let rest = link.strip_prefix("http://").unwrap_or_else(|| panic!("not a URL: {link}"));
+    let (proxy, path) = rest.split_once('/').unwrap();
+    assert!(proxy.starts_with("127.0.0.1:"), "{link}");
+    let token = path.split("pipec_token=").nth(1).expect("the URL carries a token");
+    assert_eq!(token.len(), 32, "{link}");
+
+    // The printed URL trades its token for a cookie and redirects to the page without it.
+    let (status, head, _) = http(proxy, &format!("GET /{path} HTTP/1.1\r\nHost: {proxy}\r\nConnection: close\r\n\r\n"));
+    assert_eq!(status, 303, "{head}");
+    assert!(head.to_lowercase().contains("location: /\r\n"), "{head}");
+    assert!(head.contains(&format!("pipec_view={token}; HttpOnly; SameSite=Strict")), "{head}");
+    let cookie = format!("Cookie: pipec_view={token}\r\n");
+
+    let (status, _, body) = http(
+        proxy,
+        &format!(
+            "GET /records?format=json&b=2&a=1 HTTP/1.1\r\nHost: {proxy}\r\n{cookie}Accept: text/html\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert_eq!(status, 200, "{body}");
+    let echo: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(echo["verified"], true, "{echo}");
+    assert_eq!(echo["path"], "/records?format=json&b=2&a=1", "{echo}");
+
+    let payload = r#"{"transactionId":"t-1","transaction":9500}"#;
+    let (status, _, body) = http(
+        proxy,
+        &format!(
+            "POST /ingest HTTP/1.1\r\nHost: {proxy}\r\n{cookie}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
+            payload.len()
+        ),
+    );
+    assert_eq!(status, 200, "{body}");
+    let echo: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!((echo["verified"].clone(), echo["body"].clone()), (serde_json::json!(true), serde_json::json!(payload)));
+
+    // Without the cookie, or addressed to another host (DNS rebinding), nothing is forwarded.
+    let (status, _, body) = http(proxy, &format!("GET / HTTP/1.1\r\nHost: {proxy}\r\nConnection: close\r\n\r\n"));
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("open the URL that `pipec view` printed"), "{body}");
+    let (status, _, _) =
+        http(proxy, &format!("GET / HTTP/1.1\r\nHost: evil.example:80\r\n{cookie}Connection: close\r\n\r\n"));
+    assert_eq!(status, 403);
+}
+
+#[test]
+fn the_assets_template_is_cfn_lint_and_checkov_clean() {
+    let dir = std::env::temp_dir().join(format!("pipec-assets-template-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("assets.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&pipec::deploy::assets_template()).unwrap()).unwrap();
+    tools::assert_cfn_lint_clean(&[&path]);
+    tools::assert_checkov_cfn_clean(&[&path]);
+    let _ = std::fs::remove_dir_all(&dir);
 }

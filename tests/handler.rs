@@ -24,7 +24,7 @@ use pipec::source::Source;
 use serde_json::{Map, Value, json};
 
 /// Generated events per spec (`PIPEC_DIFFERENTIAL_EVENTS` overrides it for a longer run).
-const EVENTS: usize = 3_000;
+const EVENTS: usize = 400;
 
 fn events() -> usize {
     std::env::var("PIPEC_DIFFERENTIAL_EVENTS").ok().and_then(|n| n.parse().ok()).unwrap_or(EVENTS)
@@ -326,7 +326,8 @@ fn run_local(p: &Pipeline, spec: &Path, events: &Path, dir: &Path) -> Option<Out
         let name = pipec::target::aws::names::topic(p, &topic.name);
         if !topic.emails.is_empty() {
             let dir = data.join("outbox").join(&topic.name);
-            let mails = std::fs::read_dir(&dir).map_or_else(|_| Vec::new(), |d| d.map(|e| e.unwrap().path()).collect());
+            let mails: Vec<_> =
+                std::fs::read_dir(&dir).map(|d| d.map(|e| e.unwrap().path()).collect()).unwrap_or_default();
             let list = outcome.messages.entry((name.clone(), "email")).or_default();
             for mail in mails {
                 let text = std::fs::read_to_string(mail).unwrap();

@@ -2,6 +2,7 @@
 //! type-check. Every concern is one file; all of them run, and all problems come back sorted by
 //! position. Nothing is lowered while an error remains.
 
+mod alarms;
 mod cold;
 mod expressions;
 mod limits;
@@ -29,6 +30,7 @@ pub fn check(spec: &Spec) -> Vec<Diagnostic> {
     limits::check(spec, &mut d);
     cold::check(spec, &mut d);
     topics::check(spec, &mut d);
+    alarms::check(spec, &mut d);
     diagnostic::sort(&mut d);
     d
 }

@@ -46,8 +46,15 @@ fn is_https_url(url: &str) -> bool {
 }
 
 pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
-    let used: Vec<&str> =
-        spec.hot.iter().flat_map(|h| &h.rules).flat_map(|r| &r.notify).map(|t| t.value.as_str()).collect();
+    let alarms = spec.alarms.iter().filter_map(|a| a.topic.as_ref());
+    let used: Vec<&str> = spec
+        .hot
+        .iter()
+        .flat_map(|h| &h.rules)
+        .flat_map(|r| &r.notify)
+        .chain(alarms)
+        .map(|t| t.value.as_str())
+        .collect();
     for topic in &spec.notifications {
         for email in &topic.email {
             if !is_email(&email.value) {

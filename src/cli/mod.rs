@@ -12,6 +12,7 @@ mod run;
 mod schema;
 mod shell;
 mod stack;
+mod view;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -140,6 +141,9 @@ pub enum Command {
         #[command(flatten)]
         stack: StackArgs,
     },
+    /// Open a stack's viewer through a local proxy on 127.0.0.1 that signs requests with your
+    /// AWS credentials (the viewer's function URL uses IAM auth, which a browser cannot sign).
+    View(view::ViewArgs),
 }
 
 /// Which stack, and how to reach AWS (deploy, diff, destroy, status).
@@ -174,6 +178,8 @@ pub struct TemplateArgs {
     #[arg(long = "param", value_name = "KEY=VALUE", value_parser = parse_param)]
     pub params: Vec<(String, String)>,
     /// S3 bucket for Lambda code assets and templates over 51,200 bytes (keys under `pipec/`).
+    /// Default: the bucket the stack was last deployed with, else the pipec-managed assets
+    /// bucket of the account and region (stack `pipec-assets`, made by the first deploy).
     #[arg(long)]
     pub artifact_bucket: Option<String>,
 }
@@ -214,6 +220,7 @@ pub fn run() -> ExitCode {
         @ (Command::Deploy { .. } | Command::Diff { .. } | Command::Destroy { .. } | Command::Status { .. }) => {
             stack::stack(command)
         }
+        Command::View(args) => view::view(args),
     }
 }
 

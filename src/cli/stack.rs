@@ -56,9 +56,16 @@ pub(super) fn stack(command: Command) -> ExitCode {
 
 #[cfg(not(feature = "aws"))]
 pub(super) fn stack(_: Command) -> ExitCode {
+    without_aws()
+}
+
+/// The refusal of every AWS command (deploy, diff, destroy, status, view) in a build without
+/// the `aws` feature.
+#[cfg(not(feature = "aws"))]
+pub(super) fn without_aws() -> ExitCode {
     eprintln!(
-        "error: this pipec was built without AWS support (cargo feature `aws`), so deploy, diff, destroy and \
-         status are unavailable\nhelp: rebuild with the default features (`cargo build`, or `cargo install pipec` \
+        "error: this pipec was built without AWS support (cargo feature `aws`), so deploy, diff, destroy, \
+         status and view are unavailable\nhelp: rebuild with the default features (`cargo build`, or `cargo install pipec` \
          without `--no-default-features`); `pipec build --target cfn` writes a template to deploy by other means"
     );
     ExitCode::from(2)

@@ -6,14 +6,25 @@ use super::changeset::{self, Body, ChangeSet, Kind, Outcome};
 use super::error::Error;
 use super::package::{self, Package, Policies};
 use super::plan::{Action, Change};
-use super::{Connection, Request, events, prompt, render, stack, upload};
+use super::stack::StackInfo;
+use super::{Connection, Request, assets, events, prompt, render, stack, upload};
 
 pub(crate) async fn deploy(c: &Connection, r: &Request<'_>, yes: bool) -> Result<(), Error> {
-    let package = package::package(r.pipeline, r.params, r.artifact_bucket)?;
+    let mut package = package::package(r.pipeline, r.params)?;
+    if let Some(warning) = render::silent_alarms(r.pipeline) {
+        eprintln!("{warning}");
+    }
     let aws = aws::connect(c).await?;
     let existing = stack::find(&aws, r.stack, true).await?;
     if let Some(e) = existing.as_ref().and_then(|s| stack::blocks_deploy(r.stack, &s.status)) {
         return Err(e);
+    }
+    if package.needs_bucket() {
+        let bucket = match known_bucket(r, existing.as_ref()) {
+            Some(bucket) => bucket,
+            None => assets::ensure(&aws, c).await?,
+        };
+        package.use_bucket(&bucket);
     }
     // A stack in REVIEW_IN_PROGRESS was never created: it takes a CREATE change set.
     let kind = match &existing {
@@ -54,7 +65,7 @@ pub(crate) async fn deploy(c: &Connection, r: &Request<'_>, yes: bool) -> Result
 }
 
 pub(crate) async fn diff(c: &Connection, r: &Request<'_>) -> Result<(), Error> {
-    let package = package::package(r.pipeline, r.params, r.artifact_bucket)?;
+    let mut package = package::package(r.pipeline, r.params)?;
     let aws = aws::connect(c).await?;
     let existing = stack::existing(&aws, r.stack).await?;
     if existing.status == "REVIEW_IN_PROGRESS" {
@@ -67,11 +78,35 @@ pub(crate) async fn diff(c: &Connection, r: &Request<'_>) -> Result<(), Error> {
     if let Some(e) = stack::blocks_deploy(r.stack, &existing.status) {
         return Err(e);
     }
+    if package.needs_bucket() {
+        let bucket = match known_bucket(r, Some(&existing)) {
+            Some(bucket) => bucket,
+            None => assets::find(&aws).await?.ok_or_else(|| {
+                Error::config(format!(
+                    "{}, and stack {} names no artifact bucket (no {} parameter) nor is there a pipec assets bucket \
+                     in {}\nhelp: pass --artifact-bucket BUCKET, or run `pipec deploy`, which creates one",
+                    package.why_bucket(),
+                    r.stack,
+                    crate::target::aws::cloudformation::ARTIFACT_BUCKET,
+                    aws.region
+                ))
+            })?,
+        };
+        package.use_bucket(&bucket);
+    }
     if let Some(cs) = prepare(&aws, c, r, &package, Kind::Update).await? {
         changeset::discard(&aws, &cs).await?;
         eprintln!("change set {} deleted: nothing was changed", cs.name);
     }
     Ok(())
+}
+
+/// The bucket given (`--artifact-bucket`), else the one the stack was last deployed with, so a
+/// deploy or diff without flags changes nothing the previous deploy chose.
+fn known_bucket(r: &Request<'_>, existing: Option<&StackInfo>) -> Option<String> {
+    r.artifact_bucket.map(str::to_string).or_else(|| {
+        existing.and_then(|s| s.parameter(crate::target::aws::cloudformation::ARTIFACT_BUCKET)).map(str::to_string)
+    })
 }
 
 /// Creates the change set and prints its diff. `None` when there are no changes (the change set

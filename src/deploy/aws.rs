@@ -23,6 +23,10 @@ pub(crate) struct Aws {
     pub cfn: aws_sdk_cloudformation::Client,
     pub s3: aws_sdk_s3::Client,
     pub region: String,
+    /// The caller's credentials, for requests pipec signs itself.
+    pub credentials: aws_credential_types::provider::SharedCredentialsProvider,
+    /// `--endpoint-url` / `AWS_ENDPOINT_URL`, when set.
+    pub endpoint_url: Option<String>,
     /// The `CloudFormation` endpoint, for messages.
     pub endpoint: String,
 }
@@ -87,6 +91,8 @@ pub(crate) async fn connect(c: &Connection) -> Result<Aws, Error> {
         cfn: aws_sdk_cloudformation::Client::new(&config),
         s3: aws_sdk_s3::Client::from_conf(s3),
         region,
+        credentials: credentials.clone(),
+        endpoint_url: config.endpoint_url().map(str::to_string),
         endpoint,
     })
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use super::error::{self, Error};
 use super::stack::Resource;
-use super::{Connection, aws, events, prompt, render, stack};
+use super::{Connection, aws, empty, events, prompt, render, stack};
 
 pub(crate) async fn destroy(c: &Connection, name: &str, yes: bool) -> Result<(), Error> {
     let aws = aws::connect(c).await?;
@@ -28,7 +28,25 @@ pub(crate) async fn destroy(c: &Connection, name: &str, yes: bool) -> Result<(),
     for r in &retained {
         println!("  keep {} ({}) {}", r.logical_id, r.type_name, r.physical_id.as_deref().unwrap_or(""));
     }
+    // Buckets deleted with the stack must be empty first; say what goes before asking.
+    let mut to_empty = Vec::new();
+    for r in resources.iter().filter(|r| r.type_name == "AWS::S3::Bucket" && !policies.kept_on_delete(&r.logical_id)) {
+        let Some(bucket) = r.physical_id.as_deref().filter(|b| !b.is_empty()) else { continue };
+        if let Some(versions) = empty::versions(&aws, bucket).await?.filter(|v| !v.is_empty()) {
+            println!(
+                "  empty {} ({}) {bucket}: {} object version(s) deleted with it",
+                r.logical_id,
+                r.type_name,
+                versions.len()
+            );
+            to_empty.push((bucket, versions));
+        }
+    }
     prompt::confirm(&format!("Delete stack {name}?"), yes, &format!("stack {name} was not deleted"))?;
+    for (bucket, versions) in &to_empty {
+        empty::delete(&aws, bucket, versions).await?;
+        eprintln!("emptied bucket {bucket} ({} object version(s))", versions.len());
+    }
     let mark = events::newest(&aws, &before.id).await?;
     let what = format!("delete stack {name}");
     aws.cfn.delete_stack().stack_name(&before.id).send().await.map_err(|e| error::sdk(&aws.call(&what), &e))?;

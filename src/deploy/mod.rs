@@ -7,10 +7,13 @@
 //! configuration), never a panic. These commands are interactive: like the CLI, they print —
 //! results (diff, outputs, status) to stdout, progress to stderr; the wording lives in `render`.
 
+mod alarm_states;
 mod apply;
+mod assets;
 mod aws;
 mod changeset;
 mod destroy;
+mod empty;
 mod error;
 mod event;
 mod events;
@@ -18,13 +21,16 @@ mod package;
 mod plan;
 mod prompt;
 mod render;
+mod sign;
 mod stack;
 mod upload;
+mod view;
 mod wait;
 
 use std::time::Duration;
 
 pub use error::Error;
+pub use view::Viewed;
 
 use crate::ir::Pipeline;
 
@@ -62,14 +68,34 @@ pub fn destroy(c: &Connection, stack: &str, yes: bool) -> Result<(), Error> {
     block_on(destroy::destroy(c, stack, yes))
 }
 
-/// Prints the stack's status and outputs.
+/// Prints the stack's status, outputs and the states of its alarms.
 pub fn status(c: &Connection, stack: &str) -> Result<(), Error> {
     block_on(async {
         let aws = aws::connect(c).await?;
         let info = stack::existing(&aws, stack).await?;
         print!("{}", render::status(&info));
+        let alarms = stack::alarm_names(&stack::template(&aws, &info.id).await?);
+        if !alarms.is_empty() {
+            match alarm_states::states(&aws, &alarms).await {
+                Ok(states) => print!("{}", render::alarms(&states, alarms.len())),
+                Err(e) => {
+                    eprintln!("warning: the stack has {} alarm(s) but their states are unknown: {e}", alarms.len());
+                }
+            }
+        }
         Ok(())
     })
+}
+
+/// Serves the viewer through a local signing proxy until Ctrl-C; `port` 0 picks a free one.
+pub fn view(c: &Connection, viewed: &Viewed<'_>, port: u16, open: bool) -> Result<(), Error> {
+    block_on(view::view(c, viewed, port, open))
+}
+
+/// The template of the pipec-managed assets stack (for tests that lint it).
+#[must_use]
+pub fn assets_template() -> serde_json::Value {
+    assets::template()
 }
 
 fn block_on(work: impl Future<Output = Result<(), Error>>) -> Result<(), Error> {

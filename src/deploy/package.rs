@@ -27,6 +27,8 @@ pub(crate) struct Package {
     /// Logical id → (`DeletionPolicy`, `UpdateReplacePolicy`) of the new template.
     pub policies: Policies,
     pub bucket: Option<String>,
+    /// The template declares the `ArtifactBucket` parameter.
+    declares_bucket: bool,
 }
 
 /// Retain policies by logical id, read from a template.
@@ -57,12 +59,9 @@ impl Policies {
     }
 }
 
-/// Builds the package for `pipeline` and checks the parameters against the template.
-pub(crate) fn package(
-    pipeline: &Pipeline,
-    params: &[(String, String)],
-    bucket: Option<&str>,
-) -> Result<Package, Error> {
+/// Builds the package for `pipeline` and checks the parameters against the template. The
+/// artifact bucket is chosen later ([`Package::use_bucket`]): it may come from AWS.
+pub(crate) fn package(pipeline: &Pipeline, params: &[(String, String)]) -> Result<Package, Error> {
     let (template, assets) = cloudformation::template(pipeline)
         .map_err(|e| Error::config(format!("internal error while building the template (please report it): {e}")))?;
     let body = serde_json::to_string(&template).map_err(|e| Error::config(format!("internal error: {e}")))?;
@@ -74,28 +73,48 @@ pub(crate) fn package(
         })
         .collect();
     let declared = declared(&template);
-    let parameters = parameters(&declared, params, bucket)?;
-    if bucket.is_none() && !assets.is_empty() {
-        return Err(Error::config(format!(
-            "the template's Lambda code is too large to inline ({} file(s) to upload under pipec/{}/, e.g. {})\n\
-             help: pass --artifact-bucket BUCKET (an existing bucket in the stack's region that you may write to)",
-            assets.len(),
-            pipeline.name,
-            assets[0].key
-        )));
-    }
-    if bucket.is_none() && body.len() > TEMPLATE_BODY_LIMIT {
-        return Err(Error::config(format!(
-            "the template is {} bytes, over CloudFormation's {TEMPLATE_BODY_LIMIT}-byte limit for an inline \
-             template, so it must go through S3\nhelp: pass --artifact-bucket BUCKET (an existing bucket in the \
-             stack's region that you may write to)",
-            body.len()
-        )));
-    }
-    Ok(Package { policies: Policies::of(&template), body, assets, parameters, bucket: bucket.map(str::to_string) })
+    let parameters = parameters(&declared, params)?;
+    Ok(Package {
+        policies: Policies::of(&template),
+        body,
+        assets,
+        parameters,
+        bucket: None,
+        declares_bucket: declared.contains_key(ARTIFACT_BUCKET),
+    })
 }
 
 impl Package {
+    /// Needs an artifact bucket: code assets to upload, or a template too large to inline.
+    pub(crate) fn needs_bucket(&self) -> bool {
+        !self.assets.is_empty() || self.too_large()
+    }
+
+    /// Why it needs one, for messages.
+    pub(crate) fn why_bucket(&self) -> String {
+        match self.assets.first() {
+            Some(first) => format!(
+                "the Lambda code is too large to inline ({} file(s) to upload, e.g. {})",
+                self.assets.len(),
+                first.key
+            ),
+            None => format!(
+                "the template is {} bytes, over CloudFormation's {TEMPLATE_BODY_LIMIT}-byte limit for an inline template",
+                self.body.len()
+            ),
+        }
+    }
+
+    /// Sets the artifact bucket and fills in the template's `ArtifactBucket` parameter.
+    pub(crate) fn use_bucket(&mut self, bucket: &str) {
+        if self.declares_bucket {
+            self.parameters.retain(|(k, _)| k != ARTIFACT_BUCKET);
+            self.parameters.push((ARTIFACT_BUCKET.to_string(), bucket.to_string()));
+            self.parameters.sort();
+        }
+        self.bucket = Some(bucket.to_string());
+    }
+
     /// True when the template must be passed by URL.
     pub(crate) fn too_large(&self) -> bool {
         self.body.len() > TEMPLATE_BODY_LIMIT
@@ -123,11 +142,7 @@ fn declared(template: &Value) -> BTreeMap<String, bool> {
         .collect()
 }
 
-fn parameters(
-    declared: &BTreeMap<String, bool>,
-    given: &[(String, String)],
-    bucket: Option<&str>,
-) -> Result<Vec<(String, String)>, Error> {
+fn parameters(declared: &BTreeMap<String, bool>, given: &[(String, String)]) -> Result<Vec<(String, String)>, Error> {
     let mut values: BTreeMap<String, String> = BTreeMap::new();
     for (key, value) in given {
         if key == ARTIFACT_BUCKET {
@@ -145,9 +160,6 @@ fn parameters(
             )));
         }
         values.insert(key.clone(), value.clone());
-    }
-    if let (Some(bucket), true) = (bucket, declared.contains_key(ARTIFACT_BUCKET)) {
-        values.insert(ARTIFACT_BUCKET.to_string(), bucket.to_string());
     }
     let missing: Vec<&str> = declared
         .iter()
@@ -191,16 +203,16 @@ mod tests {
     }
 
     #[test]
-    fn fills_the_bucket_and_keeps_defaults_to_the_template() {
+    fn keeps_defaults_to_the_template() {
         let d = declared_of(&template());
-        let p = parameters(&d, &given(&[("Token", "t")]), Some("b")).unwrap();
-        assert_eq!(p, given(&[("ArtifactBucket", "b"), ("Token", "t")]));
+        let p = parameters(&d, &given(&[("Token", "t")])).unwrap();
+        assert_eq!(p, given(&[("Token", "t")]));
     }
 
     #[test]
     fn unknown_parameter_suggests_a_name() {
         let d = declared_of(&template());
-        let e = parameters(&d, &given(&[("Emial", "x"), ("Token", "t")]), None).unwrap_err();
+        let e = parameters(&d, &given(&[("Emial", "x"), ("Token", "t")])).unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(e.to_string().contains("did you mean `Email`"), "{e}");
     }
@@ -208,14 +220,14 @@ mod tests {
     #[test]
     fn missing_value_is_named() {
         let d = declared_of(&template());
-        let e = parameters(&d, &[], None).unwrap_err();
+        let e = parameters(&d, &[]).unwrap_err();
         assert!(e.to_string().contains("needs a value for Token"), "{e}");
     }
 
     #[test]
     fn artifact_bucket_is_not_a_param() {
         let d = declared_of(&template());
-        let e = parameters(&d, &given(&[("ArtifactBucket", "b")]), None).unwrap_err();
+        let e = parameters(&d, &given(&[("ArtifactBucket", "b")])).unwrap_err();
         assert!(e.to_string().contains("--artifact-bucket b"), "{e}");
     }
 

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use super::alarm_states::AlarmState;
 use super::event::{Event, Outcome};
 use super::plan::{self, Action, Change, Replacement};
 use super::stack::{Output, StackInfo};
@@ -85,6 +86,44 @@ pub(crate) fn status(info: &StackInfo) -> String {
     }
     let _ = writeln!(text, "  id: {}", info.id);
     text.push_str(&outputs(&info.outputs));
+    text
+}
+
+/// The warning for alarms that tell nobody, when they do.
+pub(crate) fn silent_alarms(p: &crate::ir::Pipeline) -> Option<String> {
+    (p.alarms.enabled && p.alarms.topic.is_none()).then(|| {
+        let example = p.topics.first().map_or("ops", |t| t.name.as_str());
+        format!(
+            "warning: the pipeline's alarms notify nobody: they show in `pipec status` and the CloudWatch console \
+             only\nhelp: name a topic under `notifications` in the spec, e.g. `alarms: {{ topic: {example} }}`"
+        )
+    })
+}
+
+/// The alarms, those firing first; `expected` is how many the stack has (`CloudWatch` may not
+/// know some yet).
+pub(crate) fn alarms(states: &[AlarmState], expected: usize) -> String {
+    let rank = |s: &str| match s {
+        "ALARM" => 0,
+        "INSUFFICIENT_DATA" => 1,
+        "OK" => 2,
+        _ => 3,
+    };
+    let mut sorted: Vec<&AlarmState> = states.iter().collect();
+    sorted.sort_by(|a, b| (rank(&a.state), &a.name).cmp(&(rank(&b.state), &b.name)));
+    let firing = states.iter().filter(|s| s.state == "ALARM").count();
+    let mut text = format!("alarms: {firing} of {} firing\n", states.len());
+    let width = sorted.iter().map(|s| s.state.len()).max().unwrap_or(0);
+    for s in sorted {
+        let reason = match (&s.reason, s.state.as_str()) {
+            (Some(r), "ALARM") if !r.is_empty() => format!(" — {r}"),
+            _ => String::new(),
+        };
+        let _ = writeln!(text, "  {:width$}  {}{reason}", s.state, s.name);
+    }
+    if states.len() < expected {
+        let _ = writeln!(text, "  ({} alarm(s) of the stack unknown to CloudWatch)", expected - states.len());
+    }
     text
 }
 
@@ -195,6 +234,30 @@ mod tests {
         ];
         assert_eq!(outputs(&o), "outputs:\n  StreamName  s\n  ViewerUrl   https://x\n");
         assert_eq!(outputs(&[]), "outputs: none\n");
+    }
+
+    #[test]
+    fn alarms_firing_first() {
+        let state = |name: &str, state: &str, reason: Option<&str>| AlarmState {
+            name: name.into(),
+            state: state.into(),
+            reason: reason.map(str::to_string),
+        };
+        let text = alarms(
+            &[
+                state("p-stream-iterator-age", "OK", Some("fine")),
+                state("p-hot-errors", "ALARM", Some("Threshold Crossed: 1 datapoint [3.0]")),
+                state("p-failed-batches", "INSUFFICIENT_DATA", None),
+            ],
+            4,
+        );
+        let expected = "alarms: 1 of 3 firing
+  ALARM              p-hot-errors — Threshold Crossed: 1 datapoint [3.0]
+  INSUFFICIENT_DATA  p-failed-batches
+  OK                 p-stream-iterator-age
+  (1 alarm(s) of the stack unknown to CloudWatch)
+";
+        assert_eq!(text, expected);
     }
 
     #[test]

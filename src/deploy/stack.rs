@@ -25,6 +25,15 @@ pub(crate) struct StackInfo {
     pub created: Option<String>,
     pub updated: Option<String>,
     pub outputs: Vec<Output>,
+    /// Parameter values (key, value) as the stack was last deployed.
+    pub parameters: Vec<(String, String)>,
+}
+
+impl StackInfo {
+    /// The value of parameter `key`, when the stack has one.
+    pub(crate) fn parameter(&self, key: &str) -> Option<&str> {
+        self.parameters.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+    }
 }
 
 /// A resource of a stack, for destroy's report.
@@ -73,6 +82,13 @@ pub(crate) async fn find(aws: &Aws, name: &str, probe: bool) -> Result<Option<St
                 value: o.output_value().unwrap_or_default().to_string(),
             })
             .collect(),
+        parameters: s
+            .parameters()
+            .iter()
+            .map(|p| {
+                (p.parameter_key().unwrap_or_default().to_string(), p.parameter_value().unwrap_or_default().to_string())
+            })
+            .collect(),
     }))
 }
 
@@ -101,9 +117,9 @@ pub(crate) async fn resources(aws: &Aws, stack: &str) -> Result<Vec<Resource>, E
     Ok(list)
 }
 
-/// Retain policies of the stack's current template (empty when it cannot be read as JSON:
-/// a stack deployed by another tool may use YAML).
-pub(crate) async fn policies(aws: &Aws, stack: &str) -> Result<Policies, Error> {
+/// The stack's current template (`Null` when it cannot be read as JSON: a stack deployed by
+/// another tool may use YAML).
+pub(crate) async fn template(aws: &Aws, stack: &str) -> Result<serde_json::Value, Error> {
     let what = format!("get the template of stack {stack}");
     let out = aws
         .cfn
@@ -113,8 +129,25 @@ pub(crate) async fn policies(aws: &Aws, stack: &str) -> Result<Policies, Error> 
         .send()
         .await
         .map_err(|e| error::sdk(&aws.call(&what), &e))?;
-    let template = out.template_body().and_then(|b| serde_json::from_str(b).ok()).unwrap_or_default();
-    Ok(Policies::of(&template))
+    Ok(out.template_body().and_then(|b| serde_json::from_str(b).ok()).unwrap_or_default())
+}
+
+/// Retain policies of the stack's current template.
+pub(crate) async fn policies(aws: &Aws, stack: &str) -> Result<Policies, Error> {
+    Ok(Policies::of(&template(aws, stack).await?))
+}
+
+/// The names of the alarms the stack's template defines (pipec writes them as literals).
+pub(crate) fn alarm_names(template: &serde_json::Value) -> Vec<String> {
+    template
+        .get("Resources")
+        .and_then(serde_json::Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(_, r)| r.get("Type").and_then(serde_json::Value::as_str) == Some("AWS::CloudWatch::Alarm"))
+        .filter_map(|(_, r)| r.pointer("/Properties/AlarmName").and_then(serde_json::Value::as_str))
+        .map(str::to_string)
+        .collect()
 }
 
 /// No operation is running (every status but `*_IN_PROGRESS`).
@@ -150,6 +183,17 @@ pub(crate) fn blocks_deploy(name: &str, status: &str) -> Option<Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alarm_names_come_from_the_template() {
+        let t = serde_json::json!({ "Resources": {
+            "A": { "Type": "AWS::CloudWatch::Alarm", "Properties": { "AlarmName": "p-hot-errors" } },
+            "B": { "Type": "AWS::CloudWatch::Alarm", "Properties": { "AlarmName": { "Fn::Sub": "x" } } },
+            "Q": { "Type": "AWS::SQS::Queue" }
+        } });
+        assert_eq!(alarm_names(&t), ["p-hot-errors"]);
+        assert!(alarm_names(&serde_json::Value::Null).is_empty());
+    }
 
     #[test]
     fn rollback_complete_must_be_destroyed_first() {

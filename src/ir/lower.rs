@@ -54,6 +54,8 @@ pub fn lower(spec: &Spec) -> Result<Pipeline, String> {
         None => None,
     };
     let stream = &spec.stream;
+    let archive = spec.cold.as_ref().map(archive).transpose()?;
+    let alarms = super::alarms::lower(spec.alarms.as_ref(), &rules, archive.as_ref(), topic_id)?;
     Ok(Pipeline {
         name: spec.name.value.clone(),
         description: spec.description.as_ref().map(|d| d.value.clone()),
@@ -77,8 +79,9 @@ pub fn lower(spec: &Spec) -> Result<Pipeline, String> {
         },
         rules,
         store,
-        archive: spec.cold.as_ref().map(archive).transpose()?,
+        archive,
         topics,
+        alarms,
     })
 }
 

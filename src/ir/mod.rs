@@ -3,8 +3,10 @@
 
 use crate::expr::{Expr, RecordSchema, ValueType};
 
+mod alarms;
 mod lower;
 
+pub use alarms::Alarms;
 pub use lower::lower;
 
 /// Index of a topic in [`Pipeline::topics`].
@@ -22,6 +24,8 @@ pub struct Pipeline {
     pub store: Option<Store>,
     pub archive: Option<Archive>,
     pub topics: Vec<Topic>,
+    /// CloudWatch alarm thresholds and their topic.
+    pub alarms: Alarms,
 }
 
 /// The records a pipeline reads: their name, schema and where they come from.

@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 
 use super::frame::{BODY_HEADER, FRAME_HEADER};
 
-
 /// What recovery moved out of the log.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Recovery {

@@ -2,8 +2,8 @@
 //! (names resolve, limits hold, expressions type-check) is `check`'s job.
 
 use super::model::{
-    Buffer, Cold, Compression, Encryption, Field, Hot, Key, Layout, Rule, RuleSeverity, Spanned, Spec, Store, Stream,
-    Topic, Viewer, Window,
+    Alarms, Buffer, Cold, Compression, Encryption, Field, Hot, Key, Layout, Rule, RuleSeverity, Spanned, Spec, Store,
+    Stream, Topic, Viewer, Window,
 };
 use super::reader::{self as r, Diags, MapReader};
 use crate::diagnostic::{Code, Diagnostic, Span};
@@ -31,6 +31,7 @@ pub fn spec(root: &Node, environments: Vec<Spanned<String>>, d: &mut Diags) -> O
     let hot = m.take("hot").and_then(|n| hot(n, d));
     let cold = m.take("cold").and_then(|n| cold(n, d));
     let notifications = m.take("notifications").map(|n| topics(n, d)).unwrap_or_default();
+    let alarms = m.take("alarms").and_then(|n| alarms(n, d));
     m.finish(d);
     Some(Spec {
         version: version?,
@@ -41,8 +42,21 @@ pub fn spec(root: &Node, environments: Vec<Spanned<String>>, d: &mut Diags) -> O
         hot,
         cold,
         notifications,
+        alarms,
         environments,
     })
+}
+
+fn alarms(node: &Node, d: &mut Diags) -> Option<Alarms> {
+    let mut m = MapReader::new(node, "alarms", d)?;
+    let enabled = m.take("enabled").and_then(|n| r::boolean(n, d));
+    let topic = m.take("topic").and_then(|n| r::text(n, d));
+    let iterator_age = m.take("iterator_age").and_then(|n| r::duration(n, d));
+    let archive_freshness = m.take("archive_freshness").and_then(|n| r::duration(n, d));
+    let function_errors = m.take("function_errors").and_then(|n| r::uint(n, 1, 1_000_000, d));
+    let span = m.span();
+    m.finish(d);
+    Some(Alarms { enabled, topic, iterator_age, archive_freshness, function_errors, span })
 }
 
 fn version(node: &Node, d: &mut Diags) -> Option<Spanned<u32>> {

@@ -123,6 +123,8 @@ pub struct Spec {
     #[schemars(with = "BTreeMap<String, Topic>")]
     #[schemars(default)]
     pub notifications: Vec<Topic>,
+    /// CloudWatch alarms on the deployed pipeline (both cloud targets): thresholds and where they notify.
+    pub alarms: Option<Alarms>,
     /// Per-environment overrides selected with `--env NAME`: partial specs merged over this one.
     #[schemars(with = "BTreeMap<String, serde_json::Value>")]
     #[schemars(default)]
@@ -384,4 +386,24 @@ pub struct Topic {
     #[schemars(with = "OneOrMany")]
     #[schemars(default)]
     pub webhook: Vec<Spanned<String>>,
+}
+
+/// CloudWatch alarms (CloudFormation and Terraform): stream lag and write throttling, function
+/// errors and throttles, failed batches, archive delivery, table throttling. Thresholds default
+/// to values derived from the spec.
+#[derive(Clone, Debug, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Alarms {
+    /// `false` leaves the alarms out (the dashboard stays). Default `true`.
+    pub enabled: Option<Spanned<bool>>,
+    /// A topic under `notifications` that is told when an alarm fires and when it clears. Default: none (`pipec deploy` warns that nobody is told).
+    pub topic: Option<Spanned<String>>,
+    /// Alarm when the oldest record not yet read from the stream is older than this (Kinesis `GetRecords.IteratorAgeMilliseconds`), 1m to 7d. Default: `5m`, or twice the longest tumbling window when that is longer.
+    pub iterator_age: Option<Spanned<Duration>>,
+    /// Alarm when the oldest record not yet archived is older than this (Firehose `DeliveryToS3.DataFreshness`), 1m to 1d. Default: twice the buffer interval plus 5 minutes.
+    pub archive_freshness: Option<Spanned<Duration>>,
+    /// Alarm when a function reports at least this many errors in 5 minutes (Lambda `Errors`). Default `1`.
+    pub function_errors: Option<Spanned<u32>>,
+    #[schemars(skip)]
+    pub span: Span,
 }

@@ -1,9 +1,10 @@
 //! The two AWS targets, CloudFormation and Terraform, and everything they share: the resources'
 //! names ([`names`]), the functions ([`function`]) and their handlers ([`lambda`]), IAM
-//! statements ([`permissions`]), checkov skips ([`skips`]), event-source filters ([`filters`]),
+//! statements ([`permissions`]), alarms and the dashboard ([`alarms`]), checkov skips ([`skips`]), event-source filters ([`filters`]),
 //! Firehose prefixes ([`firehose`]) and the resource-by-resource mapping between the two
 //! ([`parity`]). The emitters differ only in how they write these down.
 
+pub mod alarms;
 pub mod cloudformation;
 pub mod filters;
 pub mod firehose;

@@ -49,6 +49,8 @@ resources! {
     ViewerUrl,
     ViewerPublicPermission,
     FanoutPermission,
+    Alarm,
+    Dashboard,
 }
 
 /// How one IR resource is written by each target.
@@ -105,6 +107,8 @@ impl Resource {
             Resource::ViewerPublicPermission | Resource::FanoutPermission => {
                 one("AWS::Lambda::Permission", "aws_lambda_permission")
             }
+            Resource::Alarm => one("AWS::CloudWatch::Alarm", "aws_cloudwatch_metric_alarm"),
+            Resource::Dashboard => one("AWS::CloudWatch::Dashboard", "aws_cloudwatch_dashboard"),
         }
     }
 }
@@ -140,8 +144,31 @@ pub fn predict(p: &Pipeline) -> BTreeMap<Resource, usize> {
         (Resource::ViewerUrl, usize::from(viewer.is_some())),
         (Resource::ViewerPublicPermission, usize::from(viewer.is_some_and(|v| v.public))),
         (Resource::FanoutPermission, fanout),
+        (Resource::Alarm, if p.alarms.enabled { super::alarms::watches(p).len() } else { 0 }),
+        (Resource::Dashboard, 1),
     ];
     counts.into_iter().filter(|(_, n)| *n > 0).collect()
+}
+
+/// Logical ids of the resources only `CloudFormation` writes (see [`cloudformation_only`]).
+pub const CLOUDFORMATION_ONLY_IDS: &[&str] =
+    &["ArchiveEmptierLogGroup", "ArchiveEmptierRole", "ArchiveEmptierFunction", "ArchiveBucketEmptier"];
+
+/// Resource types only `CloudFormation` needs, and how many. With `retain_data: false` and an
+/// archive, a custom resource (function, role, log group) empties the bucket before the stack
+/// deletes it; Terraform says `force_destroy = true` on the bucket instead.
+#[must_use]
+pub fn cloudformation_only(p: &Pipeline) -> BTreeMap<&'static str, usize> {
+    let emptier = usize::from(!p.retain_data && p.archive.is_some());
+    [
+        ("Custom::EmptyBucket", emptier),
+        ("AWS::Lambda::Function", emptier),
+        ("AWS::IAM::Role", emptier),
+        ("AWS::Logs::LogGroup", emptier),
+    ]
+    .into_iter()
+    .filter(|(_, n)| *n > 0)
+    .collect()
 }
 
 /// Resource types and how many of each, as `CloudFormation` should write them.
@@ -150,6 +177,9 @@ pub fn cloudformation_types(p: &Pipeline) -> BTreeMap<&'static str, usize> {
     let mut types = BTreeMap::new();
     for (resource, n) in predict(p) {
         *types.entry(resource.mapping().cloudformation).or_default() += n;
+    }
+    for (kind, n) in cloudformation_only(p) {
+        *types.entry(kind).or_default() += n;
     }
     types
 }

@@ -163,4 +163,3 @@ pub fn function(p: &Pipeline, which: Function) -> Vec<Statement> {
     }
     statements
 }
-

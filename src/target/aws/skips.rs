@@ -81,6 +81,19 @@ pub const FANOUT_FUNCTION: &[Skip] = &[
     ),
 ];
 
+/// The function that empties the archive bucket on stack deletion (`CloudFormation` only).
+pub const EMPTIER: &[Skip] = &[
+    Skip::cloudformation(
+        "CKV_AWS_116",
+        "Invoked by CloudFormation for a custom resource; a failure is reported to the stack as a DELETE_FAILED event, which a dead-letter queue would hide",
+    ),
+    Skip::cloudformation("CKV_AWS_117", "Calls only the public S3 API; a VPC would add NAT cost and no isolation"),
+    Skip::cloudformation(
+        "CKV_AWS_115",
+        "Runs once per stack deletion; reserved concurrency fails on default-quota accounts",
+    ),
+];
+
 /// The archive bucket.
 pub const BUCKET: &[Skip] = &[
     Skip::both(

@@ -212,7 +212,7 @@ fn add_function(t: &mut Template, p: &Pipeline, assets: &mut Vec<crate::target::
             t.parameters.entry(ARTIFACT_BUCKET.to_string()).or_insert_with(|| {
                 json!({
                     "Type": "String",
-                    "Description": "S3 bucket holding the Lambda assets under pipec/ (`pipec deploy --artifact-bucket` uploads them)",
+                    "Description": "S3 bucket holding the Lambda assets under pipec/ (`pipec deploy` uploads them and fills this in)",
                     "AllowedPattern": "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
                 })
             });

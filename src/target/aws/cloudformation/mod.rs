@@ -1,8 +1,10 @@
 //! The CloudFormation target: one template (JSON or YAML), Lambda assets when a handler
 //! exceeds the inline limit, and a manifest of what was written.
 
+mod alarms;
 mod archive;
 mod data;
+mod emptier;
 mod functions;
 mod iam;
 mod outcomes;
@@ -38,7 +40,9 @@ pub fn template(p: &Pipeline) -> Result<(serde_json::Value, Vec<Artifact>), Stri
     topics::topics(&mut t, p);
     archive::archive(&mut t, p);
     outcomes::outcomes(&mut t, p);
+    emptier::emptier(&mut t, p);
     functions::functions(&mut t, p, &mut assets)?;
+    alarms::alarms(&mut t, p);
     Ok((t.into_value(), assets))
 }
 
@@ -72,13 +76,13 @@ pub fn emit(p: &Pipeline, options: Options) -> Result<Vec<Artifact>, String> {
     manifest.push_str(&format!("{name}: the stack template ({} bytes", text.len()));
     if text.len() > TEMPLATE_BODY_LIMIT {
         manifest.push_str(&format!(
-            "; over the {TEMPLATE_BODY_LIMIT}-byte TemplateBody limit: deploy it from S3 with --artifact-bucket"
+            "; over the {TEMPLATE_BODY_LIMIT}-byte TemplateBody limit: deploy it from S3, as `pipec deploy` does"
         ));
     }
     manifest.push_str(")\n");
     for asset in &assets {
         manifest.push_str(&format!(
-            "{}: Lambda code over the {}-character inline limit; `pipec deploy --artifact-bucket BUCKET` uploads it to s3://BUCKET/pipec/{}/{} and passes BUCKET as the {ARTIFACT_BUCKET} parameter\n",
+            "{}: Lambda code over the {}-character inline limit; `pipec deploy` uploads it to s3://BUCKET/pipec/{}/{} and passes BUCKET as the {ARTIFACT_BUCKET} parameter (--artifact-bucket, else the stack's previous bucket, else the pipec-managed assets bucket)\n",
             asset.path,
             super::lambda::INLINE_LIMIT,
             p.name,

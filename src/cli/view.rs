@@ -1,0 +1,60 @@
+//! `pipec view`: a stack's viewer (or any function URL) through a local proxy on 127.0.0.1
+//! that signs requests with the caller's AWS credentials, through [`crate::deploy`] (only with
+//! the `aws` feature).
+
+use std::process::ExitCode;
+
+/// What `pipec view` shows and how it reaches AWS.
+#[cfg_attr(not(feature = "aws"), allow(dead_code))]
+#[derive(clap::Args)]
+pub struct ViewArgs {
+    /// The stack whose viewer to open (its `ViewerUrl` output).
+    #[arg(long, required_unless_present = "url", conflicts_with = "url")]
+    pub stack: Option<String>,
+    /// A function URL to open instead of a stack's viewer.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// AWS region (default: `AWS_REGION`, then the profile's region).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Named profile from the AWS config files (default: `AWS_PROFILE`, then `default`).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Endpoint to call instead of AWS (e.g. a local emulator); `AWS_ENDPOINT_URL` works too.
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+    /// Local port of the proxy (default: a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Also launch the default browser on the printed URL.
+    #[arg(long)]
+    pub open: bool,
+}
+
+/// view: exit 0 done, 1 failed, 2 usage or configuration.
+#[cfg(feature = "aws")]
+pub(super) fn view(v: ViewArgs) -> ExitCode {
+    use crate::deploy;
+    let c = deploy::Connection {
+        region: v.region,
+        profile: v.profile,
+        endpoint_url: v.endpoint_url,
+        timeout: std::time::Duration::from_mins(1),
+    };
+    let viewed = match (&v.stack, &v.url) {
+        (Some(stack), _) => deploy::Viewed::Stack(stack),
+        (None, url) => deploy::Viewed::Url(url.as_deref().unwrap_or_default()),
+    };
+    match deploy::view(&c, &viewed, v.port, v.open) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+#[cfg(not(feature = "aws"))]
+pub(super) fn view(_: ViewArgs) -> ExitCode {
+    super::stack::without_aws()
+}
