@@ -24,7 +24,7 @@ use pipec::source::Source;
 use serde_json::{Map, Value, json};
 
 /// Generated events per spec (`PIPEC_DIFFERENTIAL_EVENTS` overrides it for a longer run).
-const EVENTS: usize = 400;
+const EVENTS: usize = 300;
 
 fn events() -> usize {
     std::env::var("PIPEC_DIFFERENTIAL_EVENTS").ok().and_then(|n| n.parse().ok()).unwrap_or(EVENTS)
@@ -453,12 +453,17 @@ fn differential(spec: &str, seed: u64) {
         }
     }
     let messages: usize = local.messages.values().map(Vec::len).sum();
-    assert!(
-        local.rows.len() + local.windows.len() + messages > count / 100,
-        "{spec}: the corpus must flag a fair share ({} rows, {} windows, {messages} messages)",
-        local.rows.len(),
-        local.windows.len()
-    );
+    // Per-record rules flag in proportion to the events; window decisions follow the clock
+    // (one per window and group), so a spec with windowed rules only needs some.
+    if p.record_rules().next().is_some() {
+        assert!(
+            local.rows.len() + messages > count / 100,
+            "{spec}: the corpus must flag a fair share ({} rows, {messages} messages)",
+            local.rows.len()
+        );
+    } else {
+        assert!(!local.windows.is_empty(), "{spec}: the corpus must close a flagging window");
+    }
     assert!(!local.dead.is_empty(), "{spec}: the corpus has invalid events");
     compare(spec, &local, &aws);
     if let Some(viewer) = result.get("viewer") {
@@ -598,6 +603,7 @@ differential! {
     rules: "specs/features/rules.yaml", 9;
     store_and_viewer: "specs/features/store-and-viewer.yaml", 10;
     windows: "specs/features/windows.yaml", 11;
+    alarms: "specs/features/alarms.yaml", 12;
 }
 
 /// The fanout function POSTs each SNS message as it is (plain JSON, the local runtime's webhook
