@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::iam;
 use super::outcomes::{DEAD_LETTERS, WINDOWS};
 use super::refs::{QUEUE, TABLE, stream_arn};
-use super::template::{Template, depends_on, get_att, r#ref, retain, skip, sub};
+use super::template::{self, Template, depends_on, get_att, r#ref, retain, skip, sub};
 use super::topics::topic_id;
 use crate::ir::{Pipeline, Rule, RuleKind};
 use crate::target::aws::function::{Function, RUNTIME, fanout_topics, notified};
@@ -156,14 +156,7 @@ pub fn functions(t: &mut Template, p: &Pipeline, assets: &mut Vec<crate::target:
 }
 
 fn queue(t: &mut Template) {
-    let queue = t.add(
-        QUEUE,
-        "AWS::SQS::Queue",
-        json!({ "KmsMasterKeyId": "alias/aws/sqs", "MessageRetentionPeriod": 1_209_600 }),
-    );
-    retain(queue, false);
-    skip(queue, skips::QUEUE);
-    t.output("FailedBatchesQueueUrl", "Queue receiving batches that failed after all retries", r#ref(QUEUE));
+    template::queue(t, QUEUE, "FailedBatchesQueueUrl", "Queue receiving batches that failed after all retries");
 }
 
 /// `{"topic": "arn", ...}` for the handler's environment: the topics its rules notify.

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::template::{Template, r#ref, retain, skip};
+use super::template::{Template, queue, r#ref, retain, skip};
 use crate::ir::Pipeline;
 use crate::target::aws::{names, skips};
 
@@ -19,17 +19,11 @@ pub fn dead_letters(p: &Pipeline) -> bool {
 
 pub fn outcomes(t: &mut Template, p: &Pipeline) {
     if dead_letters(p) {
-        let queue = t.add(
+        queue(
+            t,
             DEAD_LETTERS,
-            "AWS::SQS::Queue",
-            json!({ "KmsMasterKeyId": "alias/aws/sqs", "MessageRetentionPeriod": 1_209_600 }),
-        );
-        retain(queue, false);
-        skip(queue, skips::QUEUE);
-        t.output(
             "DeadLetterQueueUrl",
             "Queue receiving records that are invalid or cannot be stored, with the reason",
-            r#ref(DEAD_LETTERS),
         );
     }
     if p.window_rules().next().is_some() {

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::target::Target;
-use crate::target::aws::skips::{Skip, written_by};
+use crate::target::aws::skips::{self, Skip, written_by};
 
 #[derive(Default)]
 pub struct Template {
@@ -81,4 +81,14 @@ pub fn get_att(id: &str, attribute: &str) -> Value {
 #[must_use]
 pub fn sub(text: &str) -> Value {
     json!({ "Fn::Sub": text })
+}
+
+/// One of pipec's SQS queues (AWS-managed key, 14 days' retention, deleted with the stack) and
+/// an output `output` with its URL: the failed-batches queue and the dead-letter queue.
+pub fn queue(t: &mut Template, id: &str, output: &str, description: &str) {
+    let queue =
+        t.add(id, "AWS::SQS::Queue", json!({ "KmsMasterKeyId": "alias/aws/sqs", "MessageRetentionPeriod": 1_209_600 }));
+    retain(queue, false);
+    skip(queue, skips::QUEUE);
+    t.output(output, description, r#ref(id));
 }

@@ -158,20 +158,7 @@ pub fn add_functions(m: &mut Module, p: &Pipeline) -> Result<(), String> {
 }
 
 fn add_queue(m: &mut Module) {
-    m.resource(
-        "aws_sqs_queue",
-        QUEUE,
-        Body::builder()
-            .add_attribute(("kms_master_key_id", "alias/aws/sqs"))
-            .add_attribute(("message_retention_seconds", 1_209_600))
-            .build(),
-        skips::QUEUE,
-    );
-    m.output(
-        "failed_batches_queue_url",
-        "Queue receiving batches that failed after all retries",
-        resource("aws_sqs_queue", QUEUE, "url"),
-    );
+    m.queue(QUEUE, "failed_batches_queue_url", "Queue receiving batches that failed after all retries");
 }
 
 /// `jsonencode({"topic" = arn, ...})` for the handler's environment.

@@ -8,7 +8,7 @@ use hcl::expr::{FuncCall, ObjectKey, TemplateExpr, Traversal, Variable};
 use hcl::{Block, Body, Expression, Identifier};
 
 use super::layout::{Comments, header};
-use crate::target::aws::skips::{Skip, written_by};
+use crate::target::aws::skips::{self, Skip, written_by};
 use crate::target::{Artifact, Target};
 
 #[derive(Default)]
@@ -39,6 +39,17 @@ impl Module {
         if self.data.insert((kind.into(), label.into())) {
             self.main.push(Block::builder("data").add_label(kind).add_label(label).add_structures(body).build());
         }
+    }
+
+    /// One of pipec's SQS queues (AWS-managed key, 14 days' retention) and an output `output`
+    /// with its URL: the failed-batches queue and the dead-letter queue.
+    pub fn queue(&mut self, label: &str, output: &str, description: &str) {
+        let body = Body::builder()
+            .add_attribute(("kms_master_key_id", "alias/aws/sqs"))
+            .add_attribute(("message_retention_seconds", 1_209_600))
+            .build();
+        self.resource("aws_sqs_queue", label, body, skips::QUEUE);
+        self.output(output, description, resource("aws_sqs_queue", label, "url"));
     }
 
     pub fn output(&mut self, name: &str, description: &str, value: Expression) {

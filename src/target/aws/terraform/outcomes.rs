@@ -25,19 +25,10 @@ pub fn windows_table(attribute: &str) -> Expression {
 
 pub fn add_outcomes(m: &mut Module, p: &Pipeline) {
     if !p.rules.is_empty() {
-        m.resource(
-            "aws_sqs_queue",
+        m.queue(
             DEAD_LETTERS,
-            Body::builder()
-                .add_attribute(("kms_master_key_id", "alias/aws/sqs"))
-                .add_attribute(("message_retention_seconds", 1_209_600))
-                .build(),
-            skips::QUEUE,
-        );
-        m.output(
             "dead_letter_queue_url",
             "Queue receiving records that are invalid or cannot be stored, with the reason",
-            dead_letters("url"),
         );
     }
     if p.window_rules().next().is_some() {
