@@ -153,6 +153,17 @@ pub struct StackArgs {
     /// Name of the stack.
     #[arg(long)]
     pub stack: String,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Longest time each wait may take (change set, stack operation), e.g. `90s`, `30m`.
+    #[arg(long, default_value = "30m", value_parser = parse_timeout)]
+    pub timeout: std::time::Duration,
+}
+
+/// Where and as whom the AWS commands (the stack commands, view) call AWS.
+#[cfg_attr(not(feature = "aws"), allow(dead_code))]
+#[derive(clap::Args)]
+pub struct AwsArgs {
     /// AWS region (default: `AWS_REGION`, then the profile's region).
     #[arg(long)]
     pub region: Option<String>,
@@ -162,9 +173,19 @@ pub struct StackArgs {
     /// Endpoint to call instead of AWS (e.g. a local emulator); `AWS_ENDPOINT_URL` works too.
     #[arg(long)]
     pub endpoint_url: Option<String>,
-    /// Longest time each wait may take (change set, stack operation), e.g. `90s`, `30m`.
-    #[arg(long, default_value = "30m", value_parser = parse_timeout)]
-    pub timeout: std::time::Duration,
+}
+
+#[cfg(feature = "aws")]
+impl AwsArgs {
+    /// The connection to AWS, with `timeout` for each wait.
+    fn connection(&self, timeout: std::time::Duration) -> crate::deploy::Connection {
+        crate::deploy::Connection {
+            region: self.region.clone(),
+            profile: self.profile.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            timeout,
+        }
+    }
 }
 
 /// How the template is built and parameterised (deploy, diff).
@@ -220,7 +241,7 @@ pub fn run() -> ExitCode {
         @ (Command::Deploy { .. } | Command::Diff { .. } | Command::Destroy { .. } | Command::Status { .. }) => {
             stack::stack(command)
         }
-        Command::View(args) => view::view(args),
+        Command::View(args) => view::view(&args),
     }
 }
 

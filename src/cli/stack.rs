@@ -11,12 +11,7 @@ use super::{StackArgs, load};
 #[cfg(feature = "aws")]
 pub(super) fn stack(command: Command) -> ExitCode {
     use crate::deploy;
-    let connection = |s: &StackArgs| deploy::Connection {
-        region: s.region.clone(),
-        profile: s.profile.clone(),
-        endpoint_url: s.endpoint_url.clone(),
-        timeout: s.timeout,
-    };
+    let connection = |s: &StackArgs| s.aws.connection(s.timeout);
     let result = match command {
         Command::Deploy { spec, stack, template, yes } => {
             load::lowered(&spec, template.env.as_deref(), "nothing was deployed").map(|pipeline| {

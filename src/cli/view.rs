@@ -14,15 +14,8 @@ pub struct ViewArgs {
     /// A function URL to open instead of a stack's viewer.
     #[arg(long)]
     pub url: Option<String>,
-    /// AWS region (default: `AWS_REGION`, then the profile's region).
-    #[arg(long)]
-    pub region: Option<String>,
-    /// Named profile from the AWS config files (default: `AWS_PROFILE`, then `default`).
-    #[arg(long)]
-    pub profile: Option<String>,
-    /// Endpoint to call instead of AWS (e.g. a local emulator); `AWS_ENDPOINT_URL` works too.
-    #[arg(long)]
-    pub endpoint_url: Option<String>,
+    #[command(flatten)]
+    pub aws: super::AwsArgs,
     /// Local port of the proxy (default: a free one).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
@@ -33,14 +26,9 @@ pub struct ViewArgs {
 
 /// view: exit 0 done, 1 failed, 2 usage or configuration.
 #[cfg(feature = "aws")]
-pub(super) fn view(v: ViewArgs) -> ExitCode {
+pub(super) fn view(v: &ViewArgs) -> ExitCode {
     use crate::deploy;
-    let c = deploy::Connection {
-        region: v.region,
-        profile: v.profile,
-        endpoint_url: v.endpoint_url,
-        timeout: std::time::Duration::from_mins(1),
-    };
+    let c = v.aws.connection(std::time::Duration::from_mins(1));
     let viewed = match (&v.stack, &v.url) {
         (Some(stack), _) => deploy::Viewed::Stack(stack),
         (None, url) => deploy::Viewed::Url(url.as_deref().unwrap_or_default()),
@@ -55,6 +43,6 @@ pub(super) fn view(v: ViewArgs) -> ExitCode {
 }
 
 #[cfg(not(feature = "aws"))]
-pub(super) fn view(_: ViewArgs) -> ExitCode {
+pub(super) fn view(_: &ViewArgs) -> ExitCode {
     super::stack::without_aws()
 }
