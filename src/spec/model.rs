@@ -51,6 +51,8 @@ pub struct ExprText {
     pub span: Span,
     /// File offset of the text's first byte when the YAML scalar is verbatim file text.
     pub verbatim_at: Option<usize>,
+    /// For a block scalar, the file offset of each byte of the text.
+    pub offsets: Option<Vec<usize>>,
 }
 
 impl ExprText {
@@ -59,7 +61,7 @@ impl ExprText {
     pub fn file_span(&self, relative: Span) -> Span {
         match self.verbatim_at {
             Some(at) => Span::new(at + relative.start, at + relative.end),
-            None => self.span,
+            None => self.offsets.as_deref().and_then(|o| crate::yaml::map_span(o, relative)).unwrap_or(self.span),
         }
     }
 }

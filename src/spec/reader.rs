@@ -156,8 +156,8 @@ pub fn texts(node: &Node, what: &str, d: &mut Diags) -> Vec<Spanned<String>> {
 
 pub fn expr(node: &Node, d: &mut Diags) -> Option<ExprText> {
     match &node.kind {
-        NodeKind::Scalar { value, verbatim_at, .. } if !node.is_null() => {
-            Some(ExprText { text: value.clone(), span: node.span, verbatim_at: *verbatim_at })
+        NodeKind::Scalar { value, verbatim_at, offsets, .. } if !node.is_null() => {
+            Some(ExprText { text: value.clone(), span: node.span, verbatim_at: *verbatim_at, offsets: offsets.clone() })
         }
         _ => {
             d.push(wrong_type(node, "an expression such as `transaction > 9000`"));
