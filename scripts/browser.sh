@@ -11,18 +11,18 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DIR="$ROOT/tests/browser"
-STAMP="$DIR/node_modules/.pipec-stamp"
 MODE="${1:-install}"
 
 die() { echo "browser.sh: error: $*" >&2; exit 1; }
 say() { echo "browser.sh: $*" >&2; }
 
-lock_sum() { sha256sum "$DIR/package-lock.json" | cut -d' ' -f1; }
+# shellcheck source=scripts/npm-lib.sh
+source "$ROOT/scripts/npm-lib.sh"
 
 if [[ "$MODE" == --check ]]; then
   [[ -x /usr/bin/chromium ]] || die "/usr/bin/chromium is missing: run make tools (or scripts/browser.sh)"
   command -v node >/dev/null || die "node is missing: run make tools (or scripts/browser.sh)"
-  [[ -f "$STAMP" && "$(cat "$STAMP")" == "$(lock_sum)" ]] || die "tests/browser/node_modules is missing or stale: run make tools"
+  stamp_fresh || die "tests/browser/node_modules is missing or stale: run make tools"
   exit 0
 fi
 
@@ -36,20 +36,7 @@ if [[ ! -x /usr/bin/chromium ]]; then
 fi
 /usr/bin/chromium --version >/dev/null 2>&1 || die "/usr/bin/chromium does not run"
 
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  [[ "$(id -u)" == 0 ]] || die "node and npm are missing (apt-get install nodejs npm)"
-  say "installing node and npm (apt-get) ..."
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq nodejs npm >/dev/null || die "apt-get install nodejs npm failed"
-fi
-
-exec 9>"$DIR/.lock"
-command -v flock >/dev/null && flock -w 300 9
-if [[ ! -f "$STAMP" || "$(cat "$STAMP")" != "$(lock_sum)" ]]; then
-  say "installing playwright-core (npm ci in tests/browser) ..."
-  # No browser download: the test drives /usr/bin/chromium.
-  (cd "$DIR" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
-    || die "npm ci failed in tests/browser (is the npm registry reachable?)"
-  lock_sum >"$STAMP"
-fi
+need_node
+# No browser download: the test drives /usr/bin/chromium.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+npm_ci_stamped "playwright-core"

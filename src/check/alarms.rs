@@ -1,14 +1,9 @@
 //! `alarms:`: the topic resolves, and the thresholds are within what is useful.
 
 use crate::diagnostic::{Code, Diagnostic};
+use crate::spec::keys::{ALARMS_ARCHIVE_FRESHNESS, ALARMS_ITERATOR_AGE, Range};
 use crate::spec::units::Duration;
 use crate::spec::{Spanned, Spec};
-
-const MINUTE: u64 = 60_000;
-/// `iterator_age`: 1 minute to the longest stream retention (7 days is far past any use).
-pub const ITERATOR_AGE_MS: std::ops::RangeInclusive<u64> = MINUTE..=7 * 24 * 60 * MINUTE;
-/// `archive_freshness`: 1 minute to 1 day (Firehose gives up retrying after 24 hours).
-pub const FRESHNESS_MS: std::ops::RangeInclusive<u64> = MINUTE..=24 * 60 * MINUTE;
 
 pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
     let Some(alarms) = &spec.alarms else { return };
@@ -24,24 +19,22 @@ pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
                 .with_help(hint),
         );
     }
-    range(alarms.iterator_age.as_ref(), &ITERATOR_AGE_MS, "the iterator age threshold", "1m to 7d", "5m", d);
-    range(alarms.archive_freshness.as_ref(), &FRESHNESS_MS, "the archive freshness threshold", "1m to 1d", "15m", d);
+    range(alarms.iterator_age.as_ref(), ALARMS_ITERATOR_AGE.allowed(), "the iterator age threshold", "5m", d);
+    range(
+        alarms.archive_freshness.as_ref(),
+        ALARMS_ARCHIVE_FRESHNESS.allowed(),
+        "the archive freshness threshold",
+        "15m",
+        d,
+    );
 }
 
-fn range(
-    value: Option<&Spanned<Duration>>,
-    allowed: &std::ops::RangeInclusive<u64>,
-    what: &str,
-    bounds: &str,
-    example: &str,
-    d: &mut Vec<Diagnostic>,
-) {
+fn range(value: Option<&Spanned<Duration>>, allowed: Range, what: &str, example: &str, d: &mut Vec<Diagnostic>) {
     let Some(value) = value else { return };
-    let ms = value.value.0;
-    if ms % 1000 != 0 || !allowed.contains(&ms) {
+    if !allowed.allows(value.value.0) {
         d.push(
             Diagnostic::error(Code::OutOfRange, value.span, format!("{what} is out of range"))
-                .with_label(format!("allowed: {bounds}, in whole seconds"))
+                .with_label(format!("allowed: {} to {}, in whole seconds", allowed.min, allowed.max))
                 .with_help(format!("write for example `{example}`")),
         );
     }

@@ -1,12 +1,8 @@
 //! The cold archive: S3 prefixes and Firehose buffering limits.
 
 use crate::diagnostic::{Code, Diagnostic};
+use crate::spec::keys::{BUFFER_INTERVAL, BUFFER_SIZE};
 use crate::spec::{Spanned, Spec};
-
-/// Firehose `BufferingHints.SizeInMBs` range.
-pub const BUFFER_MIB: std::ops::RangeInclusive<u64> = 1..=128;
-/// Firehose `BufferingHints.IntervalInSeconds` range.
-pub const BUFFER_SECONDS: std::ops::RangeInclusive<u64> = 0..=900;
 
 pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
     let Some(cold) = &spec.cold else { return };
@@ -24,29 +20,30 @@ pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
         );
     }
     let Some(buffer) = &cold.buffer else { return };
+    let sizes = BUFFER_SIZE.allowed();
     if let Some(size) = &buffer.size
-        && (size.value.0 % (1 << 20) != 0 || !BUFFER_MIB.contains(&size.value.mebibytes()))
+        && !sizes.allows(size.value.0)
     {
         let bytes = size.value.0;
         // `64MB` is a size (decimal units are documented) but not a whole number of MiB.
-        let help = if bytes.is_multiple_of(1_000_000) && BUFFER_MIB.contains(&(bytes / 1_000_000)) {
-            let mb = bytes / 1_000_000;
+        let mb = bytes / 1_000_000;
+        let help = if bytes.is_multiple_of(1_000_000) && (sizes.min.number..=sizes.max.number).contains(&mb) {
             format!("{mb}MB is {bytes} bytes, not a whole number of MiB; write `{mb}MiB`")
         } else {
             "write for example `64MiB`".to_string()
         };
         d.push(
             Diagnostic::error(Code::OutOfRange, size.span, "the buffer size is out of range")
-                .with_label("Firehose buffers 1MiB to 128MiB, in whole MiB")
+                .with_label(format!("Firehose buffers {} to {}, in whole MiB", sizes.min, sizes.max))
                 .with_help(help),
         );
     }
     if let Some(interval) = &buffer.interval {
-        let ms = interval.value.0;
-        if ms % 1000 != 0 || !BUFFER_SECONDS.contains(&(ms / 1000)) {
+        let allowed = BUFFER_INTERVAL.allowed();
+        if !allowed.allows(interval.value.0) {
             d.push(
                 Diagnostic::error(Code::OutOfRange, interval.span, "the buffer interval is out of range")
-                    .with_label("Firehose flushes every 0s to 900s, in whole seconds")
+                    .with_label(format!("Firehose flushes every {} to {}, in whole seconds", allowed.min, allowed.max))
                     .with_help("write for example `60s`"),
             );
         }

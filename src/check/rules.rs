@@ -1,10 +1,8 @@
 //! Hot rules: the engine, windows, `group_by` fields and the topics they notify.
 
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::spec::keys::WINDOW_TUMBLING;
 use crate::spec::{Spanned, Spec};
-
-/// Lambda's `TumblingWindowInSeconds` maximum.
-pub const MAX_WINDOW_SECONDS: u64 = 900;
 
 const RETIRED_ENGINES: &[&str] =
     &["kinesis-analytics", "kinesis_analytics", "kinesis-analytics-sql", "kinesisanalytics", "kda", "kda-sql", "sql"];
@@ -38,18 +36,24 @@ pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
             }
         }
         if let Some(window) = &rule.window {
-            let ms = window.tumbling.value.0;
-            if ms % 1000 != 0 || !(1..=MAX_WINDOW_SECONDS).contains(&(ms / 1000)) {
+            let allowed = WINDOW_TUMBLING.allowed();
+            if !allowed.allows(window.tumbling.value.0) {
                 d.push(
                     Diagnostic::error(
                         Code::OutOfRange,
                         window.tumbling.span,
                         "the window length is out of range",
                     )
-                    .with_label("a tumbling window lasts 1s to 15m (900s), in whole seconds")
-                    .with_help(
-                        "Lambda tumbling windows end at 900 seconds; for longer windows aggregate in the table instead",
-                    ),
+                    .with_label(format!(
+                        "a tumbling window lasts {} to {} ({}s), in whole seconds",
+                        allowed.min,
+                        allowed.max,
+                        allowed.max.duration().seconds()
+                    ))
+                    .with_help(format!(
+                        "Lambda tumbling windows end at {} seconds; for longer windows aggregate in the table instead",
+                        allowed.max.duration().seconds()
+                    )),
                 );
             }
         } else if let Some(first) = rule.group_by.first() {

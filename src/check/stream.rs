@@ -1,12 +1,8 @@
 //! The stream's capacity, retention and encryption against Kinesis limits, and its time zone.
 
 use crate::diagnostic::{Code, Diagnostic};
+use crate::spec::keys::{STREAM_RETENTION, STREAM_SHARDS};
 use crate::spec::{Encryption, Spec};
-
-/// Default Kinesis shard quota per account and region (most regions; raise it with AWS).
-pub const MAX_SHARDS: u32 = 500;
-const MIN_RETENTION_H: u64 = 24;
-const MAX_RETENTION_H: u64 = 8_760;
 
 pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
     let stream = &spec.stream;
@@ -19,21 +15,27 @@ pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
                 .with_help("remove `shards` for on-demand capacity, or remove `on_demand` for provisioned shards"),
         );
     }
+    let allowed = STREAM_SHARDS.allowed();
     if let Some(shards) = &stream.shards
-        && !(1..=MAX_SHARDS).contains(&shards.value)
+        && !allowed.allows(u64::from(shards.value))
     {
         d.push(
                 Diagnostic::error(Code::OutOfRange, shards.span, "the shard count is out of range")
-                    .with_label(format!("Kinesis needs 1 to {MAX_SHARDS} shards (the default account quota)"))
+                    .with_label(format!("Kinesis needs {} to {} shards (the default account quota)", allowed.min, allowed.max))
                     .with_help("each shard takes 1 MB/s or 1,000 records/s; for more, use `on_demand: true` or ask AWS for a higher quota"),
             );
     }
     if let Some(retention) = &stream.retention {
-        let ms = retention.value.0;
-        if ms % 3_600_000 != 0 || !(MIN_RETENTION_H..=MAX_RETENTION_H).contains(&(ms / 3_600_000)) {
+        let allowed = STREAM_RETENTION.allowed();
+        if !allowed.allows(retention.value.0) {
             d.push(
                 Diagnostic::error(Code::OutOfRange, retention.span, "the retention is out of range")
-                    .with_label("Kinesis keeps records for 24h to 8760h (365d), in whole hours")
+                    .with_label(format!(
+                        "Kinesis keeps records for {} to {} ({}), in whole hours",
+                        allowed.min,
+                        allowed.max,
+                        allowed.max.duration()
+                    ))
                     .with_help("write for example `24h` or `7d`"),
             );
         }

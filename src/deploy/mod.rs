@@ -92,7 +92,9 @@ pub fn view(c: &Connection, viewed: &Viewed<'_>, port: u16, open: bool) -> Resul
     block_on(view::view(c, viewed, port, open))
 }
 
-/// The template of the pipec-managed assets stack (for tests that lint it).
+/// The template of the pipec-managed assets stack. Test-only (feature `testing`): the suite
+/// lints it.
+#[cfg(feature = "testing")]
 #[must_use]
 pub fn assets_template() -> serde_json::Value {
     assets::template()

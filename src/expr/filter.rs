@@ -1,5 +1,6 @@
 //! Lowering of stateless rules to Lambda event-source-mapping filter patterns for Kinesis
-//! (patterns match `data`, the decoded JSON record), and a model of how patterns match.
+//! (patterns match `data`, the decoded JSON record), and, for the tests (feature `testing`), a
+//! model of how patterns match.
 //!
 //! A pattern list is an optimisation only: the handler re-checks every record. The lowering is
 //! a sound over-approximation: every valid record on which the rule is TRUE matches at least
@@ -386,6 +387,10 @@ impl Lower<'_> {
 /// (numbers numerically); `numeric` needs a number meeting every bound; `prefix` a string
 /// starting with it; `exists: true` a present, non-null value (`false`: an absent key);
 /// `anything-but` a present, non-null value of the same kind equal to none of the listed.
+///
+/// Test-only (feature `testing`): the suite checks the lowering against it; pipec itself never
+/// matches patterns (Lambda does).
+#[cfg(any(test, feature = "testing"))]
 #[must_use]
 pub fn matches(pattern: &Json, record: &Json) -> bool {
     match pattern.get("data") {
@@ -394,6 +399,7 @@ pub fn matches(pattern: &Json, record: &Json) -> bool {
     }
 }
 
+#[cfg(any(test, feature = "testing"))]
 fn object_matches(pattern: &Json, value: &Json) -> bool {
     let Some(pattern) = pattern.as_object() else { return false };
     pattern.iter().all(|(key, p)| {
@@ -406,6 +412,7 @@ fn object_matches(pattern: &Json, value: &Json) -> bool {
     })
 }
 
+#[cfg(any(test, feature = "testing"))]
 fn same_value(a: &Json, b: &Json) -> bool {
     match (a, b) {
         (Json::Number(x), Json::Number(y)) => x.as_f64() == y.as_f64(),
@@ -413,6 +420,7 @@ fn same_value(a: &Json, b: &Json) -> bool {
     }
 }
 
+#[cfg(any(test, feature = "testing"))]
 fn cond_matches(cond: &Json, value: Option<&Json>) -> bool {
     let present = value.filter(|v| !v.is_null());
     let Json::Object(op) = cond else { return value.is_some_and(|v| same_value(cond, v)) };

@@ -2,12 +2,7 @@
 //! defaults derived from the pipeline (its windows and its archive's buffer interval).
 
 use super::{Archive, Rule, RuleKind, TopicId};
-use crate::spec;
-
-/// Default for `alarms.iterator_age` when no window is longer than half of it.
-pub const DEFAULT_ITERATOR_AGE_SECONDS: u64 = 300;
-/// Added to twice the buffer interval for the default `alarms.archive_freshness`.
-pub const FRESHNESS_MARGIN_SECONDS: u64 = 300;
+use crate::spec::{self, keys};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Alarms {
@@ -38,12 +33,16 @@ pub fn lower(
     let interval = archive.map_or(0, |a| u64::from(a.interval_seconds));
     let seconds = |d: Option<&spec::Spanned<spec::units::Duration>>| d.map(|d| d.value.0 / 1000);
     Ok(Alarms {
-        enabled: spec.and_then(|a| a.enabled.as_ref()).is_none_or(|e| e.value),
+        enabled: spec
+            .and_then(|a| a.enabled.as_ref())
+            .map_or(const { keys::ALARMS_ENABLED.default_bool() }, |e| e.value),
         topic: spec.and_then(|a| a.topic.as_ref()).map(|t| topic_id(&t.value)).transpose()?,
         iterator_age_seconds: seconds(spec.and_then(|a| a.iterator_age.as_ref()))
-            .unwrap_or(DEFAULT_ITERATOR_AGE_SECONDS.max(2 * longest_window)),
+            .unwrap_or(keys::ITERATOR_AGE_FLOOR.duration().seconds().max(2 * longest_window)),
         archive_freshness_seconds: seconds(spec.and_then(|a| a.archive_freshness.as_ref()))
-            .unwrap_or(2 * interval + FRESHNESS_MARGIN_SECONDS),
-        function_errors: spec.and_then(|a| a.function_errors.as_ref()).map_or(1, |n| n.value),
+            .unwrap_or(2 * interval + keys::FRESHNESS_MARGIN.duration().seconds()),
+        function_errors: spec
+            .and_then(|a| a.function_errors.as_ref())
+            .map_or(const { keys::ALARMS_FUNCTION_ERRORS.default_amount().count() }, |n| n.value),
     })
 }

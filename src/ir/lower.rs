@@ -6,12 +6,18 @@ use super::{
     Stream, Topic, TopicId, Viewer,
 };
 use crate::expr::{self, RecordSchema};
-use crate::spec::{self, Compression, Encryption, RuleSeverity, Spec};
+use crate::spec::units::{ByteSize, Duration};
+use crate::spec::{self, Compression, Encryption, RuleSeverity, Spec, keys};
 
-/// Default retention (the Kinesis minimum).
-pub const DEFAULT_RETENTION_HOURS: u32 = 24;
-pub const DEFAULT_BUFFER_MIB: u32 = 64;
-pub const DEFAULT_INTERVAL_SECONDS: u32 = 60;
+// The defaults of `specs/reference.md`, typed (defined in `spec::keys`).
+const SEVERITY: RuleSeverity = keys::choose(RuleSeverity::CHOICES, keys::RULE_SEVERITY.default_text());
+const SHARDS: u32 = keys::STREAM_SHARDS.default_amount().count();
+const RETENTION: Duration = keys::STREAM_RETENTION.default_amount().duration();
+const ENCRYPTION: Encryption = keys::choose(Encryption::CHOICES, keys::STREAM_ENCRYPTION.default_text());
+const COMPRESSION: Compression = keys::choose(Compression::CHOICES, keys::COLD_COMPRESSION.default_text());
+const LAYOUT: spec::Layout = keys::choose(spec::Layout::CHOICES, keys::COLD_LAYOUT.default_text());
+const BUFFER_SIZE: ByteSize = keys::BUFFER_SIZE.default_amount().size();
+const BUFFER_INTERVAL: Duration = keys::BUFFER_INTERVAL.default_amount().duration();
 
 /// Lowers a spec that checked clean.
 ///
@@ -37,7 +43,7 @@ pub fn lower(spec: &Spec) -> Result<Pipeline, String> {
         rules.push(Rule {
             name: rule.name.value.clone(),
             description: rule.description.as_ref().map(|d| d.value.clone()),
-            severity: match rule.severity.as_ref().map_or(RuleSeverity::Medium, |s| s.value) {
+            severity: match rule.severity.as_ref().map_or(SEVERITY, |s| s.value) {
                 RuleSeverity::Low => Severity::Low,
                 RuleSeverity::Medium => Severity::Medium,
                 RuleSeverity::High => Severity::High,
@@ -59,22 +65,22 @@ pub fn lower(spec: &Spec) -> Result<Pipeline, String> {
     Ok(Pipeline {
         name: spec.name.value.clone(),
         description: spec.description.as_ref().map(|d| d.value.clone()),
-        retain_data: spec.retain_data.as_ref().is_none_or(|r| r.value),
+        retain_data: spec.retain_data.as_ref().map_or(const { keys::RETAIN_DATA.default_bool() }, |r| r.value),
         stream: Stream {
             name: stream.name.as_ref().map_or_else(|| spec.name.value.clone(), |n| n.value.clone()),
             schema,
             source: Source::Kinesis(Kinesis {
-                capacity: match (&stream.shards, stream.on_demand.as_ref().is_some_and(|o| o.value)) {
+                capacity: match (
+                    &stream.shards,
+                    stream.on_demand.as_ref().map_or(const { keys::STREAM_ON_DEMAND.default_bool() }, |o| o.value),
+                ) {
                     (_, true) => Capacity::OnDemand,
                     (Some(n), false) => Capacity::Shards(n.value),
-                    (None, false) => Capacity::Shards(1),
+                    (None, false) => Capacity::Shards(SHARDS),
                 },
-                retention_hours: stream
-                    .retention
-                    .as_ref()
-                    .map_or(Ok(DEFAULT_RETENTION_HOURS), |r| u32::try_from(r.value.0 / 3_600_000))
+                retention_hours: u32::try_from(stream.retention.as_ref().map_or(RETENTION, |r| r.value).0 / 3_600_000)
                     .map_err(|e| e.to_string())?,
-                encrypted: stream.encryption.as_ref().is_none_or(|e| e.value == Encryption::Kms),
+                encrypted: stream.encryption.as_ref().map_or(ENCRYPTION, |e| e.value) == Encryption::Kms,
             }),
         },
         rules,
@@ -120,7 +126,7 @@ fn store(spec: &Spec, s: &spec::Store, schema: &RecordSchema) -> Result<Store, S
             Some(field) => (field.to_string(), true),
             None => (s.value.trim_start_matches('+').to_string(), false),
         }),
-        public: v.public.as_ref().is_some_and(|p| p.value),
+        public: v.public.as_ref().map_or(const { keys::VIEWER_PUBLIC.default_bool() }, |p| p.value),
     });
     Ok(Store {
         table: s.table.as_ref().map_or_else(|| format!("{}-flagged", spec.name.value), |t| t.value.clone()),
@@ -134,20 +140,18 @@ fn store(spec: &Spec, s: &spec::Store, schema: &RecordSchema) -> Result<Store, S
 fn archive(c: &spec::Cold) -> Result<Archive, String> {
     let buffer = c.buffer.as_ref();
     Ok(Archive {
-        prefix: c.prefix.as_ref().map_or_else(|| "raw/".to_string(), |p| p.value.clone()),
-        error_prefix: c.error_prefix.as_ref().map_or_else(|| "errors/".to_string(), |p| p.value.clone()),
-        gzip: c.compression.as_ref().is_none_or(|x| x.value == Compression::Gzip),
-        buffer_mib: buffer
-            .and_then(|b| b.size.as_ref())
-            .map_or(Ok(DEFAULT_BUFFER_MIB), |s| u32::try_from(s.value.mebibytes()))
+        prefix: c.prefix.as_ref().map_or(keys::COLD_PREFIX.default_text(), |p| &p.value).to_string(),
+        error_prefix: c.error_prefix.as_ref().map_or(keys::COLD_ERROR_PREFIX.default_text(), |p| &p.value).to_string(),
+        gzip: c.compression.as_ref().map_or(COMPRESSION, |x| x.value) == Compression::Gzip,
+        buffer_mib: u32::try_from(buffer.and_then(|b| b.size.as_ref()).map_or(BUFFER_SIZE, |s| s.value).mebibytes())
             .map_err(|e| e.to_string())?,
-        interval_seconds: buffer
-            .and_then(|b| b.interval.as_ref())
-            .map_or(Ok(DEFAULT_INTERVAL_SECONDS), |i| u32::try_from(i.value.seconds()))
-            .map_err(|e| e.to_string())?,
-        layout: match c.layout.as_ref().map(|l| l.value) {
-            Some(spec::Layout::Daily) => Layout::Daily,
-            _ => Layout::Hourly,
+        interval_seconds: u32::try_from(
+            buffer.and_then(|b| b.interval.as_ref()).map_or(BUFFER_INTERVAL, |i| i.value).seconds(),
+        )
+        .map_err(|e| e.to_string())?,
+        layout: match c.layout.as_ref().map_or(LAYOUT, |l| l.value) {
+            spec::Layout::Daily => Layout::Daily,
+            spec::Layout::Hourly => Layout::Hourly,
         },
     })
 }

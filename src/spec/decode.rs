@@ -1,6 +1,7 @@
 //! YAML tree → [`Spec`]: shapes, types and units. Everything found is reported; meaning
 //! (names resolve, limits hold, expressions type-check) is `check`'s job.
 
+use super::keys;
 use super::model::{
     Alarms, Buffer, Cold, Compression, Encryption, Field, Hot, Key, Layout, Rule, RuleSeverity, Spanned, Spec, Store,
     Stream, Topic, Viewer, Window,
@@ -21,17 +22,17 @@ pub fn spec(root: &Node, environments: Vec<Spanned<String>>, d: &mut Diags) -> O
         return None;
     }
     let mut m = MapReader::new(root, "spec", d)?;
-    let version = m.required("version", "1", d).and_then(|n| version(n, d));
-    let name = m.required("name", "transactions", d).and_then(|n| r::text(n, d));
-    let description = m.take("description").and_then(|n| r::text(n, d));
-    let retain_data = m.take("retain_data").and_then(|n| r::boolean(n, d));
+    let version = m.required(&keys::VERSION, "1", d).and_then(|n| version(n, d));
+    let name = m.required(&keys::NAME, "transactions", d).and_then(|n| r::text(n, d));
+    let description = m.take(&keys::DESCRIPTION).and_then(|n| r::text(n, d));
+    let retain_data = m.take(&keys::RETAIN_DATA).and_then(|n| r::boolean(n, d));
     // Split off by the overlay stage already; taken so that "known keys" lists it.
-    m.take("environments");
-    let stream = m.required("stream", "{ shards: 1, record: { id: string } }", d).and_then(|n| stream(n, d));
-    let hot = m.take("hot").and_then(|n| hot(n, d));
-    let cold = m.take("cold").and_then(|n| cold(n, d));
-    let notifications = m.take("notifications").map(|n| topics(n, d)).unwrap_or_default();
-    let alarms = m.take("alarms").and_then(|n| alarms(n, d));
+    m.take(&keys::ENVIRONMENTS);
+    let stream = m.required(&keys::STREAM, "{ shards: 1, record: { id: string } }", d).and_then(|n| stream(n, d));
+    let hot = m.take(&keys::HOT).and_then(|n| hot(n, d));
+    let cold = m.take(&keys::COLD).and_then(|n| cold(n, d));
+    let notifications = m.take(&keys::NOTIFICATIONS).map(|n| topics(n, d)).unwrap_or_default();
+    let alarms = m.take(&keys::ALARMS).and_then(|n| alarms(n, d));
     m.finish(d);
     Some(Spec {
         version: version?,
@@ -49,11 +50,12 @@ pub fn spec(root: &Node, environments: Vec<Spanned<String>>, d: &mut Diags) -> O
 
 fn alarms(node: &Node, d: &mut Diags) -> Option<Alarms> {
     let mut m = MapReader::new(node, "alarms", d)?;
-    let enabled = m.take("enabled").and_then(|n| r::boolean(n, d));
-    let topic = m.take("topic").and_then(|n| r::text(n, d));
-    let iterator_age = m.take("iterator_age").and_then(|n| r::duration(n, d));
-    let archive_freshness = m.take("archive_freshness").and_then(|n| r::duration(n, d));
-    let function_errors = m.take("function_errors").and_then(|n| r::uint(n, 1, 1_000_000, d));
+    let enabled = m.take(&keys::ALARMS_ENABLED).and_then(|n| r::boolean(n, d));
+    let topic = m.take(&keys::ALARMS_TOPIC).and_then(|n| r::text(n, d));
+    let iterator_age = m.take(&keys::ALARMS_ITERATOR_AGE).and_then(|n| r::duration(n, d));
+    let archive_freshness = m.take(&keys::ALARMS_ARCHIVE_FRESHNESS).and_then(|n| r::duration(n, d));
+    let function_errors =
+        m.take(&keys::ALARMS_FUNCTION_ERRORS).and_then(|n| r::counted(n, keys::ALARMS_FUNCTION_ERRORS.allowed(), d));
     let span = m.span();
     m.finish(d);
     Some(Alarms { enabled, topic, iterator_age, archive_freshness, function_errors, span })
@@ -74,14 +76,13 @@ fn version(node: &Node, d: &mut Diags) -> Option<Spanned<u32>> {
 
 fn stream(node: &Node, d: &mut Diags) -> Option<Stream> {
     let mut m = MapReader::new(node, "stream", d)?;
-    let name = m.take("name").and_then(|n| r::text(n, d));
-    let shards = m.take("shards").and_then(|n| r::uint(n, 0, u64::from(u32::MAX), d));
-    let on_demand = m.take("on_demand").and_then(|n| r::boolean(n, d));
-    let retention = m.take("retention").and_then(|n| r::duration(n, d));
-    let encryption =
-        m.take("encryption").and_then(|n| r::choice(n, &[("kms", Encryption::Kms), ("none", Encryption::None)], d));
-    let timezone = m.take("timezone").and_then(|n| r::text(n, d));
-    let record = m.required("record", "{ id: string, amount: int }", d).map(|n| record(n, d));
+    let name = m.take(&keys::STREAM_NAME).and_then(|n| r::text(n, d));
+    let shards = m.take(&keys::STREAM_SHARDS).and_then(|n| r::uint(n, 0, u64::from(u32::MAX), d));
+    let on_demand = m.take(&keys::STREAM_ON_DEMAND).and_then(|n| r::boolean(n, d));
+    let retention = m.take(&keys::STREAM_RETENTION).and_then(|n| r::duration(n, d));
+    let encryption = m.take(&keys::STREAM_ENCRYPTION).and_then(|n| r::choice(n, Encryption::CHOICES, d));
+    let timezone = m.take(&keys::STREAM_TIMEZONE).and_then(|n| r::text(n, d));
+    let record = m.required(&keys::STREAM_RECORD, "{ id: string, amount: int }", d).map(|n| record(n, d));
     let span = m.span();
     m.finish(d);
     let (record, untyped) = record?;
@@ -114,10 +115,13 @@ const TYPE_HELP: &str = "types: string, string(64) (max length), int, float, boo
 fn field(name: Spanned<String>, node: &Node, d: &mut Diags) -> Option<Field> {
     if let NodeKind::Map(_) = node.kind {
         let mut m = MapReader::new(node, "record field", d)?;
-        let ty = m.required("type", "string", d).and_then(|n| r::text(n, d));
-        let max_length = m.take("max_length").and_then(|n| r::uint(n, 1, 400_000, d)).map(|v| v.value);
-        let required = m.take("required").and_then(|n| r::boolean(n, d)).is_none_or(|v| v.value);
-        let description = m.take("description").and_then(|n| r::text(n, d)).map(|v| v.value);
+        let ty = m.required(&keys::FIELD_TYPE, "string", d).and_then(|n| r::text(n, d));
+        let max_length = m
+            .take(&keys::FIELD_MAX_LENGTH)
+            .and_then(|n| r::counted(n, keys::FIELD_MAX_LENGTH.allowed(), d))
+            .map(|v| v.value);
+        let required = m.take(&keys::FIELD_REQUIRED).and_then(|n| r::boolean(n, d)).is_none_or(|v| v.value);
+        let description = m.take(&keys::FIELD_DESCRIPTION).and_then(|n| r::text(n, d)).map(|v| v.value);
         m.finish(d);
         let ty = ty?;
         let (base, _, _) = field_type(&ty, d)?;
@@ -190,9 +194,10 @@ fn type_alias(name: &str) -> Option<&'static str> {
 
 fn hot(node: &Node, d: &mut Diags) -> Option<Hot> {
     let mut m = MapReader::new(node, "hot", d)?;
-    let engine = m.take("engine").and_then(|n| r::text(n, d));
-    let rules = m.take("rules").map(|n| r::items(n, "hot.rules", d).iter().filter_map(|n| rule(n, d)).collect());
-    let store = m.take("store").and_then(|n| store(n, d));
+    let engine = m.take(&keys::HOT_ENGINE).and_then(|n| r::text(n, d));
+    let rules =
+        m.take(&keys::HOT_RULES).map(|n| r::items(n, "hot.rules", d).iter().filter_map(|n| rule(n, d)).collect());
+    let store = m.take(&keys::HOT_STORE).and_then(|n| store(n, d));
     let span = m.span();
     m.finish(d);
     Some(Hot { engine, rules: rules.unwrap_or_default(), store, span })
@@ -200,22 +205,14 @@ fn hot(node: &Node, d: &mut Diags) -> Option<Hot> {
 
 fn rule(node: &Node, d: &mut Diags) -> Option<Rule> {
     let mut m = MapReader::new(node, "rule", d)?;
-    let name = m.required("name", "high-transaction", d).and_then(|n| r::text(n, d));
-    let description = m.take("description").and_then(|n| r::text(n, d));
-    let when = m.required("when", "transaction > 9000", d).and_then(|n| r::expr(n, d));
-    let window_node = m.take("window");
+    let name = m.required(&keys::RULE_NAME, "high-transaction", d).and_then(|n| r::text(n, d));
+    let description = m.take(&keys::RULE_DESCRIPTION).and_then(|n| r::text(n, d));
+    let when = m.required(&keys::RULE_WHEN, "transaction > 9000", d).and_then(|n| r::expr(n, d));
+    let window_node = m.take(&keys::RULE_WINDOW);
     let window = window_node.and_then(|n| window(n, d));
-    let group_by = m.take("group_by").map(|n| r::texts(n, "group_by", d)).unwrap_or_default();
-    let severity = m.take("severity").and_then(|n| {
-        let choices = [
-            ("low", RuleSeverity::Low),
-            ("medium", RuleSeverity::Medium),
-            ("high", RuleSeverity::High),
-            ("critical", RuleSeverity::Critical),
-        ];
-        r::choice(n, &choices, d)
-    });
-    let notify = m.take("notify").map(|n| r::texts(n, "notify", d)).unwrap_or_default();
+    let group_by = m.take(&keys::RULE_GROUP_BY).map(|n| r::texts(n, "group_by", d)).unwrap_or_default();
+    let severity = m.take(&keys::RULE_SEVERITY).and_then(|n| r::choice(n, RuleSeverity::CHOICES, d));
+    let notify = m.take(&keys::RULE_NOTIFY).map(|n| r::texts(n, "notify", d)).unwrap_or_default();
     let span = m.span();
     m.finish(d);
     // A window that could not be read would make `when` look like a per-record rule.
@@ -227,17 +224,17 @@ fn rule(node: &Node, d: &mut Diags) -> Option<Rule> {
 
 fn window(node: &Node, d: &mut Diags) -> Option<Window> {
     let mut m = MapReader::new(node, "window", d)?;
-    let tumbling = m.required("tumbling", "1m", d).and_then(|n| r::duration(n, d));
+    let tumbling = m.required(&keys::WINDOW_TUMBLING, "1m", d).and_then(|n| r::duration(n, d));
     m.finish(d);
     Some(Window { tumbling: tumbling? })
 }
 
 fn store(node: &Node, d: &mut Diags) -> Option<Store> {
     let mut m = MapReader::new(node, "store", d)?;
-    let table = m.take("table").and_then(|n| r::text(n, d));
-    let key = m.required("key", "{ partition: transactionId, sort: createdAt }", d).and_then(|n| key(n, d));
+    let table = m.take(&keys::STORE_TABLE).and_then(|n| r::text(n, d));
+    let key = m.required(&keys::STORE_KEY, "{ partition: transactionId, sort: createdAt }", d).and_then(|n| key(n, d));
     let enrich = m
-        .take("enrich")
+        .take(&keys::STORE_ENRICH)
         .map(|n| {
             r::entries(n, "enrich", d)
                 .iter()
@@ -245,7 +242,7 @@ fn store(node: &Node, d: &mut Diags) -> Option<Store> {
                 .collect()
         })
         .unwrap_or_default();
-    let viewer = m.take("viewer").and_then(|n| viewer(n, d));
+    let viewer = m.take(&keys::STORE_VIEWER).and_then(|n| viewer(n, d));
     let span = m.span();
     m.finish(d);
     Some(Store { table, key: key?, enrich, viewer, span })
@@ -253,8 +250,8 @@ fn store(node: &Node, d: &mut Diags) -> Option<Store> {
 
 fn key(node: &Node, d: &mut Diags) -> Option<Key> {
     let mut m = MapReader::new(node, "key", d)?;
-    let partition = m.required("partition", "transactionId", d).and_then(|n| r::text(n, d));
-    let sort = m.take("sort").and_then(|n| r::text(n, d));
+    let partition = m.required(&keys::KEY_PARTITION, "transactionId", d).and_then(|n| r::text(n, d));
+    let sort = m.take(&keys::KEY_SORT).and_then(|n| r::text(n, d));
     let span = m.span();
     m.finish(d);
     Some(Key { partition: partition?, sort, span })
@@ -262,23 +259,20 @@ fn key(node: &Node, d: &mut Diags) -> Option<Key> {
 
 fn viewer(node: &Node, d: &mut Diags) -> Option<Viewer> {
     let mut m = MapReader::new(node, "viewer", d)?;
-    let title = m.take("title").and_then(|n| r::text(n, d));
-    let sort = m.take("sort").and_then(|n| r::text(n, d));
-    let public = m.take("public").and_then(|n| r::boolean(n, d));
+    let title = m.take(&keys::VIEWER_TITLE).and_then(|n| r::text(n, d));
+    let sort = m.take(&keys::VIEWER_SORT).and_then(|n| r::text(n, d));
+    let public = m.take(&keys::VIEWER_PUBLIC).and_then(|n| r::boolean(n, d));
     m.finish(d);
     Some(Viewer { title, sort, public })
 }
 
 fn cold(node: &Node, d: &mut Diags) -> Option<Cold> {
     let mut m = MapReader::new(node, "cold", d)?;
-    let prefix = m.take("prefix").and_then(|n| r::text(n, d));
-    let error_prefix = m.take("error_prefix").and_then(|n| r::text(n, d));
-    let compression = m
-        .take("compression")
-        .and_then(|n| r::choice(n, &[("gzip", Compression::Gzip), ("none", Compression::None)], d));
-    let buffer = m.take("buffer").and_then(|n| buffer(n, d));
-    let layout =
-        m.take("layout").and_then(|n| r::choice(n, &[("hourly", Layout::Hourly), ("daily", Layout::Daily)], d));
+    let prefix = m.take(&keys::COLD_PREFIX).and_then(|n| r::text(n, d));
+    let error_prefix = m.take(&keys::COLD_ERROR_PREFIX).and_then(|n| r::text(n, d));
+    let compression = m.take(&keys::COLD_COMPRESSION).and_then(|n| r::choice(n, Compression::CHOICES, d));
+    let buffer = m.take(&keys::COLD_BUFFER).and_then(|n| buffer(n, d));
+    let layout = m.take(&keys::COLD_LAYOUT).and_then(|n| r::choice(n, Layout::CHOICES, d));
     let span = m.span();
     m.finish(d);
     Some(Cold { prefix, error_prefix, compression, buffer, layout, span })
@@ -286,8 +280,8 @@ fn cold(node: &Node, d: &mut Diags) -> Option<Cold> {
 
 fn buffer(node: &Node, d: &mut Diags) -> Option<Buffer> {
     let mut m = MapReader::new(node, "buffer", d)?;
-    let size = m.take("size").and_then(|n| r::size(n, d));
-    let interval = m.take("interval").and_then(|n| r::duration(n, d));
+    let size = m.take(&keys::BUFFER_SIZE).and_then(|n| r::size(n, d));
+    let interval = m.take(&keys::BUFFER_INTERVAL).and_then(|n| r::duration(n, d));
     m.finish(d);
     Some(Buffer { size, interval })
 }
@@ -297,8 +291,8 @@ fn topics(node: &Node, d: &mut Diags) -> Vec<Topic> {
         .iter()
         .filter_map(|e| {
             let mut m = MapReader::new(&e.value, "topic", d)?;
-            let email = m.take("email").map(|n| r::texts(n, "email", d)).unwrap_or_default();
-            let webhook = m.take("webhook").map(|n| r::texts(n, "webhook", d)).unwrap_or_default();
+            let email = m.take(&keys::TOPIC_EMAIL).map(|n| r::texts(n, "email", d)).unwrap_or_default();
+            let webhook = m.take(&keys::TOPIC_WEBHOOK).map(|n| r::texts(n, "webhook", d)).unwrap_or_default();
             m.finish(d);
             Some(Topic { name: Spanned::new(e.key.clone(), e.key_span), email, webhook })
         })

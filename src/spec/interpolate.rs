@@ -8,7 +8,7 @@ use crate::yaml::{Node, NodeKind, ScalarStyle};
 /// missing variable or malformed `${`.
 pub fn interpolate(node: &mut Node, lookup: &dyn Fn(&str) -> Option<String>, out: &mut Vec<Diagnostic>) {
     match &mut node.kind {
-        NodeKind::Scalar { value, verbatim_at, style } => {
+        NodeKind::Scalar { value, verbatim_at, style, offsets } => {
             if !value.contains('$') {
                 return;
             }
@@ -22,6 +22,7 @@ pub fn interpolate(node: &mut Node, lookup: &dyn Fn(&str) -> Option<String>, out
             if replaced != *value {
                 *value = replaced;
                 *verbatim_at = None;
+                *offsets = None;
                 // `"${SHARDS:-2}"` is quoted only because YAML needs it around `${`: a number
                 // or boolean that results is read like a plain one.
                 let typed = value.parse::<f64>().is_ok() || value == "true" || value == "false";

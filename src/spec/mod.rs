@@ -3,6 +3,7 @@
 
 mod decode;
 mod interpolate;
+pub mod keys;
 pub mod model;
 mod overlay;
 mod reader;

@@ -3,7 +3,8 @@
 //! job), so that a diagnostic can tell "you wrote" from "the default".
 //!
 //! The types also describe the language for `pipec schema` (JSON Schema via schemars); doc
-//! comments become the schema's descriptions, shown by editors.
+//! comments become the schema's descriptions, shown by editors. Defaults and ranges are not
+//! written here: they are in [`keys`](super::keys), and `pipec schema` adds them.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -50,6 +51,8 @@ pub struct ExprText {
     pub span: Span,
     /// File offset of the text's first byte when the YAML scalar is verbatim file text.
     pub verbatim_at: Option<usize>,
+    /// For a block scalar, the file offset of each byte of the text.
+    pub offsets: Option<Vec<usize>>,
 }
 
 impl ExprText {
@@ -58,7 +61,7 @@ impl ExprText {
     pub fn file_span(&self, relative: Span) -> Span {
         match self.verbatim_at {
             Some(at) => Span::new(at + relative.start, at + relative.end),
-            None => self.span,
+            None => self.offsets.as_deref().and_then(|o| crate::yaml::map_span(o, relative)).unwrap_or(self.span),
         }
     }
 }
@@ -111,7 +114,7 @@ pub struct Spec {
     pub name: Spanned<String>,
     /// What the pipeline is for (shown in the viewer and the templates).
     pub description: Option<Spanned<String>>,
-    /// Keep the stream, archive bucket and table when the stack is deleted (default `true`). Set `false` for throw-away environments.
+    /// Keep the stream, archive bucket and table when the stack is deleted. Set `false` for throw-away environments.
     pub retain_data: Option<Spanned<bool>>,
     /// The source stream that receives events.
     pub stream: Stream,
@@ -135,17 +138,17 @@ pub struct Spec {
 #[derive(Clone, Debug, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Stream {
-    /// Stream name (default: the pipeline's name).
+    /// Stream name.
     pub name: Option<Spanned<String>>,
     /// Provisioned shards (1 MB/s or 1,000 records/s in each). Excludes `on_demand`.
     pub shards: Option<Spanned<u32>>,
     /// On-demand capacity: AWS scales the shards. Excludes `shards`.
     pub on_demand: Option<Spanned<bool>>,
-    /// How long records stay in the stream: 24h to 365d (default `24h`).
+    /// How long records stay in the stream.
     pub retention: Option<Spanned<Duration>>,
-    /// Encryption at rest: `kms` (default, AWS-managed key) or `none`.
+    /// Encryption at rest: `kms` (AWS-managed key) or `none`.
     pub encryption: Option<Spanned<Encryption>>,
-    /// How a `timestamp` without a zone is read: `UTC` (default) or a fixed offset such as `+02:00`.
+    /// How a `timestamp` without a zone is read: `UTC` or a fixed offset such as `+02:00`.
     pub timezone: Option<Spanned<String>>,
     /// The JSON record's fields and their types: `string`, `string(64)` (max length), `int`, `float`, `bool`, `timestamp`; a trailing `?` makes a field optional.
     #[schemars(with = "BTreeMap<String, FieldTypeSchema>")]
@@ -186,6 +189,11 @@ pub enum Encryption {
     None,
 }
 
+impl Encryption {
+    /// How the spec writes each value.
+    pub const CHOICES: &[(&'static str, Self)] = &[("kms", Self::Kms), ("none", Self::None)];
+}
+
 /// A record field.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Field {
@@ -218,7 +226,7 @@ impl JsonSchema for FieldTypeSchema {
                     "properties": {
                         "type": { "enum": ["string", "int", "integer", "float", "number", "bool", "boolean", "timestamp"] },
                         "max_length": { "type": "integer", "minimum": 1, "description": "Strings only: the maximum length in characters." },
-                        "required": { "type": "boolean", "description": "Whether every record must carry the field (default `true`)." },
+                        "required": { "type": "boolean", "description": "Whether every record must carry the field." },
                         "description": { "type": "string" }
                     }
                 }
@@ -231,7 +239,7 @@ impl JsonSchema for FieldTypeSchema {
 #[derive(Clone, Debug, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Hot {
-    /// Where rules run: `lambda` (default). `kinesis-analytics` is refused: AWS retired it.
+    /// Where rules run: `lambda`. `kinesis-analytics` is refused: AWS retired it.
     pub engine: Option<Spanned<String>>,
     #[schemars(default)]
     pub rules: Vec<Rule>,
@@ -265,7 +273,7 @@ pub struct Rule {
     #[schemars(with = "OneOrMany")]
     #[schemars(default)]
     pub group_by: Vec<Spanned<String>>,
-    /// `low`, `medium` (default), `high` or `critical`.
+    /// `low`, `medium`, `high` or `critical`.
     pub severity: Option<Spanned<RuleSeverity>>,
     /// Topics to notify when the rule fires.
     #[schemars(with = "OneOrMany")]
@@ -284,11 +292,17 @@ pub enum RuleSeverity {
     Critical,
 }
 
+impl RuleSeverity {
+    /// How the spec writes each value.
+    pub const CHOICES: &[(&'static str, Self)] =
+        &[("low", Self::Low), ("medium", Self::Medium), ("high", Self::High), ("critical", Self::Critical)];
+}
+
 /// A window of records.
 #[derive(Clone, Debug, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Window {
-    /// Tumbling window length, at most 15m (the Lambda limit), e.g. `1m`.
+    /// Tumbling window length (Lambda bounds it), e.g. `1m`.
     pub tumbling: Spanned<Duration>,
 }
 
@@ -296,7 +310,7 @@ pub struct Window {
 #[derive(Clone, Debug, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Store {
-    /// Table name (default: `<name>-flagged`).
+    /// Table name.
     pub table: Option<Spanned<String>>,
     /// The key that makes writes idempotent.
     pub key: Key,
@@ -327,7 +341,7 @@ pub struct Viewer {
     pub title: Option<Spanned<String>>,
     /// A field to sort by; `-field` sorts descending.
     pub sort: Option<Spanned<String>>,
-    /// Serve without authentication (default `false`: IAM auth on AWS).
+    /// Serve without authentication (otherwise IAM auth on AWS).
     pub public: Option<Spanned<bool>>,
 }
 
@@ -335,15 +349,15 @@ pub struct Viewer {
 #[derive(Clone, Debug, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Cold {
-    /// Key prefix of archived objects, ending with `/` (default `raw/`).
+    /// Key prefix of archived objects, ending with `/`.
     pub prefix: Option<Spanned<String>>,
-    /// Key prefix for records that could not be delivered (default `errors/`).
+    /// Key prefix for records that could not be delivered.
     pub error_prefix: Option<Spanned<String>>,
-    /// `gzip` (default) or `none`.
+    /// `gzip` or `none`.
     pub compression: Option<Spanned<Compression>>,
     /// Delivery happens when either limit is reached.
     pub buffer: Option<Buffer>,
-    /// Time partitioning after the prefix (UTC): `hourly` (`YYYY/MM/DD/HH/`, default) or `daily` (`YYYY/MM/DD/`).
+    /// Time partitioning after the prefix (UTC): `hourly` (`YYYY/MM/DD/HH/`) or `daily` (`YYYY/MM/DD/`).
     pub layout: Option<Spanned<Layout>>,
     #[schemars(skip)]
     pub span: Span,
@@ -356,6 +370,11 @@ pub enum Compression {
     None,
 }
 
+impl Compression {
+    /// How the spec writes each value.
+    pub const CHOICES: &[(&'static str, Self)] = &[("gzip", Self::Gzip), ("none", Self::None)];
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
 #[schemars(rename_all = "snake_case")]
 pub enum Layout {
@@ -363,12 +382,17 @@ pub enum Layout {
     Daily,
 }
 
+impl Layout {
+    /// How the spec writes each value.
+    pub const CHOICES: &[(&'static str, Self)] = &[("hourly", Self::Hourly), ("daily", Self::Daily)];
+}
+
 #[derive(Clone, Debug, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Buffer {
-    /// 1MiB to 128MiB (default `64MiB`).
+    /// Deliver when this much is buffered.
     pub size: Option<Spanned<ByteSize>>,
-    /// 0s to 900s (default `60s`).
+    /// Deliver when the oldest buffered record is this old.
     pub interval: Option<Spanned<Duration>>,
 }
 
@@ -394,15 +418,15 @@ pub struct Topic {
 #[derive(Clone, Debug, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Alarms {
-    /// `false` leaves the alarms out (the dashboard stays). Default `true`.
+    /// `false` leaves the alarms out (the dashboard stays).
     pub enabled: Option<Spanned<bool>>,
-    /// A topic under `notifications` that is told when an alarm fires and when it clears. Default: none (`pipec deploy` warns that nobody is told).
+    /// A topic under `notifications` that is told when an alarm fires and when it clears. Without one, `pipec deploy` warns that nobody is told.
     pub topic: Option<Spanned<String>>,
-    /// Alarm when the oldest record not yet read from the stream is older than this (Kinesis `GetRecords.IteratorAgeMilliseconds`), 1m to 7d. Default: `5m`, or twice the longest tumbling window when that is longer.
+    /// Alarm when the oldest record not yet read from the stream is older than this (Kinesis `GetRecords.IteratorAgeMilliseconds`).
     pub iterator_age: Option<Spanned<Duration>>,
-    /// Alarm when the oldest record not yet archived is older than this (Firehose `DeliveryToS3.DataFreshness`), 1m to 1d. Default: twice the buffer interval plus 5 minutes.
+    /// Alarm when the oldest record not yet archived is older than this (Firehose `DeliveryToS3.DataFreshness`).
     pub archive_freshness: Option<Spanned<Duration>>,
-    /// Alarm when a function reports at least this many errors in 5 minutes (Lambda `Errors`). Default `1`.
+    /// Alarm when a function reports at least this many errors in 5 minutes (Lambda `Errors`).
     pub function_errors: Option<Spanned<u32>>,
     #[schemars(skip)]
     pub span: Span,

@@ -2,6 +2,7 @@
 //! list and returns `None` for a value it could not read, so decoding continues and finds every
 //! problem in one pass.
 
+use super::keys::{Key, Range};
 use super::model::{ExprText, Spanned};
 use super::units::{ByteSize, Duration};
 use crate::diagnostic::{Code, Diagnostic, Span, did_you_mean};
@@ -41,15 +42,17 @@ impl<'n> MapReader<'n> {
         self.span
     }
 
-    /// The value of `key`, if present.
-    pub fn take(&mut self, key: &'static str) -> Option<&'n Node> {
-        self.known.push(key);
-        self.entries.iter().find(|e| e.key == key).map(|e| &e.value)
+    /// The value of `key`, if present. Keys are read only through [`keys`](super::keys), where
+    /// each is defined once with its default and range.
+    pub fn take(&mut self, key: &Key) -> Option<&'n Node> {
+        self.known.push(key.name);
+        self.entries.iter().find(|e| e.key == key.name).map(|e| &e.value)
     }
 
     /// The value of `key`, reporting `missing_field` with an example when absent.
-    pub fn required(&mut self, key: &'static str, example: &str, d: &mut Diags) -> Option<&'n Node> {
+    pub fn required(&mut self, key: &Key, example: &str, d: &mut Diags) -> Option<&'n Node> {
         let node = self.take(key);
+        let key = key.name;
         if node.is_none() {
             self.missing.push((key, d.len()));
             let at = Span::new(self.span.start, self.span.start);
@@ -153,14 +156,19 @@ pub fn texts(node: &Node, what: &str, d: &mut Diags) -> Vec<Spanned<String>> {
 
 pub fn expr(node: &Node, d: &mut Diags) -> Option<ExprText> {
     match &node.kind {
-        NodeKind::Scalar { value, verbatim_at, .. } if !node.is_null() => {
-            Some(ExprText { text: value.clone(), span: node.span, verbatim_at: *verbatim_at })
+        NodeKind::Scalar { value, verbatim_at, offsets, .. } if !node.is_null() => {
+            Some(ExprText { text: value.clone(), span: node.span, verbatim_at: *verbatim_at, offsets: offsets.clone() })
         }
         _ => {
             d.push(wrong_type(node, "an expression such as `transaction > 9000`"));
             None
         }
     }
+}
+
+/// A whole number in `range` (a count range from [`keys`](super::keys)).
+pub fn counted(node: &Node, range: Range, d: &mut Diags) -> Option<Spanned<u32>> {
+    uint(node, range.min.base(), range.max.base(), d)
 }
 
 /// A whole number in `min..=max`.

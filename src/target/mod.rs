@@ -7,7 +7,7 @@
 //! [`Target`], one entry in [`Target::ALL`] and one arm in [`Target::backend`]; the CLI lists
 //! and parses targets from this registry, so nothing else changes. Targets read only the IR
 //! ([`crate::ir`]); what several targets of one cloud share lives in that cloud's folder
-//! ([`aws`]: names, permissions, handlers, skips, filters, parity).
+//! ([`aws`]: names, permissions, handlers, skips, filters; `parity` for the tests).
 
 pub mod aws;
 pub mod local;

@@ -124,7 +124,9 @@ impl<'t> Builder<'t> {
             Event::Scalar(value, style, anchor, tag) => {
                 self.reject_tag(tag.is_some(), span);
                 let (style, verbatim_at) = self.style(&value, style, span);
-                let node = Node { kind: NodeKind::Scalar { value: value.into_owned(), style, verbatim_at }, span };
+                let offsets = (style == ScalarStyle::Block).then(|| block_offsets(self.text, &value, span)).flatten();
+                let node =
+                    Node { kind: NodeKind::Scalar { value: value.into_owned(), style, verbatim_at, offsets }, span };
                 self.complete(node, anchor)
             }
             Event::SequenceStart(anchor, tag) => {
@@ -275,6 +277,36 @@ fn count_nodes(node: &Node) -> usize {
         }
     }
     count
+}
+
+/// The file offset of each byte of a block scalar's value: each non-blank byte is found in
+/// order in the file text (skipping the header, indentation and folded line breaks); a blank
+/// maps to the file position it stands for. `None` when the text does not line up.
+fn block_offsets(text: &str, value: &str, span: Span) -> Option<Vec<usize>> {
+    let source = text.get(span.start..span.end.min(text.len()))?.as_bytes();
+    let mut at = match source.first() {
+        Some(b'>' | b'|') => source.iter().position(|&b| b == b'\n')? + 1,
+        _ => 0,
+    };
+    let mut offsets = Vec::with_capacity(value.len());
+    for &byte in value.as_bytes() {
+        if byte.is_ascii_whitespace() {
+            offsets.push(span.start + at.min(source.len().saturating_sub(1)));
+            if source.get(at).is_some_and(u8::is_ascii_whitespace) {
+                at += 1;
+            }
+            continue;
+        }
+        while source.get(at).is_some_and(u8::is_ascii_whitespace) {
+            at += 1;
+        }
+        if source.get(at) != Some(&byte) {
+            return None;
+        }
+        offsets.push(span.start + at);
+        at += 1;
+    }
+    Some(offsets)
 }
 
 #[cfg(test)]

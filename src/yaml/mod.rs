@@ -9,4 +9,4 @@ mod build;
 mod node;
 
 pub use build::{MAX_DEPTH, MAX_NODES, parse};
-pub use node::{Entry, Node, NodeKind, ScalarStyle};
+pub use node::{Entry, Node, NodeKind, ScalarStyle, map_span};

@@ -25,6 +25,9 @@ pub enum NodeKind {
         /// copy of the file text (no escapes, folding or interpolation). It lets diagnostics about
         /// text inside a scalar (a `when:` expression) point at the exact column.
         verbatim_at: Option<usize>,
+        /// For a block scalar (`>` or `|`), the file offset of each byte of the value (folding
+        /// and indentation removed), so that diagnostics inside it point at the exact column.
+        offsets: Option<Vec<usize>>,
     },
     Seq(Vec<Node>),
     Map(Vec<Entry>),
@@ -61,6 +64,7 @@ impl Node {
     pub fn inner_span(&self, relative: Span) -> Span {
         match &self.kind {
             NodeKind::Scalar { verbatim_at: Some(at), .. } => Span::new(at + relative.start, at + relative.end),
+            NodeKind::Scalar { offsets: Some(offsets), .. } => map_span(offsets, relative).unwrap_or(self.span),
             _ => self.span,
         }
     }
@@ -82,4 +86,15 @@ impl Node {
 
 fn is_null(value: &str) -> bool {
     matches!(value, "" | "~" | "null" | "Null" | "NULL")
+}
+
+/// A span of a block scalar's value as a span of the file, through its byte offsets.
+#[must_use]
+pub fn map_span(offsets: &[usize], relative: Span) -> Option<Span> {
+    let start = *offsets.get(relative.start)?;
+    let end = match relative.end.checked_sub(1) {
+        Some(last) if relative.end > relative.start => offsets.get(last)? + 1,
+        _ => start,
+    };
+    Some(Span::new(start, end.max(start)))
 }

@@ -1,6 +1,7 @@
 //! The one mapping between the cloud targets: each resource the IR implies, its `CloudFormation`
 //! type and its Terraform type(s). [`predict`] counts the resources a pipeline needs, so tests
-//! can hold both targets to the same list, resource by resource.
+//! can hold both targets to the same list, resource by resource. Test-only: compiled for
+//! `cargo test` and the `testing` feature, never into the shipped library.
 //!
 //! Terraform splits some `CloudFormation` resources into several (an S3 bucket's encryption,
 //! versioning, … are resources of their own; a role's inline policy is

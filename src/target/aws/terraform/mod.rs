@@ -1,6 +1,6 @@
 //! The Terraform target: `versions.tf`, `main.tf`, `variables.tf`, `outputs.tf` and the Lambda
 //! sources under `lambda/<function>/index.py` (packaged by `archive_file`). The resources are
-//! those of the `CloudFormation` target, resource by resource (see `target::aws::parity`), labelled
+//! those of the `CloudFormation` target, resource by resource (the tests hold them to `target::aws::parity`), labelled
 //! with the snake case of `CloudFormation`'s logical ids; HCL is built with hcl-rs and brought to
 //! `terraform fmt` layout by [`layout`].
 
