@@ -4,6 +4,7 @@
 //! topic (each one with `--verbose`), and a summary. Counters are this run's (the store and the
 //! archive keep earlier runs' data too). The run itself is [`crate::runtime::session`].
 
+mod report;
 mod screen;
 mod status;
 
@@ -14,10 +15,9 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use self::screen::{Mode, Screen};
-use self::status::{bytes, count, group, rate};
 use super::load::lowered;
 use crate::runtime::session::{self, Input};
-use crate::runtime::{Config, Fsync, Handle, Snapshot};
+use crate::runtime::{Config, Fsync};
 
 /// Options of `pipec run`. (Command-line flags are independent switches, hence the bools.)
 #[derive(clap::Args, Debug)]
@@ -144,77 +144,5 @@ pub fn run(args: &RunArgs) -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::from(2)
         }
-    }
-}
-
-fn describe(handle: &Handle, input: &Input) {
-    let p = handle.paths();
-    let pipeline = handle.pipeline();
-    eprintln!("pipec: running `{}` locally, data in {}", pipeline.name, p.root.display());
-    match input {
-        Input::File(path) => eprintln!("  input      {} (NDJSON)", path.display()),
-        Input::Stdin => eprintln!("  input      stdin (NDJSON)"),
-        Input::Generate(Some(r)) => eprintln!("  input      generator, {r} events/s"),
-        Input::Generate(None) => eprintln!("  input      generator, as fast as possible"),
-        Input::Http => eprintln!("  input      HTTP only (POST /records, Kinesis PutRecord/PutRecords)"),
-    }
-    eprintln!("  log        {}", p.log.display());
-    if let Some(store) = &pipeline.store {
-        eprintln!("  store      {} (SQLite, table \"{}\")", p.store.display(), store.table);
-    }
-    if let Some(archive) = &pipeline.archive {
-        eprintln!("  archive    {}", p.archive.join(&archive.prefix).display());
-    }
-    eprintln!("  dead-letter {}", p.dead_letter.display());
-    if pipeline.topics.iter().any(|t| !t.emails.is_empty()) {
-        eprintln!("  e-mail     {}", p.outbox.display());
-    }
-}
-
-fn summary(handle: &Handle, m: &Snapshot, elapsed: Duration) {
-    let p = handle.paths();
-    let pipeline = handle.pipeline();
-    eprintln!(
-        "pipec: done in {:.1} s; this run: {} in ({}/s)",
-        elapsed.as_secs_f64(),
-        count(m.events_in, "event", "events"),
-        group(rate(m.events_in, elapsed))
-    );
-    match &pipeline.store {
-        Some(store) => eprintln!(
-            "  flagged       {} ({} in table \"{}\", {})",
-            group(m.flagged),
-            count(m.stored, "new row", "new rows"),
-            store.table,
-            p.store.display()
-        ),
-        None => eprintln!("  flagged       {} (notified only: the spec has no store)", group(m.flagged)),
-    }
-    if m.window_alerts > 0 {
-        eprintln!("  window alerts {}", group(m.window_alerts));
-    }
-    if let Some(archive) = &pipeline.archive {
-        eprintln!(
-            "  archived      {}, {}, {} ({})",
-            count(m.archived_events, "event", "events"),
-            count(m.archived_objects, "object", "objects"),
-            bytes(m.archived_bytes),
-            p.archive.join(&archive.prefix).display()
-        );
-    }
-    eprintln!("  dead-lettered {} ({})", group(m.dead_lettered), p.dead_letter.display());
-    if m.webhook_failures > 0 {
-        eprintln!(
-            "  webhooks      {} ({})",
-            count(m.webhook_failures, "failed delivery", "failed deliveries"),
-            p.webhook_dead_letter.display()
-        );
-    }
-    if m.stored > 0 {
-        eprintln!(
-            "  latency       event in → row stored: p50 ≤ {} ms, p99 ≤ {} ms",
-            m.store_latency_p50_us.div_ceil(1000),
-            m.store_latency_p99_us.div_ceil(1000)
-        );
     }
 }

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::report;
 use super::status::{self, Status};
 use crate::runtime::session::Event;
 
@@ -83,7 +84,7 @@ impl Screen {
                 let pipeline = handle.pipeline();
                 self.status.pipeline.clone_from(&pipeline.name);
                 self.status.archive = pipeline.archive.is_some();
-                super::describe(handle, input);
+                report::describe(handle, input);
                 self.started = Instant::now();
                 self.alerts_since = self.started;
                 self.last_rate = (self.started, 0);
@@ -145,7 +146,7 @@ impl Screen {
                 if let Some(bar) = self.bar.take() {
                     bar.finish_and_clear();
                 }
-                super::summary(handle, metrics, elapsed);
+                report::summary(handle, metrics, elapsed);
             }
         }
     }
