@@ -512,3 +512,102 @@ fn run_without_a_terminal_prints_plain_periodic_lines_with_plurals() {
         assert!(!run.stderr.contains(&format!(" {wrong}")), "`{wrong}` in:\n{}", run.stderr);
     }
 }
+
+/// Runs the reference pipeline on 2,000 generated events (seed 7) in a fresh data directory.
+fn run_seeded(extra: &[&str]) -> Output {
+    let data = tempfile::tempdir().unwrap();
+    let mut args = vec![
+        "run",
+        "--local",
+        CLEAN,
+        "--data-dir",
+        path_str(data.path()),
+        "--listen",
+        "127.0.0.1:0",
+        "--generate",
+        "--max-events",
+        "2000",
+        "--seed",
+        "7",
+    ];
+    args.extend_from_slice(extra);
+    let run = Test::new().args(args).timeout(Duration::from_mins(1)).run();
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    run
+}
+
+#[test]
+fn run_summarises_alerts_per_topic_and_prints_each_one_only_with_verbose() {
+    let summarised = run_seeded(&[]);
+    assert!(!summarised.stdout.lines().any(|l| l.starts_with("alert [")), "{}", common::head(&summarised.stdout));
+    let mut total = 0;
+    for line in summarised.stdout.lines() {
+        // `alerts: high-transactions 310 in the last 1 s`
+        let rest = line.strip_prefix("alerts: ").unwrap_or_else(|| panic!("not a summary: {line}"));
+        let (topics, _) = rest.rsplit_once(" in the last ").expect(line);
+        for topic in topics.split(", ") {
+            let (name, n) = topic.rsplit_once(' ').expect(topic);
+            assert_eq!(name, "high-transactions", "{line}");
+            total += n.replace(',', "").parse::<u64>().expect(line);
+        }
+    }
+    assert!(total > 0, "no alert summarised: {}", summarised.stderr);
+    let flagged = summarised.stderr.lines().find_map(|l| l.trim().strip_prefix("flagged")).unwrap();
+    assert!(flagged.trim_start().starts_with(&format!("{total} ")), "{total} alerts, flagged{flagged}");
+
+    let verbose = run_seeded(&["--verbose"]);
+    let each: Vec<&str> = verbose.stdout.lines().collect();
+    assert_eq!(each.len() as u64, total, "one line per alert with --verbose");
+    assert!(each.iter().all(|l| l.starts_with("alert [high-transactions] {")), "{}", common::head(&verbose.stdout));
+
+    let quiet = run_seeded(&["--quiet"]);
+    assert_eq!(quiet.stdout, "", "--quiet prints no alert");
+}
+
+#[test]
+fn build_inline_writes_a_template_without_assets_or_names_what_does_not_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fits");
+    let fits = "specs/features/cold-archive.yaml";
+    let run = Test::new().args(["build", fits, "--target", "cfn", "--inline", "-o", path_str(&out)]).run();
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let template: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("template.json")).unwrap()).unwrap();
+    assert!(template["Parameters"].get("ArtifactBucket").is_none(), "no bucket to fill in");
+    assert!(!out.join("assets").exists());
+    let manifest = std::fs::read_to_string(out.join("MANIFEST.txt")).unwrap();
+    assert!(manifest.contains("deploys as it is"), "{manifest}");
+
+    let out = dir.path().join("too-large");
+    let run = Test::new().args(["build", CLEAN, "--target", "cfn", "--inline", "-o", path_str(&out)]).run();
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    assert!(!out.exists(), "nothing is written when a function does not fit");
+    insta::assert_snapshot!("build_inline_too_large", sizes_redacted(&run.stderr));
+
+    let run = Test::new().args(["build", fits, "--target", "terraform", "--inline", "-o", path_str(&out)]).run();
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--inline applies to --target cfn only"), "{}", run.stderr);
+}
+
+/// Code sizes (`8,038`: four digits or more, but the 4,096 limit) as `N`, so a handler change
+/// does not change the snapshot of a message about sizes.
+fn sizes_redacted(text: &str) -> String {
+    let mut out = String::new();
+    let mut number = String::new();
+    for c in text.chars().chain(std::iter::once('\n')) {
+        if c.is_ascii_digit() || (c == ',' && !number.is_empty()) {
+            number.push(c);
+            continue;
+        }
+        let (digits, comma) = match number.strip_suffix(',') {
+            Some(digits) => (digits, ","),
+            None => (number.as_str(), ""),
+        };
+        out.push_str(if digits.len() >= 4 && digits != "4,096" { "N" } else { digits });
+        out.push_str(comma);
+        number.clear();
+        out.push(c);
+    }
+    out.pop();
+    out
+}

@@ -17,7 +17,8 @@ pub(super) fn target_parser() -> impl TypedValueParser<Value = Target> {
 /// The output folder when `-o` is not given (`build/<target>`).
 pub(super) const DEFAULT_DIR: &str = "build";
 
-/// Exit 0 when written, 1 with errors in the spec, 2 when the files cannot be produced or written.
+/// Exit 0 when written, 1 with errors in the spec, 2 when the files cannot be produced or written
+/// (with `inline`, also when a function's code cannot be inline: nothing is written then).
 /// With `default_dir` the `build/` folder gets a `.gitignore` holding `*` (as cargo does for
 /// `target/`), so generated files never show up in `git status`.
 pub(super) fn build(
@@ -27,11 +28,31 @@ pub(super) fn build(
     env: Option<&str>,
     yaml: bool,
     default_dir: bool,
+    inline: bool,
 ) -> ExitCode {
+    if inline && !matches!(target, Target::Cfn) {
+        eprintln!(
+            "error: --inline applies to --target cfn only\nhelp: Terraform zips the handlers itself (`archive_file`): nothing to upload by hand"
+        );
+        return ExitCode::from(2);
+    }
     let pipeline = match lowered(path, env, "nothing was built") {
         Ok(pipeline) => pipeline,
         Err(code) => return code,
     };
+    if inline {
+        match crate::target::aws::inline::too_large(&pipeline) {
+            Ok(list) if list.is_empty() => {}
+            Ok(list) => {
+                inline_refused(path, &list);
+                return ExitCode::from(2);
+            }
+            Err(message) => {
+                eprintln!("error: internal error while building (please report it): {message}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let artifacts = match target::emit(target, &pipeline, Options { yaml }) {
         Ok(artifacts) => artifacts,
         Err(message) => {
@@ -56,6 +77,22 @@ pub(super) fn build(
             ExitCode::from(2)
         }
     }
+}
+
+/// Names each function that cannot be inline, and what to do instead.
+fn inline_refused(path: &Path, list: &[crate::target::aws::inline::TooLarge]) {
+    let what = if list.len() == 1 { "function's code is" } else { "functions' code is" };
+    eprintln!(
+        "error: cannot inline the Lambda code: {} {what} over CloudFormation's 4,096-character inline limit (ZipFile); nothing was written",
+        list.len()
+    );
+    for f in list {
+        eprintln!("  {} ({}): {}", f.id, f.name, f.why());
+    }
+    eprintln!(
+        "help: `pipec deploy {} --stack NAME` uploads the code to the pipec-managed assets bucket (or --artifact-bucket BUCKET) and deploys; or build without --inline, upload assets/ to a bucket of yours under the keys MANIFEST.txt lists and pass that bucket as the ArtifactBucket parameter",
+        path.display()
+    );
 }
 
 /// Writes `build/.gitignore` (`*`) unless one is there already (a user's own is kept).

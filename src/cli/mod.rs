@@ -76,6 +76,11 @@ pub enum Command {
         /// CloudFormation template format.
         #[arg(long, value_enum, default_value_t = TemplateFormat::Json)]
         format: TemplateFormat,
+        /// `--target cfn`: every function's code inline in the template, so it deploys as it is
+        /// (console, any tool) with nothing to upload; refused, naming the functions, when one
+        /// is over CloudFormation's 4,096-character inline limit (then use `pipec deploy`).
+        #[arg(long)]
+        inline: bool,
     },
     /// Print the long explanation of a diagnostic code.
     Explain {
@@ -226,10 +231,10 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check { specs, env, format } => check::check(&specs, env.as_deref(), format),
-        Command::Build { spec, target, out, env, format } => {
+        Command::Build { spec, target, out, env, format, inline } => {
             let default = out.is_none();
             let out = out.unwrap_or_else(|| PathBuf::from(build::DEFAULT_DIR).join(target.name()));
-            build::build(&spec, target, &out, env.as_deref(), format == TemplateFormat::Yaml, default)
+            build::build(&spec, target, &out, env.as_deref(), format == TemplateFormat::Yaml, default, inline)
         }
         Command::Init { name, from } => init::init(name.as_deref(), from),
         Command::Completions { shell } => shell::completions(shell),

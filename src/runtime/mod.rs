@@ -69,7 +69,7 @@ use std::time::{Duration, SystemTime};
 pub use health::Pause;
 pub use log::{Batch, Fsync};
 pub use metrics::{Metrics, Snapshot};
-pub use notify::WebhookPolicy;
+pub use notify::{Console, WebhookPolicy};
 pub use plan::plan;
 pub use quarantine::Recovery;
 pub use store::{Flagged, StoreReader};
@@ -98,9 +98,8 @@ pub struct Config {
     /// Compression threads (default: one per core).
     pub compress_threads: usize,
     pub gzip_level: u32,
-    /// Print alerts on stdout.
+    /// Report alerts to the runner ([`Handle::console_alerts`]).
     pub console: bool,
-    pub notify_flush_ms: u64,
     pub webhook: WebhookPolicy,
 }
 
@@ -117,8 +116,7 @@ impl Config {
             chunk_bytes: 1 << 20,
             compress_threads: std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1)),
             gzip_level: 6,
-            console: true,
-            notify_flush_ms: 1000,
+            console: false,
             webhook: WebhookPolicy::default(),
         }
     }
@@ -198,6 +196,8 @@ pub struct Handle {
     health: Arc<health::Health>,
     workers: Mutex<Vec<(&'static str, Worker)>>,
     notifier: Mutex<Option<JoinHandle<()>>>,
+    /// Alerts for the console, when `Config::console`.
+    console: Option<crossbeam_channel::Receiver<notify::Console>>,
     _lock: fs::File,
 }
 
@@ -228,6 +228,12 @@ impl Engine {
         let health = Arc::new(health::Health::default());
         let (changes_tx, changes) = tokio::sync::watch::channel(Change::default());
         let (alerts_tx, alerts_rx) = crossbeam_channel::bounded(20_000);
+        let (console_tx, console) = if config.console {
+            let (tx, rx) = crossbeam_channel::bounded(notify::CONSOLE_BACKLOG);
+            (Some(tx), Some(rx))
+        } else {
+            (None, None)
+        };
         let mut workers: Vec<(&'static str, Worker)> = Vec::new();
 
         let store = store::Store::open(&paths.store, pipeline.store.as_ref()).map_err(io::Error::other)?;
@@ -263,8 +269,7 @@ impl Engine {
             topics: pipeline.topics.clone(),
             outbox: paths.outbox.clone(),
             dead_letter: paths.webhook_dead_letter.clone(),
-            console: config.console,
-            flush: Duration::from_millis(config.notify_flush_ms),
+            console: console_tx,
             webhook: config.webhook,
             health: health.clone(),
         };
@@ -293,6 +298,7 @@ impl Engine {
             health,
             workers: Mutex::new(workers),
             notifier: Mutex::new(Some(notifier)),
+            console,
             _lock: lock,
         })
     }
@@ -332,6 +338,13 @@ fn flush_loop(
 }
 
 impl Handle {
+    /// The alerts delivered to the console since the last call, oldest first (empty unless
+    /// `Config::console`).
+    #[must_use]
+    pub fn console_alerts(&self) -> Vec<Console> {
+        self.console.as_ref().map(|rx| rx.try_iter().collect()).unwrap_or_default()
+    }
+
     #[must_use]
     pub fn pipeline(&self) -> &Pipeline {
         &self.pipeline

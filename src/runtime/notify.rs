@@ -2,7 +2,9 @@
 //!
 //! One message per alert, as SNS sends on AWS (see [`crate::alert`] for the subject and the
 //! JSON body, which are the same on every target). For every alert and each of its topics:
-//! * console: a line per alert on stdout, at most 10 lines a second (the rest summarised);
+//! * console: each alert is handed to whoever runs the engine ([`Console`], read with
+//!   `Handle::console_alerts`); `pipec run` summarises them per topic, or prints each with
+//!   `--verbose`;
 //! * e-mail: an RFC 5322 `.eml` file in `outbox/<topic>/` with the alert's subject and the
 //!   message as its body, named by the alert's id (log sequence number and rule), written
 //!   atomically;
@@ -21,9 +23,9 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crossbeam_channel::{Receiver, RecvTimeoutError};
+use crossbeam_channel::{Receiver, Sender};
 use serde_json::json;
 
 use super::clock::{civil, now_ms};
@@ -40,6 +42,17 @@ pub struct Alert {
     /// The message: compact JSON, see [`crate::alert`].
     pub body: Arc<str>,
 }
+
+/// An alert for the console: the topic's name and the message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Console {
+    pub topic: String,
+    pub body: Arc<str>,
+}
+
+/// How many console alerts wait for the runner at most; past that (a runner that does not read
+/// them) they are not reported to the console (they are still stored, e-mailed and posted).
+pub const CONSOLE_BACKLOG: usize = 20_000;
 
 /// Webhook delivery policy.
 #[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
@@ -62,9 +75,8 @@ pub struct NotifyConfig {
     pub topics: Vec<Topic>,
     pub outbox: PathBuf,
     pub dead_letter: PathBuf,
-    pub console: bool,
-    /// How often suppressed console lines are summarised.
-    pub flush: Duration,
+    /// Where console alerts go (none: not reported).
+    pub console: Option<Sender<Console>>,
     pub webhook: WebhookPolicy,
     /// Where a full disk under the outbox is reported (the e-mail is retried, not dropped).
     pub health: Arc<super::health::Health>,
@@ -75,7 +87,6 @@ struct Notifier {
     agent: ureq::Agent,
     /// URLs whose last digest failed every try.
     failing: std::collections::HashSet<String>,
-    console_window: (Instant, u32, u64),
     metrics: Arc<Metrics>,
 }
 
@@ -86,30 +97,11 @@ pub fn spawn(config: NotifyConfig, alerts: Receiver<Alert>, metrics: Arc<Metrics
         .timeout_global(Some(Duration::from_millis(config.webhook.timeout_ms)))
         .build()
         .into();
-    let mut n = Notifier {
-        config,
-        agent,
-        failing: std::collections::HashSet::new(),
-        console_window: (Instant::now(), 0, 0),
-        metrics,
-    };
+    let mut n = Notifier { config, agent, failing: std::collections::HashSet::new(), metrics };
     std::thread::Builder::new().name("pipec-notify".into()).spawn(move || {
-        let mut next_flush = Instant::now() + n.config.flush;
-        loop {
-            match alerts.recv_timeout(next_flush.saturating_duration_since(Instant::now())) {
-                Ok(alert) => {
-                    for topic in &alert.topics {
-                        n.deliver(topic.0, &alert);
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) => {
-                    n.console_summary();
-                    next_flush = Instant::now() + n.config.flush;
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    n.console_summary();
-                    return;
-                }
+        for alert in alerts {
+            for topic in &alert.topics {
+                n.deliver(topic.0, &alert);
             }
         }
     })
@@ -118,8 +110,10 @@ pub fn spawn(config: NotifyConfig, alerts: Receiver<Alert>, metrics: Arc<Metrics
 impl Notifier {
     fn deliver(&mut self, t: usize, alert: &Alert) {
         let topic = self.config.topics[t].clone();
-        if self.config.console {
-            self.console(&topic.name, &alert.body);
+        if let Some(console) = &self.config.console
+            && console.try_send(Console { topic: topic.name.clone(), body: alert.body.clone() }).is_ok()
+        {
+            Metrics::add(&self.metrics.notifications, 1);
         }
         if !topic.emails.is_empty() {
             let mut backoff = super::health::Backoff::default();
@@ -141,28 +135,6 @@ impl Notifier {
         }
         for url in topic.webhooks.iter().chain(&topic.local_webhooks) {
             self.post(url, &topic.name, &alert.body);
-        }
-    }
-
-    fn console(&mut self, topic: &str, alert: &str) {
-        let (start, printed, suppressed) = &mut self.console_window;
-        if start.elapsed() >= Duration::from_secs(1) {
-            *start = Instant::now();
-            *printed = 0;
-        }
-        if *printed < 10 {
-            let _ = writeln!(io::stdout().lock(), "alert [{topic}] {alert}");
-            *printed += 1;
-            Metrics::add(&self.metrics.notifications, 1);
-        } else {
-            *suppressed += 1;
-        }
-    }
-
-    fn console_summary(&mut self) {
-        let suppressed = std::mem::take(&mut self.console_window.2);
-        if suppressed > 0 {
-            println!("alert … and {suppressed} more (see the store / viewer)");
         }
     }
 

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use super::generate::Generator;
 use super::source::{self, Limits};
-use super::{Config, Engine, Handle, Snapshot};
+use super::{Config, Console, Engine, Handle, Snapshot};
 use crate::ir::Pipeline;
 
 /// Where the records come from.
@@ -55,6 +55,9 @@ pub enum Event<'a> {
     Listening { url: String, moved: bool },
     /// The counters, about every 250 ms while records flow.
     Progress(Snapshot),
+    /// Alerts delivered since the last event (with `Config::console`), oldest first; a run
+    /// reports them before each `Progress` and once more before `Finished`.
+    Alerts(&'a [Console]),
     /// A problem that does not stop the run.
     Warning(String),
     /// Something the run did that the user should know (an input already consumed, intake
@@ -192,6 +195,10 @@ pub fn run(
             observe(Event::Notice("resumed: every part can write again".to_owned()));
         }
         (paused, pauses_seen) = (now.is_some(), episodes);
+        let alerts = handle.console_alerts();
+        if !alerts.is_empty() {
+            observe(Event::Alerts(&alerts));
+        }
         observe(Event::Progress(handle.metrics()));
     }
     let interrupted = stop.load(Ordering::Relaxed);
@@ -209,6 +216,10 @@ pub fn run(
     }
     observe(Event::Stopping);
     let metrics = handle.shutdown().map_err(Error::Shutdown)?;
+    let alerts = handle.console_alerts();
+    if !alerts.is_empty() {
+        observe(Event::Alerts(&alerts));
+    }
     observe(Event::Finished { handle: &handle, metrics: &metrics, elapsed: started.elapsed() });
     match (source_error, failure) {
         (Some(e), _) => Err(Error::Input(e)),

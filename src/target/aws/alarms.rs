@@ -5,8 +5,9 @@
 
 use serde_json::{Value, json};
 
-use super::function::Function;
-use crate::ir::{Pipeline, Rule};
+use super::function::functions;
+use super::names;
+use crate::ir::Pipeline;
 
 /// A dimension value or dashboard field that only the deployment knows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,6 +15,8 @@ pub enum Name {
     Literal(String),
     /// The on-failure queue's name (generated).
     Queue,
+    /// The dead-letter queue's name (generated).
+    DeadLetters,
     /// The archive's Firehose delivery stream name.
     DeliveryStream,
     /// The region deployed to (dashboard widgets name it).
@@ -43,7 +46,8 @@ pub struct Watch {
 
 const FIVE_MINUTES: u32 = 300;
 
-/// Everything watched, in a fixed order: stream, functions, queue, archive, table.
+/// Everything watched, in a fixed order: stream, functions (the webhook fanout included), the
+/// on-failure and dead-letter queues, archive, tables (the store's and the window decisions').
 #[must_use]
 pub fn watches(p: &Pipeline) -> Vec<Watch> {
     let a = &p.alarms;
@@ -101,6 +105,18 @@ pub fn watches(p: &Pipeline) -> Vec<Watch> {
                 .at_least(1.0),
         );
     }
+    if !p.rules.is_empty() {
+        list.push(
+            watch(p, "DeadLetters", "dead-letters", "AWS/SQS", "ApproximateNumberOfMessagesVisible")
+                .describe(
+                    "Records or alerts were dead-lettered (invalid, refused by DynamoDB, or not taken by a webhook) and wait in the dead-letter queue with the reason"
+                        .into(),
+                )
+                .on(vec![("QueueName", Name::DeadLetters)])
+                .stat("Maximum", FIVE_MINUTES, 1, 1)
+                .at_least(1.0),
+        );
+    }
     if p.archive.is_some() {
         let firehose = || vec![("DeliveryStreamName", Name::DeliveryStream)];
         list.push(
@@ -121,33 +137,29 @@ pub fn watches(p: &Pipeline) -> Vec<Watch> {
                 .below(1.0),
         );
     }
+    let mut tables = Vec::new();
     if let Some(store) = &p.store {
-        for (id, what, metric) in [
-            ("TableWriteThrottles", "write", "WriteThrottleEvents"),
-            ("TableReadThrottles", "read", "ReadThrottleEvents"),
-        ] {
+        tables.push(("Table", "table", store.table.clone()));
+    }
+    if p.window_rules().next().is_some() {
+        tables.push(("WindowsTable", "windows-table", names::windows_table(p)));
+    }
+    for (id, what, table) in tables {
+        for (kind, metric) in [("write", "WriteThrottleEvents"), ("read", "ReadThrottleEvents")] {
             list.push(
-                watch(p, id, &format!("table-{what}-throttles"), "AWS/DynamoDB", metric)
-                    .describe(format!("Table {} throttled {what} requests", store.table))
-                    .on(vec![("TableName", Name::Literal(store.table.clone()))])
-                    .stat("Sum", FIVE_MINUTES, 1, 1)
-                    .at_least(1.0),
+                watch(
+                    p,
+                    &format!("{id}{}Throttles", names::pascal(kind)),
+                    &format!("{what}-{kind}-throttles"),
+                    "AWS/DynamoDB",
+                    metric,
+                )
+                .describe(format!("Table {table} throttled {kind} requests"))
+                .on(vec![("TableName", Name::Literal(table.clone()))])
+                .stat("Sum", FIVE_MINUTES, 1, 1)
+                .at_least(1.0),
             );
         }
-    }
-    list
-}
-
-/// The generated functions, in the order the targets emit them.
-fn functions(p: &Pipeline) -> Vec<Function<'_>> {
-    let mut list = Vec::new();
-    if p.record_rules().next().is_some() {
-        list.push(Function::Hot);
-    }
-    let windows: Vec<&Rule> = p.window_rules().collect();
-    list.extend(windows.into_iter().enumerate().map(|(index, rule)| Function::Window { index, rule }));
-    if p.store.as_ref().is_some_and(|s| s.viewer.is_some()) {
-        list.push(Function::Viewer);
     }
     list
 }
@@ -258,13 +270,14 @@ pub fn dashboard(p: &Pipeline) -> Value {
 }
 
 /// How a [`Name`] sits in the dashboard body until a target replaces it: literal names as
-/// themselves, the others as `${queue}`, `${delivery_stream}`, `${region}` (pipeline names
+/// themselves, the others as `${queue}`, `${dead_letters}`, `${delivery_stream}`, `${region}` (pipeline names
 /// cannot contain `$`, so nothing else looks like one).
 #[must_use]
 pub fn placeholder(name: &Name) -> Value {
     match name {
         Name::Literal(text) => json!(text),
         Name::Queue => json!("${queue}"),
+        Name::DeadLetters => json!("${dead_letters}"),
         Name::DeliveryStream => json!("${delivery_stream}"),
         Name::Region => json!("${region}"),
     }

@@ -92,6 +92,24 @@ impl Function<'_> {
     }
 }
 
+/// Every generated function of a pipeline (the bucket emptier aside), in a fixed order: hot,
+/// windows, fanout, viewer.
+#[must_use]
+pub fn functions(p: &Pipeline) -> Vec<Function<'_>> {
+    let mut list = Vec::new();
+    if p.record_rules().next().is_some() {
+        list.push(Function::Hot);
+    }
+    list.extend(p.window_rules().enumerate().map(|(index, rule)| Function::Window { index, rule }));
+    if !fanout_topics(p).is_empty() {
+        list.push(Function::Fanout);
+    }
+    if p.store.as_ref().is_some_and(|s| s.viewer.is_some()) {
+        list.push(Function::Viewer);
+    }
+    list
+}
+
 /// The topics the rules notify, sorted, each once.
 pub fn notified<'a>(rules: impl Iterator<Item = &'a Rule>) -> Vec<TopicId> {
     let mut ids: Vec<TopicId> = rules.flat_map(|r| r.notify.iter().copied()).collect();

@@ -221,11 +221,29 @@ pub fn viewer_files(p: &Pipeline) -> Result<Files, String> {
     Ok(vec![("index.py", viewer_source(p)?)])
 }
 
-/// Inline when the code is one file within the limit, else a deterministic zip named by its
+/// Whether the code can be inline in a template (`ZipFile`): one file of at most
+/// [`INLINE_LIMIT`] characters.
+#[must_use]
+pub fn fits_inline(files: &[(&str, String)]) -> bool {
+    matches!(files, [(_, source)] if source.chars().count() <= INLINE_LIMIT)
+}
+
+/// The files of one generated function's code.
+pub fn files(p: &Pipeline, function: crate::target::aws::function::Function<'_>) -> Result<Files, String> {
+    use crate::target::aws::function::Function;
+    match function {
+        Function::Hot => hot_files(p),
+        Function::Window { rule, .. } => window_files(p, rule),
+        Function::Viewer => viewer_files(p),
+        Function::Fanout => fanout_files(p),
+    }
+}
+
+/// Inline when the code fits ([`fits_inline`]), else a deterministic zip named by its
 /// content hash.
 pub fn package(function: &str, files: &[(&str, String)]) -> Result<Code, String> {
     if let [(_, source)] = files
-        && source.chars().count() <= INLINE_LIMIT
+        && fits_inline(files)
     {
         return Ok(Code::Inline(source.clone()));
     }

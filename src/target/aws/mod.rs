@@ -11,6 +11,7 @@ pub mod filters;
 pub mod firehose;
 pub mod function;
 pub mod index;
+pub mod inline;
 pub mod lambda;
 pub mod names;
 #[cfg(any(test, feature = "testing"))]

@@ -1,9 +1,10 @@
 //! Alarms and the dashboard in `CloudFormation`: `AWS::CloudWatch::Alarm` per watched metric
 //! (see [`crate::target::aws::alarms`]) and one `AWS::CloudWatch::Dashboard`, whose body names the
-//! generated queue and delivery stream through `Fn::Sub`.
+//! generated queues and delivery stream through `Fn::Sub`.
 
 use serde_json::{Value, json};
 
+use super::outcomes::DEAD_LETTERS;
 use super::refs::QUEUE;
 use super::template::{Template, get_att, r#ref, sub};
 use super::topics::topic_id;
@@ -43,6 +44,7 @@ pub fn alarms(t: &mut Template, p: &Pipeline) {
     let body = serde_json::to_string(&alarms::dashboard(p)).unwrap_or_default();
     let body = body
         .replace("${queue}", &format!("${{{QUEUE}.QueueName}}"))
+        .replace("${dead_letters}", &format!("${{{DEAD_LETTERS}.QueueName}}"))
         .replace("${delivery_stream}", &format!("${{{FIREHOSE}}}"))
         .replace("${region}", "${AWS::Region}");
     t.add("Dashboard", "AWS::CloudWatch::Dashboard", json!({ "DashboardName": p.name, "DashboardBody": sub(&body) }));
@@ -60,6 +62,7 @@ fn name(n: &Name) -> Value {
     match n {
         Name::Literal(text) => json!(text),
         Name::Queue => get_att(QUEUE, "QueueName"),
+        Name::DeadLetters => get_att(DEAD_LETTERS, "QueueName"),
         Name::DeliveryStream => r#ref(FIREHOSE),
         Name::Region => json!({ "Ref": "AWS::Region" }),
     }

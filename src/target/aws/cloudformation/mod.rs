@@ -80,6 +80,11 @@ pub fn emit(p: &Pipeline, options: Options) -> Result<Vec<Artifact>, String> {
         ));
     }
     manifest.push_str(")\n");
+    if assets.is_empty() {
+        manifest.push_str(
+            "Every function's code is inline: the template deploys as it is (the CloudFormation console, `aws cloudformation deploy`, `pipec deploy`) with nothing to upload first.\n",
+        );
+    }
     for asset in &assets {
         manifest.push_str(&format!(
             "{}: Lambda code over the {}-character inline limit; `pipec deploy` uploads it to s3://BUCKET/pipec/{}/{} and passes BUCKET as the {ARTIFACT_BUCKET} parameter (--artifact-bucket, else the stack's previous bucket, else the pipec-managed assets bucket)\n",

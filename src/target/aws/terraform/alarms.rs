@@ -6,6 +6,7 @@ use hcl::{Body, Expression};
 use serde_json::Value;
 
 use super::module::{Module, Part, call, data, resource, string_object, template};
+use super::outcomes::dead_letters;
 use super::refs::QUEUE;
 use super::topics;
 use crate::ir::Pipeline;
@@ -71,6 +72,7 @@ fn name(n: &Name) -> Expression {
     match n {
         Name::Literal(text) => text.as_str().into(),
         Name::Queue => resource("aws_sqs_queue", QUEUE, "name"),
+        Name::DeadLetters => dead_letters("name"),
         Name::DeliveryStream => resource("aws_kinesis_firehose_delivery_stream", FIREHOSE, "name"),
         Name::Region => data("aws_region", "current", "region"),
     }
@@ -83,7 +85,7 @@ fn expression(v: &Value) -> Expression {
         Value::Bool(b) => (*b).into(),
         Value::Number(n) => n.as_u64().map_or_else(|| n.as_f64().unwrap_or_default().into(), Into::into),
         Value::String(s) => {
-            for special in [Name::Queue, Name::DeliveryStream, Name::Region] {
+            for special in [Name::Queue, Name::DeadLetters, Name::DeliveryStream, Name::Region] {
                 if placeholder(&special) == *v {
                     return name(&special);
                 }
