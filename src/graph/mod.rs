@@ -7,7 +7,7 @@
 
 mod cfn;
 mod dot;
-mod layout;
+pub mod layout;
 mod local;
 mod logical;
 mod mermaid;

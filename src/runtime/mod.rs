@@ -102,6 +102,10 @@ pub struct Config {
     pub console: bool,
     pub notify_flush_ms: u64,
     pub webhook: WebhookPolicy,
+    /// The pipeline's diagram (SVG text) that the viewer shows at `/graph`; the CLI draws it
+    /// (the runtime never imports the graph stage). Not part of the run plan.
+    #[serde(skip)]
+    pub graph_svg: Option<String>,
 }
 
 impl Config {
@@ -120,6 +124,7 @@ impl Config {
             console: true,
             notify_flush_ms: 1000,
             webhook: WebhookPolicy::default(),
+            graph_svg: None,
         }
     }
 
