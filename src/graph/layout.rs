@@ -301,8 +301,8 @@ fn order_columns(columns: usize, vertex_layer: &[usize], chains: &[Vec<usize>]) 
 }
 
 /// The top of each vertex: a column stacks its vertices in order with a gap; each vertex moves
-/// down towards the centre of its neighbours in the previous column (then, leftwards, the
-/// next), never above the one before it.
+/// towards the centre of its neighbours in the previous column (then, leftwards, the next),
+/// never closer than the gap to the one before it.
 fn place_vertically(cols: &[Vec<usize>], chains: &[Vec<usize>], size: &[(i32, i32)], header: i32) -> Vec<i32> {
     let links: Vec<(usize, usize)> = chains.iter().flat_map(|c| c.windows(2).map(|w| (w[0], w[1]))).collect();
     let mut top = vec![0; size.len()];
@@ -319,6 +319,7 @@ fn place_vertically(cols: &[Vec<usize>], chains: &[Vec<usize>], size: &[(i32, i3
             if rightwards { (1..cols.len()).collect() } else { (0..cols.len().saturating_sub(1)).rev().collect() };
         for l in range {
             let mut floor = header;
+            let mut pushed = 0;
             for &v in &cols[l] {
                 let centres: Vec<i32> = links
                     .iter()
@@ -334,7 +335,16 @@ fn place_vertically(cols: &[Vec<usize>], chains: &[Vec<usize>], size: &[(i32, i3
                     centres.iter().sum::<i32>() / count(centres.len()) - size[v].1 / 2
                 };
                 top[v] = wanted.max(floor);
+                pushed += top[v] - wanted;
                 floor = top[v] + size[v].1 + ROW_GAP;
+            }
+            // Stacking only pushes down: move the column back up by the mean push (the gaps
+            // between its vertices stay), so a tall column centres on its neighbours.
+            if let Some(&first) = cols[l].first() {
+                let up = (pushed / count(cols[l].len())).min(top[first] - header);
+                for &v in &cols[l] {
+                    top[v] -= up;
+                }
             }
         }
     }
