@@ -9,11 +9,12 @@ ci: test
 
 # Pinned Python validators (cfn-lint, checkov, moto, python-hcl2) into .tools/; Debian's chromium
 # and playwright-core (tests/browser) for the viewer test; kinesalite and the Node AWS SDK
-# (tests/kinesis) for the Kinesis tests.
+# (tests/kinesis) for the Kinesis tests; graphviz and mermaid (tests/graph) for the diagram tests.
 tools:
 	bash scripts/tools.sh
 	bash scripts/browser.sh
 	bash scripts/node-tools.sh
+	bash scripts/graph-tools.sh
 
 fmt:
 	cargo fmt

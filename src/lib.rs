@@ -14,6 +14,7 @@ pub mod deploy;
 pub mod diagnostic;
 pub mod expr;
 pub mod frontend;
+pub mod graph;
 pub mod ir;
 pub mod limits;
 pub mod runtime;

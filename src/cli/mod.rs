@@ -6,6 +6,7 @@
 mod build;
 mod check;
 mod explain;
+mod graph;
 mod init;
 mod load;
 mod run;
@@ -87,6 +88,8 @@ pub enum Command {
         /// A code such as `pipec::unknown_field` or `unknown_field`; none lists every code.
         code: Option<String>,
     },
+    /// Draw the pipeline (or, with `--target`, the resources a target emits) as SVG, Mermaid or DOT.
+    Graph(graph::GraphArgs),
     /// Print the JSON Schema of the spec language (for yaml-language-server and editors).
     Schema,
     /// Write a commented starter spec, `NAME.yaml`, that checks clean (never overwrites).
@@ -242,6 +245,7 @@ pub fn run() -> ExitCode {
         Command::Explain { code } => explain::explain(code.as_deref()),
         Command::Run(args) => run::run(&args),
         Command::Schema => schema::schema(),
+        Command::Graph(args) => graph::graph(&args),
         command
         @ (Command::Deploy { .. } | Command::Diff { .. } | Command::Destroy { .. } | Command::Status { .. }) => {
             stack::stack(command)

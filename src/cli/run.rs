@@ -123,6 +123,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
     config.listen.clone_from(&args.listen);
     config.fsync = args.fsync;
     config.console = !args.quiet;
+    config.graph_svg = Some(crate::graph::render(&crate::graph::logical(&pipeline), crate::graph::Format::Svg));
     let options = session::Options {
         input,
         max_events: args.max_events,

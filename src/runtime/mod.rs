@@ -101,6 +101,10 @@ pub struct Config {
     /// Report alerts to the runner ([`Handle::console_alerts`]).
     pub console: bool,
     pub webhook: WebhookPolicy,
+    /// The pipeline's diagram (SVG text) that the viewer shows at `/graph`; the CLI draws it
+    /// (the runtime never imports the graph stage). Not part of the run plan.
+    #[serde(skip)]
+    pub graph_svg: Option<String>,
 }
 
 impl Config {
@@ -118,6 +122,7 @@ impl Config {
             gzip_level: 6,
             console: false,
             webhook: WebhookPolicy::default(),
+            graph_svg: None,
         }
     }
 

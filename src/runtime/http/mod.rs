@@ -5,6 +5,7 @@
 //! | `POST /records` | NDJSON body, one JSON object per non-blank line → `{"accepted": n}`, or `400` naming the bad lines (nothing stored), see [`records`] |
 //! | `POST /` + `X-Amz-Target: Kinesis_20131202.*` | Kinesis Data Streams API (JSON and CBOR), see [`kinesis`] |
 //! | `GET /` | the viewer: flagged records sorted as the spec says, live over `/events` |
+//! | `GET /graph` | the pipeline's diagram (the SVG of `pipec graph`), when the CLI drew one |
 //! | `GET /events` | Server-Sent Events: `change` after each store commit, `metrics` each second |
 //! | `GET /api/flagged?limit=&offset=` | flagged rows (JSON), sorted as the viewer says |
 //! | `GET /api/alerts?limit=` | window alerts, newest first |
@@ -25,6 +26,7 @@
 //! record is in the log before the engine drains it), ends the event streams and returns
 //! within a few seconds.
 
+mod graph;
 pub mod kinesis;
 mod limits;
 pub mod prometheus;
@@ -161,6 +163,7 @@ fn router(app: App, limits: Limits) -> Router {
     Router::new()
         .route("/", get(viewer::page).post(kinesis::api))
         .route("/records", post(records::post))
+        .route("/graph", get(graph::page))
         .route("/events", get(viewer::events))
         .route("/api/flagged", get(viewer::flagged))
         .route("/api/alerts", get(viewer::alerts))

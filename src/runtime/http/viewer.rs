@@ -26,7 +26,7 @@ use crate::ir::Pipeline;
 use crate::runtime::{Change, Handle, Snapshot};
 
 const TEMPLATE: &str = include_str!("viewer.html");
-const STYLE: &str = include_str!("viewer.css");
+pub(super) const STYLE: &str = include_str!("viewer.css");
 const SCRIPT: &str = include_str!("viewer.js");
 
 /// Rows per page by default, and at most.
@@ -107,7 +107,7 @@ fn fill<'a>(template: &str, value: impl Fn(&str) -> &'a str) -> String {
     out
 }
 
-fn hash(text: &str) -> String {
+pub(super) fn hash(text: &str) -> String {
     format!("sha256-{}", base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(text.as_bytes())))
 }
 
