@@ -139,7 +139,7 @@ fn the_examples_pass_through_the_lambda_handlers() {
     for (name, count) in EXAMPLES {
         Test::new()
             .args(["test", &format!("examples/{name}.yaml"), "--target", "lambda", "--python", &python()])
-            .timeout(std::time::Duration::from_secs(120))
+            .timeout(std::time::Duration::from_mins(2))
             .status(0)
             .stdout_has(&format!("{count} tests from examples/tests/{name}.tests.yaml (lambda)"))
             .stdout_has(&format!("{count} passed, 0 failed\n"))
@@ -149,7 +149,7 @@ fn the_examples_pass_through_the_lambda_handlers() {
     let lambda = Test::new()
         .args(["test", "examples/transactions.yaml", BROKEN, "--target", "lambda"])
         .env("PIPEC_PYTHON", &python())
-        .timeout(std::time::Duration::from_secs(120))
+        .timeout(std::time::Duration::from_mins(2))
         .status(1)
         .run();
     assert_eq!(lambda.stdout.replace("(lambda)", "(local)"), local.stdout, "both targets fail the same way");
@@ -199,4 +199,20 @@ fn the_lambda_driver_is_ruff_clean() {
         .output()
         .unwrap();
     assert!(format.status.success(), "ruff format --check:\n{}", tools::describe(&format));
+}
+
+#[test]
+fn the_readme_test_file_passes() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme.find("# examples/tests/transactions.tests.yaml (shortened)").expect("the README's test file");
+    let end = start + readme[start..].find("```").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("readme.tests.yaml");
+    std::fs::write(&file, &readme[start..end]).unwrap();
+    Test::new()
+        .args(["test", "examples/transactions.yaml"])
+        .arg_path(&file)
+        .status(0)
+        .stdout_has("1 passed, 0 failed")
+        .run();
 }

@@ -269,31 +269,28 @@ impl Cx<'_> {
                     continue;
                 }
                 let expected_json = to_json(node).unwrap_or(Json::Null);
-                match candidates.into_iter().min_by_key(|(_, _, found)| found.len()) {
-                    Some((i, message, found)) => {
-                        used[i] = true;
-                        out.push(mismatch_failure(
-                            &found,
-                            format!("no alert on `{}` matches this message (the closest is shown)", expected.topic),
-                            expected_json,
-                            message,
-                        ));
-                    }
-                    None => {
-                        let f = failure(
-                            node.span,
-                            format!("no alert on `{}` is left for this message", expected.topic),
-                            expected_json,
-                            Json::Null,
-                        );
-                        out.push(Failure {
-                            diagnostic: f
-                                .diagnostic
-                                .with_label("expected this message")
-                                .with_help("every alert sent is matched by one message above"),
-                            ..f
-                        });
-                    }
+                if let Some((i, message, found)) = candidates.into_iter().min_by_key(|(_, _, found)| found.len()) {
+                    used[i] = true;
+                    out.push(mismatch_failure(
+                        &found,
+                        format!("no alert on `{}` matches this message (the closest is shown)", expected.topic),
+                        expected_json,
+                        message,
+                    ));
+                } else {
+                    let f = failure(
+                        node.span,
+                        format!("no alert on `{}` is left for this message", expected.topic),
+                        expected_json,
+                        Json::Null,
+                    );
+                    out.push(Failure {
+                        diagnostic: f
+                            .diagnostic
+                            .with_label("expected this message")
+                            .with_help("every alert sent is matched by one message above"),
+                        ..f
+                    });
                 }
             }
         }

@@ -95,8 +95,8 @@ impl Context<'_> {
                     .with_label("second source of events")
                     .with_help("keep one: inline events, or an NDJSON file of them"),
             ),
-            (Some(list), None) => self.inline(list, now, &mut events, &mut refs, &mut spans, d),
-            (None, Some(path)) => self.from_file(path, now, &mut events, &mut refs, d),
+            (Some(list), None) => Self::inline(list, now, &mut events, &mut refs, &mut spans, d),
+            (None, Some(path)) => self.events_file(path, now, &mut events, &mut refs, d),
             (None, None) => d.push(
                 Diagnostic::error(Code::MissingField, at_start(node.span), "a test is missing `events`")
                     .with_label("`events` (or `events_file`) is required here")
@@ -109,7 +109,6 @@ impl Context<'_> {
     }
 
     fn inline(
-        &self,
         list: &Node,
         now: i64,
         events: &mut Vec<Event>,
@@ -188,7 +187,7 @@ impl Context<'_> {
         }
     }
 
-    fn from_file(
+    fn events_file(
         &self,
         node: &Node,
         now: i64,
@@ -233,7 +232,7 @@ impl Context<'_> {
         let stored = keys.take_entry("stored").map(|(span, n)| Section { span, items: self.stored(span, n, d) });
         let alerts = keys.take_entry("alerts").map(|(span, n)| Section { span, items: self.alerts(n, d) });
         let dead_letters =
-            keys.take_entry("dead_letters").map(|(span, n)| Section { span, items: self.dead_letters(n, refs, d) });
+            keys.take_entry("dead_letters").map(|(span, n)| Section { span, items: Self::dead_letters(n, refs, d) });
         let windows = keys.take_entry("windows").map(|(span, n)| Section { span, items: self.windows(n, d) });
         keys.finish(d);
         Expect { flagged, stored, alerts, dead_letters, windows }
@@ -283,7 +282,7 @@ impl Context<'_> {
         let help = match did_you_mean(name, candidates.clone().map(|r| r.name.as_str())) {
             Some(close) => format!("did you mean `{close}`?"),
             None => {
-                format!("the spec's {kind} rules: {}", list(candidates.map(|r| r.name.as_str()).collect::<Vec<_>>()))
+                format!("the spec's {kind} rules: {}", list(&candidates.map(|r| r.name.as_str()).collect::<Vec<_>>()))
             }
         };
         d.push(
@@ -341,7 +340,7 @@ impl Context<'_> {
                         format!("a stored row is missing its key `{}`", missing.join("`, `")),
                     )
                     .with_label("rows are matched by their table key")
-                    .with_help(format!("give the key fields: {}", list(keys.clone()))),
+                    .with_help(format!("give the key fields: {}", list(&keys))),
                 );
             }
             out.push(row.clone());
@@ -355,7 +354,7 @@ impl Context<'_> {
         for entry in entries(node, "alerts", d) {
             if !topics.contains(&entry.key.as_str()) {
                 let help = did_you_mean(&entry.key, topics.iter().copied()).map_or_else(
-                    || format!("the spec's topics: {}", list(topics.clone())),
+                    || format!("the spec's topics: {}", list(&topics)),
                     |c| format!("did you mean `{c}`?"),
                 );
                 d.push(
@@ -396,7 +395,7 @@ impl Context<'_> {
         out
     }
 
-    fn dead_letters(&self, node: &Node, refs: &BTreeMap<String, Vec<usize>>, d: &mut Diags) -> Vec<DeadLetter> {
+    fn dead_letters(node: &Node, refs: &BTreeMap<String, Vec<usize>>, d: &mut Diags) -> Vec<DeadLetter> {
         let mut out = Vec::new();
         for item in items(node, "dead_letters", d) {
             let Some(mut keys) = Keys::new(item, "a dead letter", d) else { continue };
@@ -461,7 +460,7 @@ impl Context<'_> {
     }
 }
 
-fn list(names: Vec<&str>) -> String {
+fn list(names: &[&str]) -> String {
     if names.is_empty() { "none".to_owned() } else { format!("`{}`", names.join("`, `")) }
 }
 
@@ -483,7 +482,7 @@ fn event_ref(name: &str, span: Span, refs: &BTreeMap<String, Vec<usize>>, d: &mu
 fn unknown_field(entry: &Entry, known: &[&str], what: &str) -> Diagnostic {
     let help = match did_you_mean(&entry.key, known.iter().copied()) {
         Some(close) => format!("did you mean `{close}`?"),
-        None => format!("{what}: {}", list(known.to_vec())),
+        None => format!("{what}: {}", list(known)),
     };
     Diagnostic::error(Code::UnknownRecordField, entry.key_span, format!("no field `{}` here", entry.key))
         .with_label("not a field of this value")
@@ -576,12 +575,11 @@ struct Keys<'n> {
 
 impl<'n> Keys<'n> {
     fn new(node: &'n Node, what: &'static str, d: &mut Diags) -> Option<Self> {
-        match &node.kind {
-            NodeKind::Map(entries) => Some(Self { entries, span: node.span, what, known: Vec::new() }),
-            _ => {
-                d.push(wrong_type(node, &format!("a mapping for {what}")));
-                None
-            }
+        if let NodeKind::Map(entries) = &node.kind {
+            Some(Self { entries, span: node.span, what, known: Vec::new() })
+        } else {
+            d.push(wrong_type(node, &format!("a mapping for {what}")));
+            None
         }
     }
 

@@ -47,9 +47,9 @@ pub fn record(pipeline: &Pipeline, events: &[u8], label: &str, now_ms: i64) -> S
     }
     let outcome = super::local::evaluate(pipeline, &case);
     let mut out = format!(
-        "# Recorded by `pipec test --record {label}`: what the spec `{}` decides on these events\n\
-         # today. Review every expectation before you keep it; the README's \"Testing rules\"\n\
-         # section explains the format.\n",
+        "# Recorded by `pipec test --record {label}`: what the spec `{}` decides\n\
+         # on these events today. Review every expectation before you keep it; the README's\n\
+         # \"Testing rules\" section explains the format.\n",
         pipeline.name
     );
     let _ = writeln!(out, "now: {}", text(&format_timestamp_millis(now_ms)));

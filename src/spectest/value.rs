@@ -133,7 +133,7 @@ pub fn same(a: &Json, b: &Json) -> bool {
 /// A value as one line of YAML flow text (how expected and got values are shown).
 #[must_use]
 pub fn show(value: Option<&Json>) -> String {
-    value.map_or_else(|| "(absent)".to_owned(), |v| super::yaml_out::flow(v))
+    value.map_or_else(|| "(absent)".to_owned(), super::yaml_out::flow)
 }
 
 #[cfg(test)]
