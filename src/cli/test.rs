@@ -2,7 +2,8 @@
 //! local evaluation or, with `--target lambda`, through the generated handlers under moto;
 //! `--record EVENTS -o FILE` writes a test file instead. The report (a line per test, each
 //! failure as a diagnostic on the test file, the summary `N passed, M failed`) goes to stdout;
-//! problems with the spec or a test file go to stderr. Exit 0 all passed, 1 some failed, 2 the
+//! problems with the spec or a test file go to stderr (with `--format json`, their JSON reports
+//! to stdout, as `pipec check` prints them). Exit 0 all passed, 1 some failed, 2 the
 //! spec or a test file is invalid (or cannot be run).
 
 use std::io::IsTerminal;
@@ -96,7 +97,7 @@ pub(super) fn test(args: &TestArgs) -> ExitCode {
         match read(path, &pipeline) {
             Ok(file) => files.push(file),
             Err((source, diagnostics)) => {
-                report(&source, &diagnostics, Format::Human);
+                report(&source, &diagnostics, args.format);
                 invalid = true;
             }
         }
