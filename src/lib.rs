@@ -21,6 +21,7 @@ pub mod runtime;
 pub mod schema;
 pub mod source;
 pub mod spec;
+pub mod spectest;
 pub mod target;
 pub mod yaml;
 

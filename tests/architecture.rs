@@ -17,6 +17,7 @@ const STAGES: &[&[&str]] = &[
     &["ir", "alert"],
     &["runtime"],
     &["target"],
+    &["spectest"],
     &["schema", "graph"],
     &["deploy"],
     &["cli"],

@@ -13,6 +13,7 @@ mod run;
 mod schema;
 mod shell;
 mod stack;
+mod test;
 mod view;
 
 use std::io::Write;
@@ -152,6 +153,9 @@ pub enum Command {
     /// Open a stack's viewer through a local proxy on 127.0.0.1 that signs requests with your
     /// AWS credentials (the viewer's function URL uses IAM auth, which a browser cannot sign).
     View(view::ViewArgs),
+    /// Run a spec's test cases (events in, expected flags, rows, alerts, dead letters and window
+    /// decisions out), locally or through the generated Lambda handlers; `--record` writes one.
+    Test(test::TestArgs),
 }
 
 /// Which stack, and how to reach AWS (deploy, diff, destroy, status).
@@ -251,6 +255,7 @@ pub fn run() -> ExitCode {
             stack::stack(command)
         }
         Command::View(args) => view::view(&args),
+        Command::Test(args) => test::test(&args),
     }
 }
 

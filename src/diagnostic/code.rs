@@ -103,6 +103,11 @@ codes! {
     MissingAggregate => "missing_aggregate", "A windowed rule decides per window and group, so its `when` must compare an aggregate\n(e.g. `count(*) > 100`). Fields outside aggregates must be listed in `group_by`.";
     UngroupedField => "ungrouped_field", "In a windowed rule a field used outside an aggregate must be one of `group_by`;\notherwise it has no single value per window.";
     NotBoolean => "not_boolean", "A rule's `when` must be a condition (true or false), such as `transaction > 9000`.";
+    // --- test files (`pipec test`) ---------------------------------------------------------
+    TestFailed => "test_failed", "A test case's expectation did not hold: the label points at the expectation, the help\nshows what was expected (-) and what the spec decided (+). Either the rules changed (fix the\nrule, or update the expectation after checking the new behaviour) or the expectation is wrong.\nSections (`flagged`, `stored`, `alerts`, `dead_letters`, `windows`) are complete: what they do\nnot list must not happen. Inside a row, message or window only the fields written are checked.";
+    InvalidTest => "invalid_test", "The test file is not a valid test: for example a test with both `events` and\n`events_file`, an event with both `record` and `raw`, arrival times that go backwards, or\n`stored:` for a spec without a store. The README's \"Testing rules\" section shows the format.";
+    UnknownEvent => "unknown_event", "An expectation names an event the test does not have. An event is named by its\n`name:`, else by its position in `events` (1 for the first) or its line number in\n`events_file`.";
+    UnknownRule => "unknown_rule", "A test names a rule the spec does not define (or a per-record rule where a windowed\none is needed, or the reverse). Rule names are case-sensitive.";
 }
 
 #[cfg(test)]

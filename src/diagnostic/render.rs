@@ -24,6 +24,16 @@ pub const MAX_HUMAN: usize = 50;
 /// a summary line.
 #[must_use]
 pub fn human(source: &Source, diagnostics: &[Diagnostic], style: Style) -> String {
+    let mut out = reports(source, diagnostics, style);
+    out.push_str(&summary(diagnostics));
+    out.push('\n');
+    out
+}
+
+/// The graphical reports of [`human`] without its summary line (for callers that summarise
+/// differently, such as `pipec test`).
+#[must_use]
+pub fn reports(source: &Source, diagnostics: &[Diagnostic], style: Style) -> String {
     let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
     let named = NamedSource::new(source.name(), source.text().to_owned());
@@ -40,8 +50,6 @@ pub fn human(source: &Source, diagnostics: &[Diagnostic], style: Style) -> Strin
             diagnostics.len() - MAX_HUMAN
         ));
     }
-    out.push_str(&summary(diagnostics));
-    out.push('\n');
     out
 }
 

@@ -1,0 +1,391 @@
+//! What the spec decides about records: the one implementation of the hot path's logic, pure
+//! and IO-free, used by the local runtime ([`super::hot`]), `pipec test` and `pipec replay`.
+//!
+//! A [`Decider`] is built once from the [`Pipeline`] (each rule and enrichment compiled once).
+//! Give it each raw record in arrival order with its arrival time ([`At`]) and a pinned `now`
+//! (what `now()` returns in rules and enrichments):
+//!
+//! ```text
+//! let mut d = Decider::new(pipeline);
+//! for (i, (bytes, arrival_ms)) in events.enumerate() {
+//!     let at = At { arrival_ms, seq: i as u64, offset: 0 };
+//!     let Decision { verdict, closed } = d.decide(bytes, at, now);
+//!     // closed: windows this arrival closed (it started a later window), decided *before*
+//!     // the record fed the new one; verdict: the record's own fate.
+//! }
+//! let last: Vec<WindowClose> = d.close_windows(i64::MAX); // end of input: decide every window
+//! ```
+//!
+//! * [`Verdict::Invalid`]: not a JSON object or not the schema → dead letter with the reason.
+//! * [`Verdict::Passed`]: no per-record rule matched.
+//! * [`Verdict::Refused`]: rules matched but the store cannot take the item (an empty key
+//!   value, or what DynamoDB refuses, see [`crate::limits`]) → dead letter with the reason.
+//! * [`Verdict::Flagged`]: the matched rules and the item to store (the declared fields that
+//!   are present and not null, then the enrichments that are not null).
+//!
+//! Windowed rules are fed every valid record; a window `[start, start + length)` (aligned to
+//! the epoch, on arrival time) closes when a record arrives in a later window, or by
+//! [`Decider::close_windows`] up to a cutoff. A closed window reports the groups whose
+//! condition holds, sorted by group key, with their aggregates and the alert message.
+//! The alerts a decision produces: [`Decider::record_alerts`], [`Decider::window_alert`].
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value as Json, json};
+
+use super::notify::Alert;
+use super::parse::{parse, parse_into};
+use crate::expr::value::format_timestamp_millis;
+use crate::expr::{Accumulator, Program, validate};
+use crate::ir::{Pipeline, RuleKind};
+
+/// Where a record arrived: its arrival time (epoch ms) and its place in its source (the log's
+/// sequence number and frame offset in the runtime; any increasing number elsewhere). A window
+/// remembers its first record's place ([`WindowClose::first_seq`], [`Decider::held_offset`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct At {
+    pub arrival_ms: i64,
+    pub seq: u64,
+    pub offset: u64,
+}
+
+/// A record's own fate (see the module docs).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verdict {
+    Invalid { reason: String },
+    Passed,
+    Refused { rules: Vec<usize>, reason: String },
+    Flagged { rules: Vec<usize>, item: Map<String, Json> },
+}
+
+/// What one record decided.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
+    pub verdict: Verdict,
+    /// Windows closed by this record's arrival, before it fed the next ones.
+    pub closed: Vec<WindowClose>,
+}
+
+/// A closed window of one rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WindowClose {
+    /// Index in `pipeline.rules`.
+    pub rule: usize,
+    /// `[start, end)`, epoch ms of arrival.
+    pub start: i64,
+    pub end: i64,
+    /// [`At::seq`] of the window's first record.
+    pub first_seq: u64,
+    /// The groups whose condition holds, sorted by `key`.
+    pub fired: Vec<WindowGroup>,
+}
+
+/// One group's decision in a closed window.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WindowGroup {
+    /// Its place among all the window's groups sorted by key (fired or not): names its alert.
+    pub position: usize,
+    /// The group values as a compact JSON array (the store's group key).
+    pub key: String,
+    /// `group_by` field → value (null when absent).
+    pub group: Map<String, Json>,
+    /// `{"aggregate": "sum(amount)", "value": ...}`, in the condition's order.
+    pub aggregates: Vec<Json>,
+    /// The alert message ([`crate::alert::window_message`]), also what the store keeps.
+    pub message: String,
+}
+
+struct OpenWindow {
+    start: i64,
+    first_offset: u64,
+    first_seq: u64,
+    groups: HashMap<String, (Map<String, Json>, Vec<Accumulator>)>,
+}
+
+struct WindowRule {
+    rule: usize,
+    program: Program,
+    millis: i64,
+    group_by: Vec<String>,
+    open: Option<OpenWindow>,
+    closed_until: i64,
+}
+
+/// The compiled rules of a pipeline and the state of its open windows.
+pub struct Decider {
+    pipeline: std::sync::Arc<Pipeline>,
+    rules: Vec<(usize, Program)>,
+    windows: Vec<WindowRule>,
+    enrich: Vec<(String, Program)>,
+    /// The fast path's reusable map (see [`parse_into`]).
+    scratch: Map<String, Json>,
+}
+
+impl Decider {
+    /// Compiles every rule and enrichment of `pipeline` once.
+    #[must_use]
+    pub fn new(pipeline: std::sync::Arc<Pipeline>) -> Self {
+        let schema = &pipeline.stream.schema;
+        let mut rules = Vec::new();
+        let mut windows = Vec::new();
+        for (i, rule) in pipeline.rules.iter().enumerate() {
+            let program = Program::compile(&rule.when, schema);
+            match &rule.kind {
+                RuleKind::PerRecord => rules.push((i, program)),
+                RuleKind::Windowed { seconds, group_by } => windows.push(WindowRule {
+                    rule: i,
+                    program,
+                    millis: i64::from(*seconds) * 1000,
+                    group_by: group_by.clone(),
+                    open: None,
+                    closed_until: i64::MIN,
+                }),
+            }
+        }
+        let enrich = pipeline
+            .store
+            .iter()
+            .flat_map(|s| &s.enrich)
+            .map(|e| (e.name.clone(), Program::compile(&e.expr, schema)))
+            .collect();
+        Self { pipeline, rules, windows, enrich, scratch: Map::new() }
+    }
+
+    #[must_use]
+    pub fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
+    }
+
+    /// Decides one record: feeds the windowed rules (closing those it passed), then the
+    /// per-record rules.
+    pub fn decide(&mut self, record: &[u8], at: At, now: i64) -> Decision {
+        self.run(record, at, Some(now))
+    }
+
+    /// Only feeds the windowed rules (a record decided before, replayed to rebuild its
+    /// windows); the verdict is [`Verdict::Invalid`] or [`Verdict::Passed`].
+    pub fn feed(&mut self, record: &[u8], at: At) -> Decision {
+        self.run(record, at, None)
+    }
+
+    /// Whether the pipeline has windowed rules.
+    #[must_use]
+    pub fn has_windows(&self) -> bool {
+        !self.windows.is_empty()
+    }
+
+    fn run(&mut self, record: &[u8], at: At, now: Option<i64>) -> Decision {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let decision = self.run_with(record, at, now, &mut scratch);
+        self.scratch = scratch;
+        decision
+    }
+
+    /// The record is parsed into `scratch` without allocating, and a flagged one is stored
+    /// from it too (the item lists the schema's fields in schema order, whatever the record's
+    /// order). Whatever the fast path refuses (invalid, nested, escaped keys) goes the plain
+    /// way, so results and reasons are the same.
+    fn run_with(&mut self, record: &[u8], at: At, now: Option<i64>, scratch: &mut Map<String, Json>) -> Decision {
+        let schema = &self.pipeline.stream.schema;
+        let fast = parse_into(record, scratch).is_ok() && validate(scratch, schema).is_ok();
+        let mut slow = None;
+        let map = if fast {
+            &*scratch
+        } else {
+            match parse(record).and_then(|m| validate(&m, schema).map(|()| m)) {
+                Ok(map) => &*slow.insert(map),
+                Err(reason) => return Decision { verdict: Verdict::Invalid { reason }, closed: Vec::new() },
+            }
+        };
+        let closed = if self.windows.is_empty() { Vec::new() } else { self.feed_windows(map, at) };
+        let verdict = match now {
+            Some(now) => self.verdict(map, now),
+            None => Verdict::Passed,
+        };
+        Decision { verdict, closed }
+    }
+
+    fn verdict(&self, map: &Map<String, Json>, now: i64) -> Verdict {
+        // Most records match no rule: find the first match without allocating.
+        let Some(first) = self.rules.iter().position(|(_, program)| program.eval(map, now).is_true()) else {
+            return Verdict::Passed;
+        };
+        let rules: Vec<usize> = std::iter::once(self.rules[first].0)
+            .chain(self.rules[first + 1..].iter().filter(|(_, p)| p.eval(map, now).is_true()).map(|(i, _)| *i))
+            .collect();
+        // DynamoDB refuses an empty string as a key value; the Lambda handler skips such a
+        // record, and so does this runtime (dead-lettered, so it is not lost).
+        if let Some(store) = &self.pipeline.store {
+            let keys = std::iter::once(&store.partition).chain(store.sort.as_ref());
+            if let Some(key) = keys.into_iter().find(|k| map.get(&k.name).and_then(Json::as_str) == Some("")) {
+                return Verdict::Refused { rules, reason: format!("{}: empty table key", key.name) };
+            }
+        }
+        let item = self.item(map, now);
+        // What DynamoDB would refuse is dead-lettered here as the Lambda handler does (see
+        // `crate::limits`), so it never stalls a batch on AWS nor is stored only locally.
+        if let Some(store) = &self.pipeline.store {
+            let names: Vec<&str> = rules.iter().map(|&i| self.pipeline.rules[i].name.as_str()).collect();
+            let keys = (store.partition.name.as_str(), store.sort.as_ref().map(|k| k.name.as_str()));
+            if let Some(reason) = crate::limits::item_problem(&item, &names, keys) {
+                return Verdict::Refused { rules, reason };
+            }
+        }
+        Verdict::Flagged { rules, item }
+    }
+
+    /// The stored row, as on every target: the declared fields that are present (undeclared
+    /// ones stay in the raw archive) and the enrichments that are not NULL.
+    fn item(&self, map: &Map<String, Json>, now: i64) -> Map<String, Json> {
+        let mut item: Map<String, Json> = self
+            .pipeline
+            .stream
+            .schema
+            .fields
+            .iter()
+            .filter_map(|f| map.get(&f.name).filter(|v| !v.is_null()).map(|v| (f.name.clone(), v.clone())))
+            .collect();
+        for (name, program) in &self.enrich {
+            let value = program.eval(map, now).to_json();
+            if !value.is_null() {
+                item.insert(name.clone(), value);
+            }
+        }
+        item
+    }
+
+    /// The alerts of a flagged record (one per matched rule with topics); `seq` names them.
+    #[must_use]
+    pub fn record_alerts(&self, seq: u64, rules: &[usize], item: &Map<String, Json>) -> Vec<Alert> {
+        let pipeline = &self.pipeline;
+        let keys: Vec<&str> = pipeline
+            .store
+            .iter()
+            .flat_map(|s| std::iter::once(&s.partition).chain(&s.sort))
+            .map(|k| k.name.as_str())
+            .collect();
+        rules
+            .iter()
+            .map(|&index| (index, &pipeline.rules[index]))
+            .filter(|(_, rule)| !rule.notify.is_empty())
+            .map(|(index, rule)| Alert {
+                topics: rule.notify.clone(),
+                id: format!("{seq:012}-{index}"),
+                subject: crate::alert::subject(&pipeline.name, rule.severity.name(), &rule.name),
+                body: crate::alert::record_message(&pipeline.name, rule, item, &keys).into(),
+            })
+            .collect()
+    }
+
+    /// The alert of a fired window group, when its rule notifies a topic.
+    #[must_use]
+    pub fn window_alert(&self, close: &WindowClose, group: &WindowGroup) -> Option<Alert> {
+        let rule = &self.pipeline.rules[close.rule];
+        (!rule.notify.is_empty()).then(|| Alert {
+            topics: rule.notify.clone(),
+            id: format!("{:012}-w{}-{}", close.first_seq, close.rule, group.position),
+            subject: crate::alert::subject(&self.pipeline.name, rule.severity.name(), &rule.name),
+            body: group.message.as_str().into(),
+        })
+    }
+
+    fn feed_windows(&mut self, map: &Map<String, Json>, at: At) -> Vec<WindowClose> {
+        let mut closed = Vec::new();
+        for i in 0..self.windows.len() {
+            let w = &self.windows[i];
+            if at.arrival_ms < w.closed_until {
+                continue;
+            }
+            let start = at.arrival_ms - at.arrival_ms.rem_euclid(w.millis);
+            if w.open.as_ref().is_some_and(|o| o.start != start) {
+                closed.extend(self.close_window(i));
+            }
+            let w = &mut self.windows[i];
+            let open = w.open.get_or_insert_with(|| OpenWindow {
+                start,
+                first_offset: at.offset,
+                first_seq: at.seq,
+                groups: HashMap::new(),
+            });
+            let group: Map<String, Json> =
+                w.group_by.iter().map(|f| (f.clone(), map.get(f).cloned().unwrap_or(Json::Null))).collect();
+            let key = serde_json::to_string(&group.values().collect::<Vec<_>>()).expect("JSON values serialize");
+            let program = &w.program;
+            let (_, accs) = open.groups.entry(key).or_insert_with(|| (group, program.accumulators()));
+            Program::feed(accs, map);
+        }
+        closed
+    }
+
+    /// Closes every open window that ended at or before `cutoff` (arrival ms; `i64::MAX`
+    /// closes all of them), in rule order.
+    pub fn close_windows(&mut self, cutoff: i64) -> Vec<WindowClose> {
+        let mut closed = Vec::new();
+        for i in 0..self.windows.len() {
+            let w = &self.windows[i];
+            if w.open.as_ref().is_some_and(|o| o.start + w.millis <= cutoff || cutoff == i64::MAX) {
+                closed.extend(self.close_window(i));
+            }
+        }
+        closed
+    }
+
+    fn close_window(&mut self, i: usize) -> Option<WindowClose> {
+        let pipeline = &self.pipeline;
+        let w = &mut self.windows[i];
+        let open = w.open.take()?;
+        let end = open.start + w.millis;
+        w.closed_until = end;
+        let rule = &pipeline.rules[w.rule];
+        let mut groups: Vec<_> = open.groups.into_iter().collect();
+        groups.sort_by(|a, b| a.0.cmp(&b.0));
+        let (start, finish) = (format_timestamp_millis(open.start), format_timestamp_millis(end));
+        let fired = groups
+            .into_iter()
+            .enumerate()
+            .filter(|(_, (_, (group, accs)))| w.program.eval_window(group, accs).is_true())
+            .map(|(position, (key, (group, accs)))| {
+                let aggregates: Vec<Json> = w
+                    .program
+                    .aggregates()
+                    .iter()
+                    .zip(&accs)
+                    .map(|(spec, acc)| {
+                        let field = spec.field.as_ref().map_or("*", |(f, _)| f.as_str());
+                        json!({ "aggregate": format!("{}({field})", spec.kind.name()), "value": acc.finish().to_json() })
+                    })
+                    .collect();
+                let message =
+                    crate::alert::window_message(&pipeline.name, rule, (&start, &finish), &group, aggregates.clone());
+                WindowGroup { position, key, group, aggregates, message }
+            })
+            .collect();
+        Some(WindowClose { rule: w.rule, start: open.start, end, first_seq: open.first_seq, fired })
+    }
+
+    /// The offset of the oldest open window's first record (the runtime's checkpoint stays
+    /// there so a crash replays the window).
+    #[must_use]
+    pub fn held_offset(&self) -> Option<u64> {
+        self.windows.iter().filter_map(|w| w.open.as_ref().map(|o| o.first_offset)).min()
+    }
+
+    /// Each windowed rule's name with the end of its last closed window (none closed yet: left
+    /// out).
+    pub fn closed_until(&self) -> impl Iterator<Item = (&str, i64)> {
+        self.windows
+            .iter()
+            .filter(|w| w.closed_until > i64::MIN)
+            .map(|w| (self.pipeline.rules[w.rule].name.as_str(), w.closed_until))
+    }
+
+    /// Forgets the open windows and sets where each rule's windows were closed until (by rule
+    /// name; a record arriving before that only feeds nothing): how the runtime resumes from
+    /// a checkpoint.
+    pub fn restart_windows(&mut self, closed_until: &std::collections::BTreeMap<String, i64>) {
+        for w in &mut self.windows {
+            w.open = None;
+            w.closed_until = closed_until.get(&self.pipeline.rules[w.rule].name).copied().unwrap_or(i64::MIN);
+        }
+    }
+}
