@@ -2,8 +2,8 @@
 //! ids and parses expressions once. Call only on a spec that `check` passed without errors.
 
 use super::{
-    Archive, Capacity, Enrichment, KeyField, Kinesis, Layout, Pipeline, Rule, RuleKind, Severity, Source, Store,
-    Stream, Topic, TopicId, Viewer,
+    Archive, Capacity, Enrichment, Expected, KeyField, Kinesis, Layout, Pipeline, Rule, RuleKind, Severity, Source,
+    Store, Stream, Topic, TopicId, Viewer,
 };
 use crate::expr::{self, RecordSchema};
 use crate::spec::{self, Compression, Encryption, RuleSeverity, Spec};
@@ -12,6 +12,10 @@ use crate::spec::{self, Compression, Encryption, RuleSeverity, Spec};
 pub const DEFAULT_RETENTION_HOURS: u32 = 24;
 pub const DEFAULT_BUFFER_MIB: u32 = 64;
 pub const DEFAULT_INTERVAL_SECONDS: u32 = 60;
+/// `expected.record_size` when the spec gives none.
+pub const DEFAULT_RECORD_BYTES: u64 = 1024;
+/// `expected.flagged` when the spec gives none.
+pub const DEFAULT_FLAGGED: f64 = 0.01;
 
 /// Lowers a spec that checked clean.
 ///
@@ -82,7 +86,16 @@ pub fn lower(spec: &Spec) -> Result<Pipeline, String> {
         archive,
         topics,
         alarms,
+        expected: expected(spec.expected.as_ref()),
     })
+}
+
+fn expected(e: Option<&spec::Expected>) -> Expected {
+    Expected {
+        rate: e.and_then(|e| e.rate.as_ref()).map(|r| r.value.0),
+        record_bytes: e.and_then(|e| e.record_size.as_ref()).map_or(DEFAULT_RECORD_BYTES, |s| s.value.0),
+        flagged: e.and_then(|e| e.flagged.as_ref()).map_or(DEFAULT_FLAGGED, |f| f.value.0),
+    }
 }
 
 fn topic(t: &spec::Topic) -> Topic {

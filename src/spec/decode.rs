@@ -2,8 +2,8 @@
 //! (names resolve, limits hold, expressions type-check) is `check`'s job.
 
 use super::model::{
-    Alarms, Buffer, Cold, Compression, Encryption, Field, Hot, Key, Layout, Rule, RuleSeverity, Spanned, Spec, Store,
-    Stream, Topic, Viewer, Window,
+    Alarms, Buffer, Cold, Compression, Encryption, Expected, Field, Hot, Key, Layout, Rule, RuleSeverity, Spanned,
+    Spec, Store, Stream, Topic, Viewer, Window,
 };
 use super::reader::{self as r, Diags, MapReader};
 use crate::diagnostic::{Code, Diagnostic, Span};
@@ -32,6 +32,7 @@ pub fn spec(root: &Node, environments: Vec<Spanned<String>>, d: &mut Diags) -> O
     let cold = m.take("cold").and_then(|n| cold(n, d));
     let notifications = m.take("notifications").map(|n| topics(n, d)).unwrap_or_default();
     let alarms = m.take("alarms").and_then(|n| alarms(n, d));
+    let expected = m.take("expected").and_then(|n| expected(n, d));
     m.finish(d);
     Some(Spec {
         version: version?,
@@ -43,8 +44,32 @@ pub fn spec(root: &Node, environments: Vec<Spanned<String>>, d: &mut Diags) -> O
         cold,
         notifications,
         alarms,
+        expected,
         environments,
     })
+}
+
+/// The largest record Kinesis accepts (its data blob, before base64).
+const KINESIS_RECORD_BYTES: u64 = 1 << 20;
+
+fn expected(node: &Node, d: &mut Diags) -> Option<Expected> {
+    let mut m = MapReader::new(node, "expected", d)?;
+    let rate = m.take("rate").and_then(|n| r::rate(n, d));
+    let record_size = m.take("record_size").and_then(|n| r::size(n, d)).and_then(|size| {
+        if (1..=KINESIS_RECORD_BYTES).contains(&size.value.0) {
+            return Some(size);
+        }
+        d.push(
+            Diagnostic::error(Code::OutOfRange, size.span, format!("a record of {} cannot be written", size.value))
+                .with_label("Kinesis takes records of 1B to 1MiB")
+                .with_help("write the average size of one record as sent, e.g. `300B` or `2KiB`"),
+        );
+        None
+    });
+    let flagged = m.take("flagged").and_then(|n| r::share(n, d));
+    let span = m.span();
+    m.finish(d);
+    Some(Expected { rate, record_size, flagged, span })
 }
 
 fn alarms(node: &Node, d: &mut Diags) -> Option<Alarms> {
