@@ -17,7 +17,7 @@ const STAGES: &[&[&str]] = &[
     &["ir", "alert"],
     &["runtime"],
     &["target"],
-    &["schema"],
+    &["schema", "estimate"],
     &["deploy"],
     &["cli"],
     &["lib", "main"],

@@ -149,13 +149,13 @@ pub fn human(plan: &Plan) -> String {
     );
     let _ = writeln!(t, "Capacity");
     let s = &c.stream;
-    let declared = match s.declared_shards {
-        Some(n) => format!("{n} shard{} declared", if n == 1 { "" } else { "s" }),
-        None => "on demand".to_string(),
+    let (declared, needed) = match s.declared_shards {
+        Some(n) => (format!("{n} shard{} declared", if n == 1 { "" } else { "s" }), "needed"),
+        None => ("on demand".to_string(), "shards' worth"),
     };
     let _ = writeln!(
         t,
-        "  stream         {declared}, {} needed at ≤80% use ({} decides): {} MiB/s written, {} MiB/s read by {} consumer{}{}",
+        "  stream         {declared}, {} {needed} at ≤80% use ({} decides): {} MiB/s written, {} MiB/s read by {} consumer{}{}",
         s.needed_shards,
         s.deciding_limit,
         num(s.write_bytes_per_second / 1_048_576.0),
@@ -164,6 +164,12 @@ pub fn human(plan: &Plan) -> String {
         if s.consumers == 1 { "" } else { "s" },
         if s.enough { "" } else { "  ← UNDER-PROVISIONED" }
     );
+    if s.declared_shards.is_none() && s.write_bytes_per_second > crate::estimate::capacity::ON_DEMAND_START_BYTES {
+        let _ = writeln!(
+            t,
+            "                 note: a new on-demand stream takes 4 MiB/s of writes at first and scales up as traffic grows"
+        );
+    }
     if s.consumers > crate::estimate::capacity::SHARD_READ_CALLS {
         let _ = writeln!(
             t,
