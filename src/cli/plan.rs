@@ -136,25 +136,25 @@ fn round(value: &mut serde_json::Value) {
 /// The plan as text for a terminal.
 #[must_use]
 pub fn human(plan: &Plan) -> String {
-    let mut t = String::new();
-    let i = &plan.inputs;
+    let mut text = String::new();
+    let inputs = &plan.inputs;
     let c = &plan.capacity;
-    let _ = writeln!(t, "Plan for `{}` in {} — an estimate, not a quote", plan.pipeline, i.region);
+    let _ = writeln!(text, "Plan for `{}` in {} — an estimate, not a quote", plan.pipeline, inputs.region);
     let _ = writeln!(
-        t,
+        text,
         "traffic: {} records/s of {} bytes, {}% flagged\n",
-        trim(i.rate),
-        i.record_bytes,
-        trim(i.flagged * 100.0)
+        trim(inputs.rate),
+        inputs.record_bytes,
+        trim(inputs.flagged * 100.0)
     );
-    let _ = writeln!(t, "Capacity");
+    let _ = writeln!(text, "Capacity");
     let s = &c.stream;
     let (declared, needed) = match s.declared_shards {
         Some(n) => (format!("{n} shard{} declared", if n == 1 { "" } else { "s" }), "needed"),
         None => ("on demand".to_string(), "shards' worth"),
     };
     let _ = writeln!(
-        t,
+        text,
         "  stream         {declared}, {} {needed} at ≤80% use ({} decides): {} MiB/s written, {} MiB/s read by {} consumer{}{}",
         s.needed_shards,
         s.deciding_limit,
@@ -166,13 +166,13 @@ pub fn human(plan: &Plan) -> String {
     );
     if s.declared_shards.is_none() && s.write_bytes_per_second > crate::estimate::capacity::ON_DEMAND_START_BYTES {
         let _ = writeln!(
-            t,
+            text,
             "                 note: a new on-demand stream takes 4 MiB/s of writes at first and scales up as traffic grows"
         );
     }
     if s.consumers > crate::estimate::capacity::SHARD_READ_CALLS {
         let _ = writeln!(
-            t,
+            text,
             "                 note: {} consumers poll each shard, more than its {} reads a second: expect read throttling",
             s.consumers,
             crate::estimate::capacity::SHARD_READ_CALLS
@@ -181,7 +181,7 @@ pub fn human(plan: &Plan) -> String {
     for f in &c.functions {
         let concurrency = f.max_concurrency.map(|n| format!(", at most {n} at once")).unwrap_or_default();
         let _ = writeln!(
-            t,
+            text,
             "  function       {}: {} records/s{} → {} invocations/s of {} record(s){concurrency}",
             f.name,
             num(f.records_per_second),
@@ -192,7 +192,7 @@ pub fn human(plan: &Plan) -> String {
     }
     if let Some(a) = &c.archive {
         let _ = writeln!(
-            t,
+            text,
             "  archive        {} objects/hour (the {} flushes first), {} raw → {} stored each",
             num(a.objects_per_hour),
             if a.flushed_by == "size" { "buffer size" } else { "interval" },
@@ -202,7 +202,7 @@ pub fn human(plan: &Plan) -> String {
     }
     if let Some(d) = &c.table {
         let _ = writeln!(
-            t,
+            text,
             "  table          {} writes/s of {}-byte items = {} write units/s",
             num(d.writes_per_second),
             d.item_bytes,
@@ -211,7 +211,7 @@ pub fn human(plan: &Plan) -> String {
     }
     let n = &c.notifications;
     let _ = writeln!(
-        t,
+        text,
         "  notifications  {} publishes/s, {} e-mails/s, {} webhook posts/s\n",
         num(n.publishes_per_second),
         num(n.emails_per_second),
@@ -219,23 +219,24 @@ pub fn human(plan: &Plan) -> String {
     );
     let cost = &plan.cost;
     let _ = writeln!(
-        t,
+        text,
         "Monthly cost ({}, prices of targets/prices/{}.json read {})",
-        cost.currency, i.region, cost.prices_dated
+        cost.currency, inputs.region, cost.prices_dated
     );
-    let _ = writeln!(t, "  {:<21} {:<31} {:>15}  {:<24} {:>11}", "service", "item", "quantity", "price", "a month");
+    let _ = writeln!(text, "  {:<21} {:<31} {:>15}  {:<24} {:>11}", "service", "item", "quantity", "price", "a month");
     for l in &cost.lines {
         let price = match l.usd {
             Some(usd) => format!("${}/{}", price(usd), per(l.per, &l.unit)),
             None => "no price".to_string(),
         };
         let amount = l.monthly.map_or_else(|| "unpriced".to_string(), money);
-        let _ = writeln!(t, "  {:<21} {:<31} {:>15}  {:<24} {:>11}", l.service, l.item, num(l.quantity), price, amount);
+        let _ =
+            writeln!(text, "  {:<21} {:<31} {:>15}  {:<24} {:>11}", l.service, l.item, num(l.quantity), price, amount);
     }
-    let _ = writeln!(t);
+    let _ = writeln!(text);
     for s in &cost.services {
         let _ = writeln!(
-            t,
+            text,
             "  {:<21} {:>11}{}",
             s.service,
             money(s.monthly),
@@ -243,21 +244,21 @@ pub fn human(plan: &Plan) -> String {
         );
     }
     let _ = writeln!(
-        t,
+        text,
         "  {:<21} {:>11}{}\n",
         "total",
         money(cost.total),
         if cost.incomplete { " + the unpriced lines above (the table has no price for them)" } else { "" }
     );
-    let _ = writeln!(t, "Assumptions");
+    let _ = writeln!(text, "Assumptions");
     for a in &plan.assumptions {
-        let _ = writeln!(t, "  - {a}");
+        let _ = writeln!(text, "  - {a}");
     }
-    let _ = writeln!(t, "Not included");
+    let _ = writeln!(text, "Not included");
     for a in &plan.not_included {
-        let _ = writeln!(t, "  - {a}");
+        let _ = writeln!(text, "  - {a}");
     }
-    t
+    text
 }
 
 fn money(x: f64) -> String {

@@ -2,6 +2,9 @@
 //! lowered pipeline and AWS's documented limits. Each figure is plain arithmetic on the inputs;
 //! the assumptions it rests on are constants here and are printed with every plan.
 
+// Sizes are at most 1 MiB and counts small: every cast to f64 here is exact.
+#![allow(clippy::cast_precision_loss)]
+
 use serde::Serialize;
 
 use super::Inputs;

@@ -2,6 +2,9 @@
 //! the region's table. A quantity whose price the table does not know stays in the plan with no
 //! amount, and the totals say they leave it out.
 
+// Sizes are at most 1 MiB and counts small: every cast to f64 here is exact.
+#![allow(clippy::cast_precision_loss)]
+
 use serde::Serialize;
 
 use super::Inputs;
@@ -13,6 +16,8 @@ pub const HOURS_PER_MONTH: f64 = 730.0;
 const SECONDS_PER_MONTH: f64 = HOURS_PER_MONTH * 3600.0;
 /// Billing's gigabyte.
 const GB: f64 = 1_073_741_824.0;
+const KINESIS: &str = "Kinesis Data Streams";
+const LAMBDA: &str = "Lambda";
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Cost {
@@ -70,26 +75,17 @@ pub fn cost(c: &Capacity, inputs: &Inputs, prices: &PriceTable) -> Cost {
     };
     let records = inputs.rate * SECONDS_PER_MONTH;
     let size = inputs.record_bytes;
-    const KINESIS: &str = "Kinesis Data Streams";
-    match c.stream.declared_shards {
-        Some(shards) => {
-            add(KINESIS, "shard-hours", f64::from(shards) * HOURS_PER_MONTH, "kinesis_shard_hour");
-            let units = size.div_ceil(25 * 1024) as f64;
-            add(KINESIS, "PUT payload units", records * units, "kinesis_put_payload_units");
-        }
-        None => {
-            add(KINESIS, "stream-hours", HOURS_PER_MONTH, "kinesis_on_demand_stream_hour");
-            let written = records * (size.div_ceil(1024) * 1024) as f64 / GB;
-            add(KINESIS, "data written", written, "kinesis_on_demand_gb_in");
-            add(
-                KINESIS,
-                "data read",
-                c.stream.read_bytes_per_second * SECONDS_PER_MONTH / GB,
-                "kinesis_on_demand_gb_out",
-            );
-        }
+    if let Some(shards) = c.stream.declared_shards {
+        add(KINESIS, "shard-hours", f64::from(shards) * HOURS_PER_MONTH, "kinesis_shard_hour");
+        let units = size.div_ceil(25 * 1024) as f64;
+        add(KINESIS, "PUT payload units", records * units, "kinesis_put_payload_units");
+    } else {
+        add(KINESIS, "stream-hours", HOURS_PER_MONTH, "kinesis_on_demand_stream_hour");
+        let written = records * (size.div_ceil(1024) * 1024) as f64 / GB;
+        add(KINESIS, "data written", written, "kinesis_on_demand_gb_in");
+        let read = c.stream.read_bytes_per_second * SECONDS_PER_MONTH / GB;
+        add(KINESIS, "data read", read, "kinesis_on_demand_gb_out");
     }
-    const LAMBDA: &str = "Lambda";
     let invocations: f64 = c.functions.iter().map(|f| f.invocations_per_second).sum::<f64>() * SECONDS_PER_MONTH;
     if !c.functions.is_empty() {
         let gb_seconds: f64 = c
@@ -127,13 +123,10 @@ pub fn cost(c: &Capacity, inputs: &Inputs, prices: &PriceTable) -> Cost {
     }
     let mut services: Vec<ServiceTotal> = Vec::new();
     for line in &lines {
-        let total = match services.iter_mut().find(|s| s.service == line.service) {
-            Some(total) => total,
-            None => {
-                services.push(ServiceTotal { service: line.service, monthly: 0.0, incomplete: false });
-                services.last_mut().expect("just pushed")
-            }
-        };
+        if !services.iter().any(|s| s.service == line.service) {
+            services.push(ServiceTotal { service: line.service, monthly: 0.0, incomplete: false });
+        }
+        let total = services.iter_mut().find(|s| s.service == line.service).expect("added above");
         match line.monthly {
             Some(amount) => total.monthly += amount,
             None => total.incomplete = true,
