@@ -12,6 +12,7 @@ pub mod cli;
 #[cfg(feature = "aws")]
 pub mod deploy;
 pub mod diagnostic;
+pub mod estimate;
 pub mod expr;
 pub mod frontend;
 pub mod graph;

@@ -18,7 +18,7 @@ const STAGES: &[&[&str]] = &[
     &["runtime"],
     &["target"],
     &["spectest"],
-    &["schema", "graph"],
+    &["schema", "graph", "estimate"],
     &["deploy"],
     &["cli"],
     &["lib", "main"],

@@ -9,6 +9,7 @@ mod explain;
 mod graph;
 mod init;
 mod load;
+mod plan;
 mod run;
 mod schema;
 mod shell;
@@ -109,6 +110,9 @@ pub enum Command {
     },
     /// Print the man page (roff): `pipec man > pipec.1 && man ./pipec.1`.
     Man,
+    /// Estimate the capacity and monthly AWS cost of a spec for an expected traffic, e.g.
+    /// `pipec plan SPEC --rate 2000/s` (an estimate: see its assumptions).
+    Plan(plan::PlanArgs),
     /// Run the pipeline on this machine: durable log, rules, SQLite store, notifications,
     /// gzip archive (`pipec run --local SPEC`).
     Run(run::RunArgs),
@@ -247,6 +251,7 @@ pub fn run() -> ExitCode {
         Command::Completions { shell } => shell::completions(shell),
         Command::Man => shell::man(),
         Command::Explain { code } => explain::explain(code.as_deref()),
+        Command::Plan(args) => plan::plan(&args),
         Command::Run(args) => run::run(&args),
         Command::Schema => schema::schema(),
         Command::Graph(args) => graph::graph(&args),

@@ -2,8 +2,8 @@
 //! ids and parses expressions once. Call only on a spec that `check` passed without errors.
 
 use super::{
-    Archive, Capacity, Enrichment, KeyField, Kinesis, Layout, Pipeline, Rule, RuleKind, Severity, Source, Store,
-    Stream, Topic, TopicId, Viewer,
+    Archive, Capacity, Enrichment, Expected, KeyField, Kinesis, Layout, Pipeline, Rule, RuleKind, Severity, Source,
+    Store, Stream, Topic, TopicId, Viewer,
 };
 use crate::expr::{self, RecordSchema};
 use crate::spec::units::{ByteSize, Duration};
@@ -18,6 +18,9 @@ const COMPRESSION: Compression = keys::choose(Compression::CHOICES, keys::COLD_C
 const LAYOUT: spec::Layout = keys::choose(spec::Layout::CHOICES, keys::COLD_LAYOUT.default_text());
 const BUFFER_SIZE: ByteSize = keys::BUFFER_SIZE.default_amount().size();
 const BUFFER_INTERVAL: Duration = keys::BUFFER_INTERVAL.default_amount().duration();
+const RECORD_BYTES: u64 = keys::EXPECTED_RECORD_SIZE.default_amount().base();
+#[allow(clippy::cast_precision_loss)] // a whole percent, 0 to 100
+const FLAGGED: f64 = keys::EXPECTED_FLAGGED.default_amount().number as f64 / 100.0;
 
 /// Lowers a spec that checked clean.
 ///
@@ -88,7 +91,16 @@ pub fn lower(spec: &Spec) -> Result<Pipeline, String> {
         archive,
         topics,
         alarms,
+        expected: expected(spec.expected.as_ref()),
     })
+}
+
+fn expected(e: Option<&spec::Expected>) -> Expected {
+    Expected {
+        rate: e.and_then(|e| e.rate.as_ref()).map(|r| r.value.0),
+        record_bytes: e.and_then(|e| e.record_size.as_ref()).map_or(RECORD_BYTES, |s| s.value.0),
+        flagged: e.and_then(|e| e.flagged.as_ref()).map_or(FLAGGED, |f| f.value.0),
+    }
 }
 
 fn topic(t: &spec::Topic) -> Topic {

@@ -26,6 +26,19 @@ pub struct Pipeline {
     pub topics: Vec<Topic>,
     /// CloudWatch alarm thresholds and their topic.
     pub alarms: Alarms,
+    /// The traffic the spec expects (`expected:`), for `pipec plan`; no target reads it.
+    pub expected: Expected,
+}
+
+/// Expected traffic, defaults filled (except the rate, which has none).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Expected {
+    /// Records per second, when the spec gives one.
+    pub rate: Option<f64>,
+    /// Average record size in bytes.
+    pub record_bytes: u64,
+    /// Share of records flagged by some per-record rule, 0 to 1.
+    pub flagged: f64,
 }
 
 /// The records a pipeline reads: their name, schema and where they come from.

@@ -3,8 +3,8 @@
 
 use super::keys;
 use super::model::{
-    Alarms, Buffer, Cold, Compression, Encryption, Field, Hot, Key, Layout, Rule, RuleSeverity, Spanned, Spec, Store,
-    Stream, Topic, Viewer, Window,
+    Alarms, Buffer, Cold, Compression, Encryption, Expected, Field, Hot, Key, Layout, Rule, RuleSeverity, Spanned,
+    Spec, Store, Stream, Topic, Viewer, Window,
 };
 use super::reader::{self as r, Diags, MapReader};
 use crate::diagnostic::{Code, Diagnostic, Span};
@@ -33,6 +33,7 @@ pub fn spec(root: &Node, environments: Vec<Spanned<String>>, d: &mut Diags) -> O
     let cold = m.take(&keys::COLD).and_then(|n| cold(n, d));
     let notifications = m.take(&keys::NOTIFICATIONS).map(|n| topics(n, d)).unwrap_or_default();
     let alarms = m.take(&keys::ALARMS).and_then(|n| alarms(n, d));
+    let expected = m.take(&keys::EXPECTED).and_then(|n| expected(n, d));
     m.finish(d);
     Some(Spec {
         version: version?,
@@ -44,8 +45,30 @@ pub fn spec(root: &Node, environments: Vec<Spanned<String>>, d: &mut Diags) -> O
         cold,
         notifications,
         alarms,
+        expected,
         environments,
     })
+}
+
+fn expected(node: &Node, d: &mut Diags) -> Option<Expected> {
+    let mut m = MapReader::new(node, "expected", d)?;
+    let rate = m.take(&keys::EXPECTED_RATE).and_then(|n| r::rate(n, d));
+    let record_size = m.take(&keys::EXPECTED_RECORD_SIZE).and_then(|n| r::size(n, d)).and_then(|size| {
+        let allowed = keys::EXPECTED_RECORD_SIZE.allowed();
+        if allowed.allows(size.value.0) {
+            return Some(size);
+        }
+        d.push(
+            Diagnostic::error(Code::OutOfRange, size.span, format!("a record of {} cannot be written", size.value))
+                .with_label(format!("Kinesis takes records of {allowed}"))
+                .with_help("write the average size of one record as sent, e.g. `300B` or `2KiB`"),
+        );
+        None
+    });
+    let flagged = m.take(&keys::EXPECTED_FLAGGED).and_then(|n| r::share(n, d));
+    let span = m.span();
+    m.finish(d);
+    Some(Expected { rate, record_size, flagged, span })
 }
 
 fn alarms(node: &Node, d: &mut Diags) -> Option<Alarms> {

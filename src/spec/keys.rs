@@ -20,7 +20,11 @@ pub enum Unit {
     Minute,
     Hour,
     Day,
+    Byte,
+    KiB,
     MiB,
+    /// A share of records, in whole percent.
+    Percent,
 }
 
 impl Unit {
@@ -32,7 +36,9 @@ impl Unit {
             Unit::Minute => 60_000,
             Unit::Hour => 3_600_000,
             Unit::Day => 86_400_000,
+            Unit::KiB => 1 << 10,
             Unit::MiB => 1 << 20,
+            Unit::Byte | Unit::Percent => 1,
         }
     }
 
@@ -43,7 +49,10 @@ impl Unit {
             Unit::Minute => "m",
             Unit::Hour => "h",
             Unit::Day => "d",
+            Unit::Byte => "B",
+            Unit::KiB => "KiB",
             Unit::MiB => "MiB",
+            Unit::Percent => "%",
         }
     }
 
@@ -54,7 +63,10 @@ impl Unit {
             Unit::Minute => "minutes",
             Unit::Hour => "hours",
             Unit::Day => "days",
+            Unit::Byte => "bytes",
+            Unit::KiB => "KiB",
             Unit::MiB => "MiB",
+            Unit::Percent => "percent",
         }
     }
 }
@@ -126,7 +138,7 @@ impl fmt::Display for Range {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}–{}", self.min, self.max)?;
         match self.step {
-            Unit::Count => Ok(()),
+            Unit::Count | Unit::Byte | Unit::Percent => Ok(()),
             step => write!(f, " in whole {}", step.plural()),
         }
     }
@@ -307,6 +319,7 @@ pub const HOT: Key = Key::new("", "hot");
 pub const COLD: Key = Key::new("", "cold");
 pub const NOTIFICATIONS: Key = Key::new("", "notifications");
 pub const ALARMS: Key = Key::new("", "alarms");
+pub const EXPECTED: Key = Key::new("", "expected");
 pub const ENVIRONMENTS: Key = Key::new("", "environments");
 
 // `stream`: Kinesis limits (shards: the default account quota in most regions).
@@ -380,6 +393,19 @@ pub const ALARMS_FUNCTION_ERRORS: Key =
     Key::new("alarms", "function_errors").value(Value::Amount(n(1))).range(n(1), n(1_000_000), Unit::Count);
 
 /// The floor of the derived `alarms.iterator_age` default (its text above says `5m`).
+// `expected`: the traffic `pipec plan` sizes capacity and cost for.
+pub const EXPECTED_RATE: Key = Key::new("expected", "rate");
+/// 1B to 1MiB: the sizes of a record Kinesis accepts (its data blob, before base64).
+pub const EXPECTED_RECORD_SIZE: Key = Key::new("expected", "record_size")
+    .value(Value::Amount(Amount::new(1, Unit::KiB)))
+    .range(Amount::new(1, Unit::Byte), mib(1), Unit::Byte);
+pub const EXPECTED_FLAGGED: Key =
+    Key::new("expected", "flagged").value(Value::Amount(Amount::new(1, Unit::Percent))).range(
+        Amount::new(0, Unit::Percent),
+        Amount::new(100, Unit::Percent),
+        Unit::Percent,
+    );
+
 pub const ITERATOR_AGE_FLOOR: Amount = mins(5);
 /// Added to twice the buffer interval for the derived `alarms.archive_freshness` default.
 pub const FRESHNESS_MARGIN: Amount = mins(5);
@@ -395,6 +421,7 @@ pub const ALL: &[Key] = &[
     COLD,
     NOTIFICATIONS,
     ALARMS,
+    EXPECTED,
     ENVIRONMENTS,
     STREAM_NAME,
     STREAM_SHARDS,
@@ -441,6 +468,9 @@ pub const ALL: &[Key] = &[
     ALARMS_ITERATOR_AGE,
     ALARMS_ARCHIVE_FRESHNESS,
     ALARMS_FUNCTION_ERRORS,
+    EXPECTED_RATE,
+    EXPECTED_RECORD_SIZE,
+    EXPECTED_FLAGGED,
 ];
 
 #[cfg(test)]

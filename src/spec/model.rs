@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
-use super::units::{ByteSize, Duration};
+use super::units::{ByteSize, Duration, Rate, Share};
 use crate::diagnostic::Span;
 use crate::expr::{FieldSchema, RecordSchema, ValueType};
 
@@ -104,6 +104,19 @@ text_schema!(
     "A size: a number and a unit (B, KB, MB, GB, KiB, MiB, GiB), e.g. `64MiB`."
 );
 
+text_schema!(
+    Rate,
+    "Rate",
+    r"^\s*[0-9]+(\.[0-9]+)?[kM]?\s*/\s*(s|min|h|d)\s*$",
+    "A rate of records: a number (optionally `k` or `M`) per time unit (s, min, h, d), e.g. `2000/s`, `1.5k/s`, `90000/min`."
+);
+text_schema!(
+    Share,
+    "Percentage",
+    r"^\s*[0-9]+(\.[0-9]+)?\s*%\s*$",
+    "A share from `0%` to `100%`, e.g. `1%` or `0.5%`."
+);
+
 /// A pipeline: one stream, its hot rules, its cold archive and its notification topics.
 #[derive(Clone, Debug, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields, title = "pipec pipeline spec")]
@@ -128,6 +141,8 @@ pub struct Spec {
     pub notifications: Vec<Topic>,
     /// CloudWatch alarms on the deployed pipeline (both cloud targets): thresholds and where they notify.
     pub alarms: Option<Alarms>,
+    /// The traffic the pipeline is expected to carry: what `pipec plan` sizes capacity and cost for.
+    pub expected: Option<Expected>,
     /// Per-environment overrides selected with `--env NAME`: partial specs merged over this one.
     #[schemars(with = "BTreeMap<String, serde_json::Value>")]
     #[schemars(default)]
@@ -410,6 +425,21 @@ pub struct Topic {
     #[schemars(with = "OneOrMany")]
     #[schemars(default)]
     pub webhook: Vec<Spanned<String>>,
+}
+
+/// Expected traffic, read by `pipec plan` (its `--rate`, `--record-size` and `--flagged` override it).
+/// No target emits anything from it.
+#[derive(Clone, Debug, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Expected {
+    /// Records written to the stream, e.g. `2000/s` (peak or steady: the plan sizes for it).
+    pub rate: Option<Spanned<Rate>>,
+    /// Average record size as written to the stream, 1B to 1MiB (default `1KiB`).
+    pub record_size: Option<Spanned<ByteSize>>,
+    /// Share of records that some per-record rule flags, `0%` to `100%` (default `1%`).
+    pub flagged: Option<Spanned<Share>>,
+    #[schemars(skip)]
+    pub span: Span,
 }
 
 /// CloudWatch alarms (CloudFormation and Terraform): stream lag and write throttling, function

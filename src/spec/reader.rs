@@ -4,7 +4,7 @@
 
 use super::keys::{Key, Range};
 use super::model::{ExprText, Spanned};
-use super::units::{ByteSize, Duration};
+use super::units::{ByteSize, Duration, Rate, Share};
 use crate::diagnostic::{Code, Diagnostic, Span, did_you_mean};
 use crate::yaml::{Entry, Node, NodeKind, ScalarStyle};
 
@@ -260,4 +260,32 @@ pub fn size(node: &Node, d: &mut Diags) -> Option<Spanned<ByteSize>> {
         );
         None
     })
+}
+
+pub fn rate(node: &Node, d: &mut Diags) -> Option<Spanned<Rate>> {
+    let value = text(node, d)?;
+    Rate::parse(&value.value)
+        .map(|v| Spanned::new(v, node.span))
+        .map_err(|why| {
+            d.push(
+                Diagnostic::error(Code::InvalidRate, node.span, format!("`{}` is not a rate", value.value))
+                    .with_label(why)
+                    .with_help(Rate::HELP),
+            );
+        })
+        .ok()
+}
+
+pub fn share(node: &Node, d: &mut Diags) -> Option<Spanned<Share>> {
+    let value = text(node, d)?;
+    Share::parse(&value.value)
+        .map(|v| Spanned::new(v, node.span))
+        .map_err(|why| {
+            d.push(
+                Diagnostic::error(Code::InvalidValue, node.span, format!("`{}` is not a share", value.value))
+                    .with_label(why)
+                    .with_help("write a percentage from `0%` to `100%`, e.g. `1%` or `0.5%`"),
+            );
+        })
+        .ok()
 }

@@ -1,5 +1,6 @@
-//! Durations (`60s`, `15m`, `24h`, `7d`) and sizes (`64MiB`, `1GB`): a number and a unit,
-//! always. A bare number is refused because it is ambiguous.
+//! Durations (`60s`, `15m`, `24h`, `7d`), sizes (`64MiB`, `1GB`), rates (`2000/s`, `1.5k/min`)
+//! and shares (`1%`): a number and a unit, always. A bare number is refused because it is
+//! ambiguous.
 
 use std::fmt;
 
@@ -67,6 +68,80 @@ impl ByteSize {
     }
 }
 
+/// A rate of records, in records per second.
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+pub struct Rate(pub f64);
+
+/// A share of records, as a fraction from 0 to 1 (written `1%`).
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+pub struct Share(pub f64);
+
+/// The units a rate may be written per, in seconds.
+const RATE_UNITS: &[(&str, f64)] = &[("s", 1.0), ("min", 60.0), ("h", 3_600.0), ("d", 86_400.0)];
+
+/// The most a rate may be: far above any one pipeline, low enough that every figure derived
+/// from it stays exact in an `f64`.
+pub const MAX_RATE: f64 = 1e9;
+
+impl Rate {
+    /// What a rate looks like, for error messages.
+    pub const HELP: &str = "write a number of records per time unit: `2000/s`, `90000/min`, `5M/h` or `1.5k/s` \
+         (units: /s, /min, /h, /d; `k` = thousand and `M` = million)";
+
+    /// Parses `2000/s`, `1.5k/s`, `90000/min`, `5M/h`; exponents (`1e6/s`) are refused.
+    ///
+    /// # Errors
+    /// What is wrong, in a few words (the caller adds [`Rate::HELP`]).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let Some((count, unit)) = text.split_once('/') else {
+            return Err(format!("`{text}` has no time unit"));
+        };
+        let unit = unit.trim();
+        let Some((_, seconds)) = RATE_UNITS.iter().find(|(name, _)| *name == unit) else {
+            return Err(format!("`/{unit}` is not a time unit"));
+        };
+        let count = count.trim();
+        let (digits, scale) = match count.strip_suffix('k') {
+            Some(rest) => (rest, 1e3),
+            None => count.strip_suffix('M').map_or((count, 1.0), |rest| (rest, 1e6)),
+        };
+        let plain = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '.');
+        let number: f64 = match digits.parse() {
+            Ok(n) if plain => n,
+            _ => return Err(format!("`{count}` is not a number of records")),
+        };
+        let per_second = number * scale / seconds;
+        if per_second <= 0.0 {
+            return Err("a rate must be more than zero".into());
+        }
+        if per_second > MAX_RATE {
+            return Err(format!("{per_second:.0} records a second is more than pipec plans for (1,000,000,000/s)"));
+        }
+        Ok(Self(per_second))
+    }
+}
+
+impl Share {
+    /// Parses `1%`, `0.5%`, `100%`.
+    ///
+    /// # Errors
+    /// What is wrong, in a few words.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let Some(digits) = text.strip_suffix('%') else {
+            return Err(format!("`{text}` is not a percentage: write it with `%`, e.g. `1%` or `0.5%`"));
+        };
+        let digits = digits.trim_end();
+        let plain = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '.');
+        match digits.parse::<f64>() {
+            Ok(n) if plain && n <= 100.0 => Ok(Self(n / 100.0)),
+            Ok(_) if plain => Err(format!("`{text}` is more than 100%")),
+            _ => Err(format!("`{text}` is not a percentage: write a number from 0 to 100 and `%`, e.g. `1%`")),
+        }
+    }
+}
+
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = self.0;
@@ -109,5 +184,32 @@ mod tests {
         assert_eq!(ByteSize::parse("0.5B"), None);
         assert_eq!(Duration(3_600_000).to_string(), "1h");
         assert_eq!(ByteSize(64 << 20).to_string(), "64MiB");
+    }
+
+    #[test]
+    fn rates_need_a_time_unit() {
+        assert_eq!(Rate::parse("2000/s"), Ok(Rate(2000.0)));
+        assert_eq!(Rate::parse("1.5k/s"), Ok(Rate(1500.0)));
+        assert_eq!(Rate::parse("120/min"), Ok(Rate(2.0)));
+        assert_eq!(Rate::parse("3.6M/h"), Ok(Rate(1000.0)));
+        assert_eq!(Rate::parse(" 86400 / d "), Ok(Rate(1.0)));
+        assert!(Rate::parse("2000").unwrap_err().contains("no time unit"));
+        assert!(Rate::parse("2000/week").unwrap_err().contains("not a time unit"));
+        assert!(Rate::parse("2000/m").unwrap_err().contains("not a time unit"));
+        assert!(Rate::parse("1.5K/s").unwrap_err().contains("not a number"));
+        assert!(Rate::parse("-5/s").unwrap_err().contains("not a number"));
+        assert!(Rate::parse("1e6/s").unwrap_err().contains("not a number"));
+        assert!(Rate::parse("0/s").unwrap_err().contains("more than zero"));
+        assert!(Rate::parse("2000M/s").unwrap_err().contains("more than pipec plans for"));
+    }
+
+    #[test]
+    fn shares_are_percentages() {
+        assert_eq!(Share::parse("1%"), Ok(Share(0.01)));
+        assert_eq!(Share::parse("0.5 %"), Ok(Share(0.005)));
+        assert_eq!(Share::parse("100%"), Ok(Share(1.0)));
+        assert!(Share::parse("0.01").is_err());
+        assert!(Share::parse("101%").unwrap_err().contains("more than 100%"));
+        assert!(Share::parse("-1%").is_err());
     }
 }

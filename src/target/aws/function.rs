@@ -6,6 +6,14 @@ use crate::target::aws::names::{hot_function, viewer_function, window_function};
 
 /// Lambda's runtime for generated handlers.
 pub const RUNTIME: &str = "python3.13";
+/// Memory of every generated function, in MB (it also sets the function's share of CPU).
+pub const MEMORY_MB: u32 = 256;
+/// Records per invocation at most (each stream mapping's `BatchSize`).
+pub const BATCH_SIZE: u32 = 100;
+/// How long a stream mapping gathers records before it invokes (`MaximumBatchingWindowInSeconds`).
+pub const BATCHING_WINDOW_SECONDS: u32 = 1;
+/// Batches of one shard processed at once (`ParallelizationFactor`).
+pub const PARALLELIZATION_FACTOR: u32 = 1;
 
 /// A generated Lambda function, by what it does.
 #[derive(Clone, Copy, Debug)]

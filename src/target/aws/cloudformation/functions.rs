@@ -10,7 +10,9 @@ use super::refs::{QUEUE, TABLE, stream_arn};
 use super::template::{self, Template, depends_on, get_att, r#ref, retain, skip, sub};
 use super::topics::topic_id;
 use crate::ir::{Pipeline, Rule, RuleKind};
-use crate::target::aws::function::{Function, RUNTIME, fanout_topics, notified};
+use crate::target::aws::function::{
+    BATCH_SIZE, BATCHING_WINDOW_SECONDS, Function, MEMORY_MB, PARALLELIZATION_FACTOR, RUNTIME, fanout_topics, notified,
+};
 use crate::target::aws::lambda::{self, Code};
 use crate::target::aws::names::pascal;
 use crate::target::aws::permissions;
@@ -174,9 +176,9 @@ fn base_mapping(p: &Pipeline, function: &str) -> Value {
         "EventSourceArn": stream_arn(),
         "FunctionName": r#ref(function),
         "StartingPosition": "TRIM_HORIZON",
-        "BatchSize": 100,
-        "MaximumBatchingWindowInSeconds": 1,
-        "ParallelizationFactor": 1,
+        "BatchSize": BATCH_SIZE,
+        "MaximumBatchingWindowInSeconds": BATCHING_WINDOW_SECONDS,
+        "ParallelizationFactor": PARALLELIZATION_FACTOR,
         "BisectBatchOnFunctionError": true,
         "MaximumRetryAttempts": 5,
         "MaximumRecordAgeInSeconds": max_age,
@@ -230,7 +232,7 @@ fn add_function(t: &mut Template, p: &Pipeline, assets: &mut Vec<crate::target::
             "Code": code,
             "Role": get_att(&role_id, "Arn"),
             "Timeout": f.which.timeout(),
-            "MemorySize": 256,
+            "MemorySize": MEMORY_MB,
             "Environment": { "Variables": f.env },
             "TracingConfig": { "Mode": "Active" }
         }),

@@ -12,7 +12,10 @@ use super::refs::{QUEUE, stream, table};
 use super::topics;
 use crate::ir::{Pipeline, Rule, RuleKind};
 use crate::target::Artifact;
-use crate::target::aws::function::{Function, RUNTIME, fanout_topics, webhooks_env};
+use crate::target::aws::function::{
+    BATCH_SIZE, BATCHING_WINDOW_SECONDS, Function, MEMORY_MB, PARALLELIZATION_FACTOR, RUNTIME, fanout_topics,
+    webhooks_env,
+};
 use crate::target::aws::lambda;
 use crate::target::aws::names::{pascal, snake};
 use crate::target::aws::permissions;
@@ -226,7 +229,7 @@ fn add_function(m: &mut Module, p: &Pipeline, f: Generated) {
             .add_attribute(("source_code_hash", data("archive_file", &label, "output_base64sha256")))
             .add_attribute(("role", resource("aws_iam_role", &role, "arn")))
             .add_attribute(("timeout", f.which.timeout()))
-            .add_attribute(("memory_size", 256))
+            .add_attribute(("memory_size", MEMORY_MB))
             .add_block(block("environment", Body::builder().add_attribute(("variables", variables)).build()))
             .add_block(block("tracing_config", Body::builder().add_attribute(("mode", "Active")).build()))
             .add_attribute((
@@ -251,9 +254,9 @@ fn add_mapping(m: &mut Module, p: &Pipeline, label: &str, role: &str, trigger: T
         .add_attribute(("event_source_arn", stream("arn")))
         .add_attribute(("function_name", resource("aws_lambda_function", label, "arn")))
         .add_attribute(("starting_position", "TRIM_HORIZON"))
-        .add_attribute(("batch_size", 100))
-        .add_attribute(("maximum_batching_window_in_seconds", 1))
-        .add_attribute(("parallelization_factor", 1))
+        .add_attribute(("batch_size", BATCH_SIZE))
+        .add_attribute(("maximum_batching_window_in_seconds", BATCHING_WINDOW_SECONDS))
+        .add_attribute(("parallelization_factor", PARALLELIZATION_FACTOR))
         .add_attribute(("bisect_batch_on_function_error", true))
         .add_attribute(("maximum_retry_attempts", 5))
         .add_attribute(("maximum_record_age_in_seconds", max_age))
