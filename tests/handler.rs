@@ -106,9 +106,8 @@ fn value(rng: &mut Rng, field: &FieldSchema, i: usize, key: bool) -> Value {
         ValueType::String => match (field.max_length.map(|m| m as usize), rng.below(20)) {
             (Some(max), 0) => json!("é".repeat(max)),
             (Some(max), 1) => json!("é".repeat(max + 1)),
-            (Some(_), 2) => json!(*rng.pick(TEXTS)),
+            (Some(_), 2) | (None, _) => json!(*rng.pick(TEXTS)),
             (Some(max), _) => json!(rng.pick(TEXTS).chars().take(max).collect::<String>()),
-            (None, _) => json!(*rng.pick(TEXTS)),
         },
     }
 }
