@@ -34,6 +34,7 @@ import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from moto.core.models import DEFAULT_ACCOUNT_ID  # noqa: E402
 from moto.sns.models import sns_backends  # noqa: E402
+from moto.sqs.models import sqs_backends  # noqa: E402
 
 
 def code_dir(directory, template, function):
@@ -119,14 +120,44 @@ def scan(table_name):
         args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
+def _queue(queue_url):
+    return sqs_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].queues[queue_url.rsplit("/", 1)[-1]]
+
+
 def drain(queue_url):
-    sqs = boto3.client("sqs")
-    bodies = []
-    while True:
-        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
-        if not messages:
-            return bodies
-        bodies += [json.loads(m["Body"]) for m in messages]
+    """Every message in the queue, taken out of moto's backend (as receiving and deleting them
+    would, without a pass over the whole queue per call)."""
+    queue = _queue(queue_url)
+    bodies = [json.loads(m.body) for m in queue._messages]
+    queue._messages.clear()
+    return bodies
+
+
+class Drain:
+    """The dead-letter queue's consumer: takes every message out as soon as it is sent.
+
+    moto's SendMessage walks every message in the queue (for the queue's attributes), so a
+    queue left to fill makes the run quadratic in the dead letters. The message still goes
+    through botocore and moto's SendMessage (validation, size limit); only then is it moved
+    here, as a consumer receiving and deleting it would.
+    """
+
+    def __init__(self, queue_url):
+        self.bodies = []
+        if not queue_url:
+            return
+        backend = sqs_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+        queue = _queue(queue_url)
+        send = backend.send_message
+
+        def send_and_consume(queue_name, *args, **kwargs):
+            message = send(queue_name, *args, **kwargs)
+            if queue_name == queue.name:
+                self.bodies.append(json.loads(message.body))
+                queue._messages.clear()
+            return message
+
+        backend.send_message = send_and_consume
 
 
 def run_window(handler, records):
@@ -182,6 +213,7 @@ def main(directory, events_file, out_file):
             kinesis = {"sequenceNumber": seq, "data": data, "partitionKey": "k"}
             records.append({"kinesis": kinesis, "eventSource": "aws:kinesis"})
     failures = 0
+    drain = Drain(names.get("DeadLetterQueue"))
     if "HotFunction" in resources:
         hot = load(directory, template, "HotFunction", names)
         batches = [records[i : i + 100] for i in range(0, len(records), 100)]
@@ -198,8 +230,7 @@ def main(directory, events_file, out_file):
         out["items"] = scan(names["FlaggedTable"])
     if "WindowsTable" in names:
         out["windows"] = scan(names["WindowsTable"])
-    if "DeadLetterQueue" in names:
-        out["dead_letters"] = drain(names["DeadLetterQueue"])
+    out["dead_letters"] = drain.bodies
     backend = sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
     out["messages"] = {
         resources[logical]["Properties"]["TopicName"]: [
