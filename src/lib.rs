@@ -16,6 +16,7 @@ pub mod expr;
 pub mod frontend;
 pub mod ir;
 pub mod limits;
+pub mod replay;
 pub mod runtime;
 pub mod schema;
 pub mod source;

@@ -8,6 +8,7 @@ mod check;
 mod explain;
 mod init;
 mod load;
+mod replay;
 mod run;
 mod schema;
 mod shell;
@@ -103,6 +104,9 @@ pub enum Command {
     /// Run the pipeline on this machine: durable log, rules, SQLite store, notifications,
     /// gzip archive (`pipec run --local SPEC`).
     Run(run::RunArgs),
+    /// Run the spec's rules over the raw archive (a folder, or `s3://bucket/prefix`) and report
+    /// per rule what they flag; `--against OLD_SPEC` shows what changed between two versions.
+    Replay(Box<replay::ReplayArgs>),
     /// Deploy a spec as a stack through a change set: diff, confirm, execute, follow.
     #[cfg_attr(not(feature = "aws"), allow(dead_code))]
     Deploy {
@@ -236,6 +240,7 @@ pub fn run() -> ExitCode {
         Command::Man => shell::man(),
         Command::Explain { code } => explain::explain(code.as_deref()),
         Command::Run(args) => run::run(&args),
+        Command::Replay(args) => replay::replay(&args),
         Command::Schema => schema::schema(),
         command
         @ (Command::Deploy { .. } | Command::Diff { .. } | Command::Destroy { .. } | Command::Status { .. }) => {
