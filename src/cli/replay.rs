@@ -50,9 +50,9 @@ pub struct ReplayArgs {
 
 fn parse_time(text: &str) -> Result<i64, String> {
     let full = if text.len() == 10 { format!("{text}T00:00:00Z") } else { text.to_owned() };
-    crate::expr::timestamp::parse(&full).map(|t| t.unix_seconds(0) * 1000 + i64::from(t.nanos / 1_000_000)).ok_or_else(
-        || format!("`{text}` is not a time such as 2026-12-01 or 2026-12-01T10:00:00Z"),
-    )
+    crate::expr::timestamp::parse(&full)
+        .map(|t| t.unix_seconds(0) * 1000 + i64::from(t.nanos / 1_000_000))
+        .ok_or_else(|| format!("`{text}` is not a time such as 2026-12-01 or 2026-12-01T10:00:00Z"))
 }
 
 /// replay: see the module docs for the exit codes.
@@ -126,7 +126,9 @@ fn open(a: &ReplayArgs) -> Result<Box<dyn Archive>, String> {
 #[cfg(feature = "aws")]
 fn s3(a: &ReplayArgs, bucket: &str, prefix: &str) -> Result<Box<dyn Archive>, String> {
     let c = a.aws.connection(std::time::Duration::from_mins(1));
-    crate::deploy::S3Archive::connect(&c, bucket, prefix).map(|s| Box::new(s) as Box<dyn Archive>).map_err(|e| e.to_string())
+    crate::deploy::S3Archive::connect(&c, bucket, prefix)
+        .map(|s| Box::new(s) as Box<dyn Archive>)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(not(feature = "aws"))]
@@ -194,7 +196,8 @@ fn human(r: &Report, spec: &Path, against: Option<&Path>, output: Option<&Path>,
     let ts = crate::expr::value::format_timestamp_millis;
     let mut s = String::new();
     let _ = writeln!(s, "replay of {} over {}", spec.display(), r.archive);
-    let skipped = if r.objects_skipped > 0 { format!(" ({} left out by --from/--to)", r.objects_skipped) } else { String::new() };
+    let skipped =
+        if r.objects_skipped > 0 { format!(" ({} left out by --from/--to)", r.objects_skipped) } else { String::new() };
     let _ = writeln!(s, "  objects:      {} read, {}{skipped}", r.objects, bytes(r.bytes));
     if let (Some(first), Some(last)) = (r.first_ms, r.last_ms) {
         let _ = writeln!(s, "  arrival:      {} .. {} (object times)", ts(first), ts(last));
@@ -205,7 +208,8 @@ fn human(r: &Report, spec: &Path, against: Option<&Path>, output: Option<&Path>,
     let _ = writeln!(s, "  flagged:      {} (storable; the store keeps one row per key)", count(r.flagged));
     let _ = writeln!(s, "  dead letters: {}", count(r.dead_letters.count));
     let width = r.rules.iter().map(|x| x.name.len()).max().unwrap_or(4).max(4);
-    let _ = writeln!(s, "\n  {:width$}  {:6}  {:>12}  {:>12}  {:>12}", "rule", "kind", "seen", "flagged", "dead letters");
+    let _ =
+        writeln!(s, "\n  {:width$}  {:6}  {:>12}  {:>12}  {:>12}", "rule", "kind", "seen", "flagged", "dead letters");
     for rule in &r.rules {
         let _ = writeln!(
             s,
@@ -218,7 +222,8 @@ fn human(r: &Report, spec: &Path, against: Option<&Path>, output: Option<&Path>,
         );
     }
     for rule in r.rules.iter().filter(|x| !x.examples.is_empty()) {
-        let _ = writeln!(s, "\n  {} ({}):", rule.name, if rule.kind == "window" { "window decisions" } else { "flagged" });
+        let _ =
+            writeln!(s, "\n  {} ({}):", rule.name, if rule.kind == "window" { "window decisions" } else { "flagged" });
         for example in &rule.examples {
             let _ = writeln!(s, "    {example}");
         }
@@ -254,7 +259,8 @@ fn human(r: &Report, spec: &Path, against: Option<&Path>, output: Option<&Path>,
             );
         }
         for d in diffs {
-            for (what, examples) in [("newly flagged", &d.newly_examples), ("no longer flagged", &d.no_longer_examples)] {
+            for (what, examples) in [("newly flagged", &d.newly_examples), ("no longer flagged", &d.no_longer_examples)]
+            {
                 for example in examples {
                     let _ = writeln!(s, "    {} {what}: {example}", d.name);
                 }

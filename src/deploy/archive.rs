@@ -37,14 +37,8 @@ impl Archive for S3Archive {
     fn list(&mut self) -> io::Result<Vec<Object>> {
         let call = self.aws.call("ListObjectsV2");
         self.runtime.block_on(async {
-            let mut pages = self
-                .aws
-                .s3
-                .list_objects_v2()
-                .bucket(&self.bucket)
-                .prefix(&self.prefix)
-                .into_paginator()
-                .send();
+            let mut pages =
+                self.aws.s3.list_objects_v2().bucket(&self.bucket).prefix(&self.prefix).into_paginator().send();
             let mut out = Vec::new();
             while let Some(page) = pages.next().await {
                 let page = page.map_err(|e| io::Error::other(sdk(&call, &e).to_string()))?;

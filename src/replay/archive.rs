@@ -56,10 +56,13 @@ impl Archive for LocalArchive {
     }
 
     fn list(&mut self) -> io::Result<Vec<Object>> {
-        let meta = fs::metadata(&self.root)
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", self.root.display())))?;
+        let meta =
+            fs::metadata(&self.root).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", self.root.display())))?;
         if !meta.is_dir() {
-            return Err(io::Error::new(io::ErrorKind::NotADirectory, format!("{} is not a folder", self.root.display())));
+            return Err(io::Error::new(
+                io::ErrorKind::NotADirectory,
+                format!("{} is not a folder", self.root.display()),
+            ));
         }
         let mut out = Vec::new();
         walk(&self.root, "", &mut out)?;
@@ -109,7 +112,10 @@ fn name_time(name: &str) -> Option<i64> {
     let b = name.as_bytes();
     (0..b.len().saturating_sub(18)).rev().find_map(|i| {
         let s = &b[i..i + 19];
-        let shape = s.iter().enumerate().all(|(j, &c)| if [4, 7, 10, 13, 16].contains(&j) { c == b'-' } else { c.is_ascii_digit() });
+        let shape = s
+            .iter()
+            .enumerate()
+            .all(|(j, &c)| if [4, 7, 10, 13, 16].contains(&j) { c == b'-' } else { c.is_ascii_digit() });
         let bounded = (i == 0 || !b[i - 1].is_ascii_digit()) && b.get(i + 19).is_none_or(|c| !c.is_ascii_digit());
         if !(shape && bounded) {
             return None;
@@ -122,7 +128,9 @@ fn name_time(name: &str) -> Option<i64> {
 /// The last `YYYY/MM/DD[/HH]` run of folders.
 fn folder_time(dirs: &str) -> Option<i64> {
     let parts: Vec<&str> = dirs.split('/').collect();
-    let num = |p: &str, len: usize| (p.len() == len && p.bytes().all(|c| c.is_ascii_digit())).then(|| p.parse::<i64>().ok()).flatten();
+    let num = |p: &str, len: usize| {
+        (p.len() == len && p.bytes().all(|c| c.is_ascii_digit())).then(|| p.parse::<i64>().ok()).flatten()
+    };
     (0..parts.len().saturating_sub(2)).rev().find_map(|i| {
         let (y, mo, d) = (num(parts[i], 4)?, num(parts[i + 1], 2)?, num(parts[i + 2], 2)?);
         let h = parts.get(i + 3).and_then(|p| num(p, 2)).unwrap_or(0);
@@ -143,7 +151,10 @@ mod tests {
     fn times_from_names_and_folders() {
         let t = |y, mo, d, h, mi, s| civil_ms(y, mo, d, h, mi, s);
         // pipec's own object names.
-        assert_eq!(object_time("raw/2026/12/02/04/events-000000000042-2026-12-02-04-59-07.gz"), t(2026, 12, 2, 4, 59, 7));
+        assert_eq!(
+            object_time("raw/2026/12/02/04/events-000000000042-2026-12-02-04-59-07.gz"),
+            t(2026, 12, 2, 4, 59, 7)
+        );
         // Firehose: <stream>-<version>-YYYY-MM-DD-HH-MM-SS-<uuid>.
         assert_eq!(
             object_time("raw/2026/12/02/04/fh-1-2026-12-02-04-10-00-1b2c3d4e-1111-2222-3333-444455556666.gz"),

@@ -71,7 +71,9 @@ impl Output {
         std::fs::create_dir_all(dir)?;
         let open = |name: &str| {
             let path = dir.join(name);
-            File::create(&path).map(BufWriter::new).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+            File::create(&path)
+                .map(BufWriter::new)
+                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
         };
         Ok(Self { flagged: open("flagged.ndjson")?, dead: open("dead-letter.ndjson")? })
     }
@@ -355,7 +357,8 @@ impl Replay<'_> {
             return;
         }
         let old_pipeline = self.old.as_ref().expect("diffing").pipeline();
-        let new_names: BTreeSet<&str> = new_matched.iter().map(|&i| self.new.pipeline().rules[i].name.as_str()).collect();
+        let new_names: BTreeSet<&str> =
+            new_matched.iter().map(|&i| self.new.pipeline().rules[i].name.as_str()).collect();
         let old_names: BTreeSet<&str> = old_matched.iter().map(|&i| old_pipeline.rules[i].name.as_str()).collect();
         let example = |v: &Verdict| match v {
             Verdict::Flagged { item, .. } => Json::Object(item.clone()),
