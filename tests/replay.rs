@@ -5,6 +5,9 @@
 //! S3 archive on a moto server (feature `aws`).
 
 mod common;
+#[cfg(feature = "aws")]
+#[path = "support/tools.rs"]
+mod tools;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -70,7 +73,7 @@ fn replay_json(args: &[&str]) -> Json {
         .args(["replay"])
         .args(args)
         .args(["--format", "json"])
-        .timeout(Duration::from_secs(120))
+        .timeout(Duration::from_mins(2))
         .status(0)
         .run();
     serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("report is not JSON ({e}): {}", out.stdout))
@@ -107,7 +110,7 @@ fn replay_reports_exactly_the_flagged_set_the_run_stored() {
         .args(["--data-dir"])
         .arg_path(&data)
         .args(["--quiet"])
-        .timeout(Duration::from_secs(120))
+        .timeout(Duration::from_mins(2))
         .status(0)
         .run();
 
@@ -305,9 +308,6 @@ fn bad_objects_are_reported_not_fatal() {
 #[cfg(feature = "aws")]
 #[test]
 fn s3_archive_on_moto_gives_the_same_report_as_the_folder() {
-    #[path = "support/tools.rs"]
-    #[allow(dead_code)]
-    mod tools;
     let dir = tempfile::tempdir().unwrap();
     let spec = spec(dir.path(), "spec", HIGH_9000);
     let records = records(500, 9);
@@ -343,7 +343,7 @@ fn s3_archive_on_moto_gives_the_same_report_as_the_folder() {
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_CONFIG_FILE", "/nonexistent/pipec-test/config")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/pipec-test/credentials")
-        .timeout(Duration::from_secs(120))
+        .timeout(Duration::from_mins(2))
         .status(0)
         .run();
     let s3: Json = serde_json::from_str(&s3.stdout).unwrap();

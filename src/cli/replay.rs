@@ -145,6 +145,7 @@ struct ProgressLine {
 }
 
 impl ProgressLine {
+    #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)] // display only
     fn show(&mut self, p: &Progress, started: Instant) {
         if !self.on || self.last.is_some_and(|t| t.elapsed().as_millis() < 200) {
             return;
@@ -174,7 +175,7 @@ fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut outp = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             outp.push(',');
         }
         outp.push(c);
@@ -182,6 +183,7 @@ fn count(n: u64) -> String {
     outp
 }
 
+#[allow(clippy::cast_precision_loss)] // display only
 fn bytes(n: u64) -> String {
     match n {
         n if n >= 1 << 30 => format!("{:.1} GiB", n as f64 / f64::from(1u32 << 30)),
@@ -191,6 +193,7 @@ fn bytes(n: u64) -> String {
     }
 }
 
+#[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)] // display only
 fn human(r: &Report, spec: &Path, against: Option<&Path>, output: Option<&Path>, seconds: f64) -> String {
     use std::fmt::Write;
     let ts = crate::expr::value::format_timestamp_millis;

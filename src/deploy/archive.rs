@@ -61,14 +61,14 @@ impl Archive for S3Archive {
             .runtime
             .block_on(self.aws.s3.get_object().bucket(&self.bucket).key(&object.key).send())
             .map_err(|e| io::Error::other(sdk(&call, &e).to_string()))?;
-        Ok(Box::new(Body { runtime: &self.runtime, body: got.body, chunk: Vec::new(), at: 0 }))
+        Ok(Box::new(Body { runtime: &self.runtime, stream: got.body, chunk: Vec::new(), at: 0 }))
     }
 }
 
 /// An object's body as a blocking reader: one chunk of the stream at a time.
 struct Body<'a> {
     runtime: &'a tokio::runtime::Runtime,
-    body: aws_sdk_s3::primitives::ByteStream,
+    stream: aws_sdk_s3::primitives::ByteStream,
     chunk: Vec<u8>,
     at: usize,
 }
@@ -76,7 +76,7 @@ struct Body<'a> {
 impl Read for Body<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.at == self.chunk.len() {
-            match self.runtime.block_on(self.body.try_next()).map_err(io::Error::other)? {
+            match self.runtime.block_on(self.stream.try_next()).map_err(io::Error::other)? {
                 Some(bytes) => {
                     self.chunk.clear();
                     self.chunk.extend_from_slice(&bytes);

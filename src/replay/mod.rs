@@ -275,7 +275,7 @@ impl Replay<'_> {
         let stream = archive.open(object)?;
         let mut records = Splitter::new(decoded(Counted { inner: stream, count: read })?);
         let mut index = 0u64;
-        while let Some(piece) = records.next()? {
+        while let Some(piece) = records.next_piece()? {
             let seq = self.report.records;
             self.report.records += 1;
             let at = At { arrival_ms, seq, offset: 0 };
@@ -290,7 +290,7 @@ impl Replay<'_> {
                 }
             }
             index += 1;
-            if self.report.records % 8192 == 0 {
+            if self.report.records.is_multiple_of(8192) {
                 self.progress.records = self.report.records;
                 self.progress.flagged = self.report.flagged;
                 on_progress(&self.progress);

@@ -15,7 +15,7 @@ use std::io::{self, BufRead};
 /// Kinesis' record limit (1 MiB): no archived record is longer.
 pub const MAX_PIECE: usize = crate::runtime::MAX_RECORD_BYTES;
 
-/// What [`Splitter::next`] found.
+/// What [`Splitter::next_piece`] found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Piece<'a> {
     Record(&'a [u8]),
@@ -59,7 +59,7 @@ impl<R: BufRead> Splitter<R> {
 
     /// The next record, `None` at the end of the input; an error when the input cannot be
     /// read (a corrupt gzip stream shows here).
-    pub fn next(&mut self) -> io::Result<Option<Piece<'_>>> {
+    pub fn next_piece(&mut self) -> io::Result<Option<Piece<'_>>> {
         self.record.clear();
         self.state = State::default();
         loop {
@@ -168,7 +168,7 @@ mod tests {
     fn split(input: &[u8]) -> Vec<String> {
         let mut s = Splitter::new(io::BufReader::with_capacity(7, input));
         let mut out = Vec::new();
-        while let Some(piece) = s.next().unwrap() {
+        while let Some(piece) = s.next_piece().unwrap() {
             out.push(match piece {
                 Piece::Record(r) => String::from_utf8_lossy(r).into_owned(),
                 Piece::TooLong(r, n) => format!("too long {n}: {}", r.len()),
