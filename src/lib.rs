@@ -18,6 +18,7 @@ pub mod frontend;
 pub mod graph;
 pub mod ir;
 pub mod limits;
+pub mod replay;
 pub mod runtime;
 pub mod schema;
 pub mod source;

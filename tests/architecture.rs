@@ -16,6 +16,7 @@ const STAGES: &[&[&str]] = &[
     &["frontend"],
     &["ir", "alert"],
     &["runtime"],
+    &["replay"],
     &["target"],
     &["spectest"],
     &["schema", "graph", "estimate"],

@@ -10,6 +10,7 @@ mod graph;
 mod init;
 mod load;
 mod plan;
+mod replay;
 mod run;
 mod schema;
 mod shell;
@@ -116,6 +117,9 @@ pub enum Command {
     /// Run the pipeline on this machine: durable log, rules, SQLite store, notifications,
     /// gzip archive (`pipec run --local SPEC`).
     Run(run::RunArgs),
+    /// Run the spec's rules over the raw archive (a folder, or `s3://bucket/prefix`) and report
+    /// per rule what they flag; `--against OLD_SPEC` shows what changed between two versions.
+    Replay(Box<replay::ReplayArgs>),
     /// Deploy a spec as a stack through a change set: diff, confirm, execute, follow.
     #[cfg_attr(not(feature = "aws"), allow(dead_code))]
     Deploy {
@@ -253,6 +257,7 @@ pub fn run() -> ExitCode {
         Command::Explain { code } => explain::explain(code.as_deref()),
         Command::Plan(args) => plan::plan(&args),
         Command::Run(args) => run::run(&args),
+        Command::Replay(args) => replay::replay(&args),
         Command::Schema => schema::schema(),
         Command::Graph(args) => graph::graph(&args),
         command

@@ -9,6 +9,7 @@
 
 mod alarm_states;
 mod apply;
+mod archive;
 mod assets;
 mod aws;
 mod changeset;
@@ -29,6 +30,7 @@ mod wait;
 
 use std::time::Duration;
 
+pub use archive::S3Archive;
 pub use error::Error;
 pub use view::Viewed;
 
