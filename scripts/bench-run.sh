@@ -17,20 +17,23 @@
 # the Kinesis part (default 200000); BOTO_PYTHON = a python with boto3 (default .tools/py);
 # PIPEC_BIN = a pipec binary to measure instead of building one.
 #
-# Where the time goes (perf record -F 499 -g on the release binary, 400,000 generated events
-# with `--input`, 2026-12-02, machine load ~10 from other builds; user 3.59 s + sys 0.68 s =
-# 10.7 µs of CPU per event, ~94k events per CPU-second), top entries by self time:
-#   23.7 %  zlib_rs longest_match        }
-#   18.9 %  zlib_rs deflate_medium       }  gzip level 6: ~47 % of all CPU
-#    4.0 %  zlib_rs flush_block_only     }
-#    3.1 %  core::str::from_utf8         }
-#    2.9 %  serde_json parse_str         }  JSON parsing (hot path, once per record): ~9 %
-#    1.5 %  serde_json skip_to_escape    }
-#    2.6 %  memmove, 2.1 % memcmp, ~3.5 % kernel copies (log write/read, page cache)
-#    4.0 %  SipHash + IndexMap::get (field lookups in validate / evaluate)
-#   ~4.5 %  SQLite (b-tree index moves, page cache, VDBE) for the ~11 % flagged rows
-# So gzip-6 alone is half the work: on 2 idle cores the ceiling is about 2 x 94k = 190k
-# events/s, and the 250k/s goal needs a cheaper compression than gzip-6 (not a spec option).
+# Where the time goes (perf record -F 999 -g on the release binary, 200,000 generated events
+# with `--input`, 2026-12-02, machine load ~9 from other builds). Before the changes below:
+# user 1.53 s + sys 0.90 s = 12.2 µs of CPU per event: zlib-rs gzip-6 ~29 %, and ~35 % in the
+# kernel, mostly ext4 directory lookups and inode creation for the e-mail outbox's one file
+# (plus temp file and rename) per alert, 22,175 files. Now the outbox is one mbox per topic and
+# the archive is compressed by libdeflate (level 6, ~3 % smaller objects): user 1.24 s + sys
+# 0.11 s = 6.75 µs per event (~148k events per CPU-second). Top entries by self time now:
+#   35.4 %  libdeflate deflate_compress_lazy }  gzip level 6: ~38 % of all CPU
+#    2.5 %  libdeflate deflate_flush_block   }
+#    2.7 %  core::str::from_utf8             }
+#    2.4 %  serde_json parse_str             }  JSON parsing (hot path, once per record): ~9 %
+#    2.2 %  serde_json skip_to_escape        }
+#    3.1 %  memmove, 2.6 % memcmp, ~2.6 % kernel page clearing, ~2.8 % kernel copies
+#   ~3.0 %  SipHash + IndexMap (field lookups in validate / evaluate)
+#   ~4.0 %  SQLite (b-tree index moves, page cache, VDBE) for the ~11 % flagged rows
+# So gzip-6 is still the largest single cost: on 2 idle cores the ceiling is about
+# 2 x 148k = 300k events/s of CPU; the run's threads (log, hot, cold, notify) overlap on them.
 set -euo pipefail
 N=${1:-1000000}
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -109,7 +109,9 @@ fn archived(data: &Path) -> Vec<String> {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "gz") {
                 let mut text = String::new();
-                flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap()).read_to_string(&mut text).unwrap();
+                flate2::read::MultiGzDecoder::new(std::fs::File::open(&path).unwrap())
+                    .read_to_string(&mut text)
+                    .unwrap();
                 lines.extend(text.lines().map(str::to_owned));
             }
         }

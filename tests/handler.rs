@@ -9,6 +9,8 @@
 //! message by message (subject and body); the viewer function must list every row newest-first
 //! by the spec's sort, page by page. The filter patterns must let every flagged record through.
 
+#[path = "support/mbox.rs"]
+mod mbox;
 #[path = "support/tools.rs"]
 mod tools;
 
@@ -341,15 +343,9 @@ fn run_local(p: &Pipeline, spec: &Path, events: &Path, dir: &Path) -> Option<Out
     for topic in &p.topics {
         let name = pipec::target::aws::names::topic(p, &topic.name);
         if !topic.emails.is_empty() {
-            let dir = data.join("outbox").join(&topic.name);
-            let mails: Vec<_> =
-                std::fs::read_dir(&dir).map(|d| d.map(|e| e.unwrap().path()).collect()).unwrap_or_default();
             let list = outcome.messages.entry((name.clone(), "email")).or_default();
-            for mail in mails {
-                let text = std::fs::read_to_string(mail).unwrap();
-                let (head, body) = text.split_once("\r\n\r\n").unwrap();
-                let subject = head.lines().find_map(|l| l.strip_prefix("Subject: ")).unwrap();
-                list.push(message_text(p, subject, serde_json::from_str(body.trim_end()).unwrap()));
+            for mail in mbox::read(&data, &topic.name) {
+                list.push(message_text(p, &mail.subject, mail.body));
             }
             list.sort();
         }

@@ -10,6 +10,9 @@ use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
+#[path = "support/mbox.rs"]
+mod mbox;
+
 const BIN: &str = env!("CARGO_BIN_EXE_pipec");
 const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/transactions.yaml");
 
@@ -95,16 +98,8 @@ fn records_over_aws_limits_are_dead_lettered_or_truncated_the_documented_way() {
     assert!(dead.iter().all(|d| d["bytes"].as_u64().unwrap() > 0));
 
     // Stored: the others, in one table, and each alerted by one e-mail with SNS's subject.
-    let outbox = data.join("outbox/high-transactions");
-    let mut mails: Vec<(String, Value)> = std::fs::read_dir(&outbox)
-        .unwrap()
-        .map(|e| {
-            let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
-            let (head, body) = text.split_once("\r\n\r\n").unwrap();
-            let subject = head.lines().find_map(|l| l.strip_prefix("Subject: ")).unwrap().to_string();
-            (subject, serde_json::from_str(body.trim_end()).unwrap())
-        })
-        .collect();
+    let mut mails: Vec<(String, Value)> =
+        mbox::read(&data, "high-transactions").into_iter().map(|m| (m.subject, m.body)).collect();
     mails.sort_by_key(|(_, m)| m["record"]["transactionId"].as_str().unwrap().to_string());
     let ids: Vec<&str> = mails.iter().map(|(_, m)| m["record"]["transactionId"].as_str().unwrap()).collect();
     assert_eq!(ids, ["after", "atlimit", "big", "small"]);

@@ -8,6 +8,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+#[path = "support/mbox.rs"]
+mod mbox;
+
 const BIN: &str = env!("CARGO_BIN_EXE_pipec");
 const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/transactions.yaml");
 
@@ -70,7 +73,9 @@ fn archived(dir: &Path) -> Vec<String> {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "gz") {
                 let mut text = String::new();
-                flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap()).read_to_string(&mut text).unwrap();
+                flate2::read::MultiGzDecoder::new(std::fs::File::open(&path).unwrap())
+                    .read_to_string(&mut text)
+                    .unwrap();
                 lines.extend(text.lines().map(str::to_owned));
             }
         }
@@ -153,8 +158,16 @@ fn file_of_100k_events_exact_store_and_archive() {
     assert!(expected.len() > 9000 && expected.len() < 13_000);
     assert_eq!(counts(&archived(&data)), counts(&lines), "every line archived exactly once");
     // One e-mail per alert, as SNS sends them: one per stored row (the topic's one rule).
-    let outbox = std::fs::read_dir(data.join("outbox/high-transactions")).unwrap().count();
-    assert_eq!(outbox, expected.len());
+    let mails = mbox::read(&data, "high-transactions");
+    assert_eq!(mails.len(), expected.len());
+    let mailed: BTreeSet<(String, String)> = mails
+        .iter()
+        .map(|m| {
+            let record = &m.body["record"];
+            (record["transactionId"].as_str().unwrap().to_owned(), record["createdAt"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    assert_eq!(mailed, expected, "one e-mail per stored row");
 }
 
 #[test]

@@ -22,7 +22,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crc32fast::Hasher;
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 
 use super::checkpoint::{Checkpoint, CheckpointFile};
@@ -135,8 +134,9 @@ fn run(
         let pool = pool_tx.clone();
         let level = config.level;
         workers.push(std::thread::Builder::new().name("pipec-gzip".into()).spawn(move || {
+            let mut compressor = gzip.then(|| gzip::Gzip::new(level));
             for Work { mut raw, reply } in rx {
-                let _ = reply.send(compress(&mut raw, gzip, level));
+                let _ = reply.send(compress(&mut raw, compressor.as_mut()));
                 raw.clear();
                 let _ = pool.try_send(raw);
             }
@@ -147,7 +147,7 @@ fn run(
             (config.root.clone(), metrics.clone(), checkpoint.clone(), health.clone());
         std::thread::Builder::new()
             .name("pipec-archive".into())
-            .spawn(move || write_objects(&root, &tmp, gzip, &ordered_rx, &checkpoint, &metrics, &health))?
+            .spawn(move || write_objects(&root, &tmp, &ordered_rx, &checkpoint, &metrics, &health))?
     };
     let hot = HotProgress { metrics: metrics.clone(), start: metrics.hot_events.load(Ordering::Relaxed) };
     let queues = Queues { work: &work_tx, ordered: &ordered_tx, pool: &pool_rx };
@@ -161,14 +161,11 @@ fn run(
     written.and(result)
 }
 
-/// One chunk, compressed (or passed through, with its CRC, when the archive is not gzipped).
-fn compress(raw: &mut Vec<u8>, gzip: bool, level: u32) -> Deflated {
-    if gzip {
-        gzip::deflate_chunk(raw, level, Vec::new())
-    } else {
-        let mut crc = Hasher::new();
-        crc.update(raw);
-        Deflated { len: raw.len() as u64, crc, bytes: std::mem::take(raw) }
+/// One chunk, compressed (or passed through when the archive is not gzipped).
+fn compress(raw: &mut Vec<u8>, gzip: Option<&mut gzip::Gzip>) -> Deflated {
+    match gzip {
+        Some(gzip) => gzip.member(raw, Vec::new()),
+        None => Deflated { len: raw.len() as u64, bytes: std::mem::take(raw) },
     }
 }
 
@@ -206,6 +203,8 @@ fn consume(
     let mut batch: Option<Batch> = None;
     let closed = || io::Error::other("archive writer stopped");
     let taken = std::cell::Cell::new(0u64);
+    // The consumer's own compressor, made the first time every worker is busy.
+    let own = std::cell::RefCell::new(None);
     let dispatch = |chunk: &mut Vec<u8>| -> io::Result<()> {
         if chunk.is_empty() {
             return Ok(());
@@ -219,7 +218,9 @@ fn consume(
             // too, so that compression takes the CPU the hot path leaves (the consumer itself
             // only copies bytes); while it is behind, wait and leave the CPU to the hot path.
             Err(TrySendError::Full(Work { mut raw, reply })) if hot.decided() > taken.get() => {
-                let _ = reply.send(compress(&mut raw, config.archive.gzip, config.level));
+                let mut own = own.borrow_mut();
+                let gzip = config.archive.gzip.then(|| own.get_or_insert_with(|| gzip::Gzip::new(config.level)));
+                let _ = reply.send(compress(&mut raw, gzip));
             }
             Err(TrySendError::Full(w)) => work.send(w).map_err(|_| closed())?,
             Err(TrySendError::Disconnected(_)) => return Err(closed()),
@@ -286,13 +287,13 @@ fn consume(
 fn write_objects(
     root: &Path,
     tmp_dir: &Path,
-    gzip: bool,
     ordered: &Receiver<Ordered>,
     checkpoint: &CheckpointFile,
     metrics: &Metrics,
     health: &Health,
 ) -> io::Result<()> {
-    let mut current: Option<(File, PathBuf, Hasher, u64, u64)> = None;
+    // The object being written: its temp file and path, and its compressed size so far.
+    let mut current: Option<(File, PathBuf, u64)> = None;
     let mut n = 0u64;
     for item in ordered {
         match item {
@@ -301,25 +302,14 @@ fn write_objects(
                 if current.is_none() {
                     n += 1;
                     let path = tmp_dir.join(format!("{n}.part"));
-                    let mut file = File::create(&path)?;
-                    if gzip {
-                        file.write_all(&gzip::HEADER)?;
-                    }
-                    let header = if gzip { gzip::HEADER.len() as u64 } else { 0 };
-                    current = Some((file, path, Hasher::new(), 0, header));
+                    current = Some((File::create(&path)?, path, 0));
                 }
-                let (file, _, crc, len, size) = current.as_mut().expect("opened above");
+                let (file, _, size) = current.as_mut().expect("opened above");
                 file.write_all(&chunk.bytes)?;
-                crc.combine(&chunk.crc);
-                *len += chunk.len;
                 *size += chunk.bytes.len() as u64;
             }
             Ordered::Finish { key, events, checkpoint: cp } => {
-                let Some((mut file, path, crc, len, mut size)) = current.take() else { continue };
-                if gzip {
-                    file.write_all(&gzip::trailer(&crc, len))?;
-                    size += 10;
-                }
+                let Some((file, path, size)) = current.take() else { continue };
                 file.sync_all()?;
                 drop(file);
                 let target = root.join(&key);

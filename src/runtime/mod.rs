@@ -36,7 +36,7 @@
 //! # Data directory (default `.pipec/<pipeline name>/`)
 //! `log/` segments · `checkpoints/cold.json` · `store.sqlite` (flagged rows, window alerts,
 //! hot checkpoint) · `archive/<prefix>YYYY/MM/DD/HH/*.gz` · `dead-letter/events.ndjson`,
-//! `dead-letter/webhooks.ndjson` · `outbox/<topic>/*.eml` · `run.json` (the configuration
+//! `dead-letter/webhooks.ndjson` · `outbox/<topic>.mbox` · `run.json` (the configuration
 //! of the last run, as `pipec build --target local` writes it).
 
 pub mod checkpoint;

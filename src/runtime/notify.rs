@@ -5,9 +5,12 @@
 //! * console: each alert is handed to whoever runs the engine ([`Console`], read with
 //!   `Handle::console_alerts`); `pipec run` summarises them per topic, or prints each with
 //!   `--verbose`;
-//! * e-mail: an RFC 5322 `.eml` file in `outbox/<topic>/` with the alert's subject and the
-//!   message as its body, named by the alert's id (log sequence number and rule), written
-//!   atomically;
+//! * e-mail: an RFC 5322 message appended to the topic's mailbox `outbox/<topic>.mbox`
+//!   (mboxrd, as mail clients read it: `mutt -f`, Thunderbird's import) with the alert's
+//!   subject, the message as its body and the alert's id (log sequence number and rule) in
+//!   its `Message-ID`; one file per topic, not one per alert, so a million alerts cost no
+//!   million files. A write that fails (a full disk) is cut back to the last whole message
+//!   and retried, so the mailbox never holds a torn message;
 //! * webhooks: `POST` of the message (plain JSON, the same body the AWS fanout function posts),
 //!   2 s connect / 5 s overall timeout, up to 4 tries with exponential backoff (0.2 s, 0.4 s,
 //!   0.8 s); after the last try the message goes to `dead-letter/webhooks.ndjson` with the
@@ -18,7 +21,9 @@
 //! replay does not notify twice; a crash between that commit and delivery loses the pending
 //! notifications (the rows are in the store).
 
-use std::fs::{self, OpenOptions};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -36,7 +41,7 @@ use crate::ir::{Topic, TopicId};
 #[derive(Clone, Debug)]
 pub struct Alert {
     pub topics: Vec<TopicId>,
-    /// Unique and the same on a replay: names the alert's e-mail file.
+    /// Unique and the same on a replay: the alert's e-mail `Message-ID`.
     pub id: String,
     pub subject: String,
     /// The message: compact JSON, see [`crate::alert`].
@@ -84,6 +89,8 @@ pub struct NotifyConfig {
 
 struct Notifier {
     config: NotifyConfig,
+    /// The open mailbox of each topic that has e-mail subscribers.
+    mailboxes: HashMap<usize, File>,
     agent: ureq::Agent,
     /// URLs whose last digest failed every try.
     failing: std::collections::HashSet<String>,
@@ -97,7 +104,7 @@ pub fn spawn(config: NotifyConfig, alerts: Receiver<Alert>, metrics: Arc<Metrics
         .timeout_global(Some(Duration::from_millis(config.webhook.timeout_ms)))
         .build()
         .into();
-    let mut n = Notifier { config, agent, failing: std::collections::HashSet::new(), metrics };
+    let mut n = Notifier { config, mailboxes: HashMap::new(), agent, failing: std::collections::HashSet::new(), metrics };
     std::thread::Builder::new().name("pipec-notify".into()).spawn(move || {
         for alert in alerts {
             for topic in &alert.topics {
@@ -118,7 +125,7 @@ impl Notifier {
         if !topic.emails.is_empty() {
             let mut backoff = super::health::Backoff::default();
             loop {
-                match self.write_email(&topic, alert) {
+                match self.write_email(t, &topic, alert) {
                     Ok(()) => {
                         self.config.health.cleared("e-mail outbox");
                         Metrics::add(&self.metrics.notifications, 1);
@@ -138,27 +145,35 @@ impl Notifier {
         }
     }
 
-    fn write_email(&self, topic: &Topic, alert: &Alert) -> io::Result<()> {
-        let dir = self.config.outbox.join(&topic.name);
-        fs::create_dir_all(&dir)?;
-        let mut text = format!(
-            "From: pipec <pipec@localhost>\r\nTo: {}\r\nSubject: {}\r\nDate: {}\r\n\
-             Message-ID: <{}.{}.{}@pipec.localhost>\r\nMIME-Version: 1.0\r\n\
-             Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
+    fn write_email(&mut self, t: usize, topic: &Topic, alert: &Alert) -> io::Result<()> {
+        let now = now_ms();
+        let text = format!(
+            "From pipec@localhost {}\nFrom: pipec <pipec@localhost>\nTo: {}\nSubject: {}\nDate: {}\n\
+             Message-ID: <{}.{}.{}@pipec.localhost>\nMIME-Version: 1.0\n\
+             Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n{}\n\n",
+            asctime(now),
             topic.emails.join(", "),
             alert.subject,
-            rfc2822(now_ms()),
+            rfc2822(now),
             alert.id,
             topic.name,
             self.config.pipeline,
+            // Compact JSON is one line starting with `{`: no body line needs mboxrd's `>From `.
+            alert.body,
         );
-        // Compact JSON never contains a raw line break.
-        text.push_str(&alert.body);
-        text.push_str("\r\n");
-        let path = dir.join(format!("{}.eml", alert.id));
-        let tmp = path.with_extension("tmp");
-        fs::write(&tmp, text)?;
-        fs::rename(tmp, path)
+        let file = match self.mailboxes.entry(t) {
+            Entry::Occupied(open) => open.into_mut(),
+            Entry::Vacant(slot) => {
+                fs::create_dir_all(&self.config.outbox)?;
+                let path = self.config.outbox.join(format!("{}.mbox", topic.name));
+                slot.insert(OpenOptions::new().create(true).append(true).open(path)?)
+            }
+        };
+        let whole = file.metadata()?.len();
+        file.write_all(text.as_bytes()).inspect_err(|_| {
+            // Cut a torn message off, so the retry appends after the last whole one.
+            let _ = file.set_len(whole);
+        })
     }
 
     fn post(&mut self, url: &str, topic: &str, payload: &str) {
@@ -194,14 +209,24 @@ impl Notifier {
     }
 }
 
+/// The date of an mbox `From ` line (C's `asctime`): `Tue Nov  3 12:00:00 2026`.
+fn asctime(ms: i64) -> String {
+    let (y, mo, d, h, mi, s) = civil(ms);
+    format!("{} {} {d:2} {h:02}:{mi:02}:{s:02} {y:04}", weekday(ms), MONTHS[usize::try_from(mo - 1).unwrap_or(0)])
+}
+
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+fn weekday(ms: i64) -> &'static str {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    DAYS[usize::try_from(ms.div_euclid(86_400_000).rem_euclid(7)).unwrap_or(0)]
+}
+
 /// `Tue, 03 Nov 2026 12:00:00 +0000`.
 fn rfc2822(ms: i64) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let (y, mo, d, h, mi, s) = civil(ms);
-    let weekday = DAYS[usize::try_from(ms.div_euclid(86_400_000).rem_euclid(7)).unwrap_or(0)];
     let month = MONTHS[usize::try_from(mo - 1).unwrap_or(0)];
-    format!("{weekday}, {d:02} {month} {y:04} {h:02}:{mi:02}:{s:02} +0000")
+    format!("{}, {d:02} {month} {y:04} {h:02}:{mi:02}:{s:02} +0000", weekday(ms))
 }
 
 #[cfg(test)]
@@ -209,5 +234,7 @@ mod tests {
     #[test]
     fn dates() {
         assert_eq!(super::rfc2822(1_714_564_800_123), "Wed, 01 May 2024 12:00:00 +0000");
+        assert_eq!(super::asctime(1_714_564_800_123), "Wed May  1 12:00:00 2024");
+        assert_eq!(super::asctime(1_764_676_800_000), "Tue Dec  2 12:00:00 2025");
     }
 }
