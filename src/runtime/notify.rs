@@ -104,7 +104,8 @@ pub fn spawn(config: NotifyConfig, alerts: Receiver<Alert>, metrics: Arc<Metrics
         .timeout_global(Some(Duration::from_millis(config.webhook.timeout_ms)))
         .build()
         .into();
-    let mut n = Notifier { config, mailboxes: HashMap::new(), agent, failing: std::collections::HashSet::new(), metrics };
+    let mut n =
+        Notifier { config, mailboxes: HashMap::new(), agent, failing: std::collections::HashSet::new(), metrics };
     std::thread::Builder::new().name("pipec-notify".into()).spawn(move || {
         for alert in alerts {
             for topic in &alert.topics {

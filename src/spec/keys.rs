@@ -31,14 +31,13 @@ impl Unit {
     /// Milliseconds for durations, bytes for sizes, 1 for counts.
     const fn scale(self) -> u64 {
         match self {
-            Unit::Count => 1,
             Unit::Second => 1_000,
             Unit::Minute => 60_000,
             Unit::Hour => 3_600_000,
             Unit::Day => 86_400_000,
             Unit::KiB => 1 << 10,
             Unit::MiB => 1 << 20,
-            Unit::Byte | Unit::Percent => 1,
+            Unit::Count | Unit::Byte | Unit::Percent => 1,
         }
     }
 
@@ -399,12 +398,9 @@ pub const EXPECTED_RATE: Key = Key::new("expected", "rate");
 pub const EXPECTED_RECORD_SIZE: Key = Key::new("expected", "record_size")
     .value(Value::Amount(Amount::new(1, Unit::KiB)))
     .range(Amount::new(1, Unit::Byte), mib(1), Unit::Byte);
-pub const EXPECTED_FLAGGED: Key =
-    Key::new("expected", "flagged").value(Value::Amount(Amount::new(1, Unit::Percent))).range(
-        Amount::new(0, Unit::Percent),
-        Amount::new(100, Unit::Percent),
-        Unit::Percent,
-    );
+pub const EXPECTED_FLAGGED: Key = Key::new("expected", "flagged")
+    .value(Value::Amount(Amount::new(1, Unit::Percent)))
+    .range(Amount::new(0, Unit::Percent), Amount::new(100, Unit::Percent), Unit::Percent);
 
 pub const ITERATOR_AGE_FLOOR: Amount = mins(5);
 /// Added to twice the buffer interval for the derived `alarms.archive_freshness` default.
