@@ -116,7 +116,7 @@ fn deploy_update_diff_and_destroy_the_reference_stack() {
     let (stdout, stderr) = text(&out);
     assert!(stdout.contains("stack tx (new stack, change set pipec-"), "{stdout}");
     assert!(stdout.contains("+ Stream ") && stdout.contains("AWS::Kinesis::Stream"), "{stdout}");
-    assert!(stdout.contains("32 to add, 0 to modify, 0 to remove"), "{stdout}");
+    assert!(stdout.contains("33 to add, 0 to modify, 0 to remove"), "{stdout}");
     assert!(stdout.contains("stack tx: CREATE_COMPLETE") && stdout.contains("outputs:"), "{stdout}");
     assert!(stderr.contains("uploaded s3://pipec-artifacts/pipec/transactions/hot-"), "{stderr}");
     assert!(stderr.contains("waiting for stack tx to finish its creation (timeout 1m)"), "{stderr}");
@@ -181,7 +181,7 @@ fn without_a_terminal_and_without_yes_nothing_is_deployed_or_destroyed() {
     let out = pipec(&["deploy", spec.to_str().unwrap(), "--stack", "tx", "--artifact-bucket", BUCKET], &url, LIMIT);
     assert_exit(&out, 1);
     let (stdout, stderr) = text(&out);
-    assert!(stdout.contains("32 to add"), "the diff comes before the question:\n{stdout}");
+    assert!(stdout.contains("33 to add"), "the diff comes before the question:\n{stdout}");
     assert!(stderr.contains("stack tx was not changed") && stderr.contains("stdin is not a terminal"), "{stderr}");
     assert!(stderr.contains("--yes"), "{stderr}");
     let out = pipec(&["status", "--stack", "tx"], &url, LIMIT);
