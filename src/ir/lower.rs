@@ -2,9 +2,10 @@
 //! ids and parses expressions once. Call only on a spec that `check` passed without errors.
 
 use super::{
-    Archive, Capacity, Enrichment, KeyField, Kinesis, Layout, Pipeline, Rule, RuleKind, Severity, Source, Store,
-    Stream, Topic, TopicId, Viewer,
+    Archive, Capacity, Engine, Enrichment, EventTime, KeyField, Kinesis, Layout, Pipeline, Rule, RuleKind, Severity,
+    Source, Store, Stream, Topic, TopicId, Viewer, WindowShape,
 };
+use crate::check::EngineName;
 use crate::expr::{self, RecordSchema};
 use crate::spec::{self, Compression, Encryption, RuleSeverity, Spec};
 
@@ -28,10 +29,22 @@ pub fn lower(spec: &Spec) -> Result<Pipeline, String> {
     for rule in spec.hot.iter().flat_map(|h| &h.rules) {
         let when = expr::parse(&rule.when.text).map_err(|d| d.message)?;
         let kind = match &rule.window {
-            Some(w) => RuleKind::Windowed {
-                seconds: u32::try_from(w.tumbling.value.seconds()).map_err(|e| e.to_string())?,
-                group_by: rule.group_by.iter().map(|g| g.value.clone()).collect(),
-            },
+            Some(w) => {
+                let secs = |d: &spec::Spanned<spec::units::Duration>| u32::try_from(d.value.seconds());
+                let (seconds, shape) = match (&w.tumbling, &w.sliding, &w.slide, &w.session) {
+                    (Some(t), ..) => (secs(t), WindowShape::Tumbling),
+                    (_, Some(size), Some(slide), _) => {
+                        (secs(size), WindowShape::Sliding { slide_seconds: secs(slide).map_err(|e| e.to_string())? })
+                    }
+                    (.., Some(gap)) => (secs(gap), WindowShape::Session),
+                    _ => return Err(format!("rule `{}` has a window without a length", rule.name.value)),
+                };
+                RuleKind::Windowed {
+                    seconds: seconds.map_err(|e| e.to_string())?,
+                    group_by: rule.group_by.iter().map(|g| g.value.clone()).collect(),
+                    shape,
+                }
+            }
             None => RuleKind::PerRecord,
         };
         rules.push(Rule {
@@ -82,7 +95,20 @@ pub fn lower(spec: &Spec) -> Result<Pipeline, String> {
         archive,
         topics,
         alarms,
+        engine: engine(spec)?,
     })
+}
+
+fn engine(spec: &Spec) -> Result<Engine, String> {
+    let Some(hot) = &spec.hot else { return Ok(Engine::Lambda) };
+    match crate::check::engine_of(hot) {
+        Some(EngineName::Lambda) => Ok(Engine::Lambda),
+        Some(EngineName::Flink) => Ok(Engine::Flink(EventTime {
+            field: hot.event_time.as_ref().ok_or("the flink engine without `event_time`")?.value.clone(),
+            allowed_lateness_ms: hot.allowed_lateness.as_ref().map_or(0, |l| l.value.0),
+        })),
+        None => Err("an engine `check` refuses".to_owned()),
+    }
 }
 
 fn topic(t: &spec::Topic) -> Topic {

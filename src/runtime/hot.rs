@@ -282,7 +282,7 @@ pub fn run(parts: HotParts) -> io::Result<()> {
         let program = Program::compile(&rule.when, schema);
         match &rule.kind {
             RuleKind::PerRecord => rules.push((i, program)),
-            RuleKind::Windowed { seconds, group_by } => windows.push(WindowRule {
+            RuleKind::Windowed { seconds, group_by, .. } => windows.push(WindowRule {
                 rule: i,
                 program,
                 millis: i64::from(*seconds) * 1000,

@@ -191,11 +191,13 @@ fn type_alias(name: &str) -> Option<&'static str> {
 fn hot(node: &Node, d: &mut Diags) -> Option<Hot> {
     let mut m = MapReader::new(node, "hot", d)?;
     let engine = m.take("engine").and_then(|n| r::text(n, d));
+    let event_time = m.take("event_time").and_then(|n| r::text(n, d));
+    let allowed_lateness = m.take("allowed_lateness").and_then(|n| r::duration(n, d));
     let rules = m.take("rules").map(|n| r::items(n, "hot.rules", d).iter().filter_map(|n| rule(n, d)).collect());
     let store = m.take("store").and_then(|n| store(n, d));
     let span = m.span();
     m.finish(d);
-    Some(Hot { engine, rules: rules.unwrap_or_default(), store, span })
+    Some(Hot { engine, event_time, allowed_lateness, rules: rules.unwrap_or_default(), store, span })
 }
 
 fn rule(node: &Node, d: &mut Diags) -> Option<Rule> {
@@ -227,9 +229,22 @@ fn rule(node: &Node, d: &mut Diags) -> Option<Rule> {
 
 fn window(node: &Node, d: &mut Diags) -> Option<Window> {
     let mut m = MapReader::new(node, "window", d)?;
-    let tumbling = m.required("tumbling", "1m", d).and_then(|n| r::duration(n, d));
+    let nodes = [m.take("tumbling"), m.take("sliding"), m.take("slide"), m.take("session")];
+    let span = m.span();
+    let before = d.len();
     m.finish(d);
-    Some(Window { tumbling: tumbling? })
+    // An unknown key (a misspelt `tumbling`) was reported with a suggestion: that says it.
+    if d.len() > before && nodes.iter().all(Option::is_none) {
+        return None;
+    }
+    let read = nodes.map(|n| n.map(|n| r::duration(n, d)));
+    // A duration that could not be read was reported; the shape is judged on what was read.
+    if read.iter().any(|n| matches!(n, Some(None))) {
+        return None;
+    }
+    let [tumbling, sliding, slide, session] = read.map(Option::flatten);
+    let window = Window { tumbling, sliding, slide, session, span };
+    super::window_shape::check(&window, d).then_some(window)
 }
 
 fn store(node: &Node, d: &mut Diags) -> Option<Store> {

@@ -231,8 +231,12 @@ impl JsonSchema for FieldTypeSchema {
 #[derive(Clone, Debug, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Hot {
-    /// Where rules run: `lambda` (default). `kinesis-analytics` is refused: AWS retired it.
+    /// Where rules run: `lambda` (default; per shard, in arrival time) or `flink` (Managed Service for Apache Flink: windows in event time across the whole stream). `kinesis-analytics` is refused: AWS retired it.
     pub engine: Option<Spanned<String>>,
+    /// `engine: flink` only, and required there: the record's `timestamp` field that orders events (their event time); a required field.
+    pub event_time: Option<Spanned<String>>,
+    /// `engine: flink` only: how far behind the latest event time a record may arrive and still count (the watermark is the latest event time minus this), 0s to 7d. Default: `0s`.
+    pub allowed_lateness: Option<Spanned<Duration>>,
     #[schemars(default)]
     pub rules: Vec<Rule>,
     /// The table of flagged records.
@@ -259,7 +263,7 @@ pub struct Rule {
     pub description: Option<Spanned<String>>,
     /// The condition, e.g. `transaction > 9000`; in a windowed rule, over aggregates, e.g. `count(*) > 100`.
     pub when: ExprText,
-    /// Evaluate per tumbling window instead of per record.
+    /// Evaluate per window of records instead of per record.
     pub window: Option<Window>,
     /// Windowed rules: the fields that form a group (one decision per group and window).
     #[schemars(with = "OneOrMany")]
@@ -284,12 +288,20 @@ pub enum RuleSeverity {
     Critical,
 }
 
-/// A window of records.
+/// A window of records: exactly one of `tumbling`, `sliding` (with `slide`) or `session`.
 #[derive(Clone, Debug, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Window {
-    /// Tumbling window length, at most 15m (the Lambda limit), e.g. `1m`.
-    pub tumbling: Spanned<Duration>,
+    /// Tumbling window length, e.g. `1m`: 1s to 15m (the Lambda limit) on `engine: lambda`, 1s to 7d on `engine: flink`.
+    pub tumbling: Option<Spanned<Duration>>,
+    /// `engine: flink` only: sliding (hopping) window length, e.g. `10m`; a whole multiple of `slide`, at most 7d.
+    pub sliding: Option<Spanned<Duration>>,
+    /// With `sliding`: how often a window starts, e.g. `1m`.
+    pub slide: Option<Spanned<Duration>>,
+    /// `engine: flink` only: a session window per group that closes after this gap without records, e.g. `5m` (1s to 7d).
+    pub session: Option<Spanned<Duration>>,
+    #[schemars(skip)]
+    pub span: Span,
 }
 
 /// The table of flagged records.
