@@ -27,12 +27,16 @@ def environment():
     # Emit the watermark right after the record that raises it (a watermark generated after the
     # source is emitted at once when it advanced by more than this interval).
     conf.set_string("pipeline.auto-watermark-interval", "1 ms")
-    settings = EnvironmentSettings.new_instance().in_streaming_mode().with_configuration(conf)
+    settings = (
+        EnvironmentSettings.new_instance().in_streaming_mode().with_configuration(conf)
+    )
     return TableEnvironment.create(settings.build())
 
 
 def code(statement):
-    lines = [line for line in statement.splitlines() if not line.lstrip().startswith("--")]
+    lines = [
+        line for line in statement.splitlines() if not line.lstrip().startswith("--")
+    ]
     return "\n".join(lines).strip()
 
 
@@ -63,10 +67,17 @@ def main():
         for number, case in enumerate(cases):
             t0 = time.monotonic()
             rows = run_case(env, number, case)
-            line = {"case": case["name"], "rows": rows, "seconds": round(time.monotonic() - t0, 1)}
+            line = {
+                "case": case["name"],
+                "rows": rows,
+                "seconds": round(time.monotonic() - t0, 1),
+            }
             out.write(json.dumps(line) + "\n")
             out.flush()
-    print(f"driver: {len(cases)} cases in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    print(
+        f"driver: {len(cases)} cases in {time.monotonic() - started:.0f} s",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":
