@@ -5,6 +5,8 @@
 #   .tools/checkov  checkov                                      (pins its own boto3 and
 #                                                                 ships an `hcl2` fork that
 #                                                                 shadows python-hcl2)
+#   .tools/flink    apache-flink (PyFlink, its own world: pins numpy, pandas, protobuf; needs
+#                                 Java 17 on PATH to run)
 # Idempotent: each venv carries a stamp file holding the exact pin list it was built from;
 # a second run with the same pins is a no-op (well under a second), a changed pin rebuilds
 # that venv from scratch. Only PyPI (pip's default index) is needed.
@@ -12,7 +14,7 @@
 # Usage: scripts/tools.sh            install / verify, quiet when already up to date
 #        scripts/tools.sh --check    exit 1 (with a message) if anything is missing or stale;
 #                                    installs nothing
-#        scripts/tools.sh --force    rebuild both venvs
+#        scripts/tools.sh --force    rebuild every venv
 # Env:   PIPEC_TOOLS_DIR  (default: <repo>/.tools)   PYTHON (default: python3, needs >= 3.10)
 set -euo pipefail
 
@@ -211,10 +213,67 @@ xmltodict==1.0.4
 yarl==1.25.1
 zipp==4.1.2'
 
+FLINK_PINS='# chosen: PyFlink runs the generated Flink SQL on a local mini-cluster (tests/flink_engine.rs);
+# it needs Java 17 (the machine image has it) and is about 830 MB installed
+apache-flink==2.2.1
+# resolved closure
+apache-beam==2.61.0
+apache-flink-libraries==2.2.1
+attrs==26.1.0
+avro==1.12.2
+certifi==2026.10.19.post1
+charset-normalizer==3.5.3
+cloudpickle==2.2.1
+crcmod==1.7
+dill==0.3.1.1
+dnspython==2.9.2
+docopt==0.6.2
+fastavro==1.13.1
+fasteners==0.20
+find_libpython==0.5.1
+grpcio==1.65.5
+hdfs==2.7.3
+httplib2==0.22.0
+idna==3.20
+jsonpickle==3.4.2
+jsonschema==4.26.0
+jsonschema-specifications==2025.9.1
+numpy==2.1.3
+objsize==0.7.1
+orjson==3.13.0
+packaging==26.4
+pandas==2.2.3
+pemja==0.5.7
+proto-plus==1.28.2
+protobuf==5.29.6
+py4j==0.10.9.7
+pyarrow==16.1.0
+pyarrow-hotfix==0.7
+pydot==1.4.2
+PyJWT==2.15.1
+pymongo==4.20.1
+pyparsing==3.3.3
+python-dateutil==2.9.0.post0
+pytz==2026.6
+PyYAML==6.0.4
+redis==5.3.1
+referencing==0.37.0
+regex==2026.11.19
+requests==2.34.2
+rpds-py==2026.9.1
+ruamel.yaml==0.19.1
+six==1.17.0
+sortedcontainers==2.4.0
+typing_extensions==4.16.0
+tzdata==2026.6
+urllib3==2.8.0
+zstandard==0.25.0'
+
 # Smoke test run after install (and in --check): must exit 0.
 PY_SMOKE='import cfnlint, moto, hcl2, boto3, ruff, awscli, cbor2; from moto.server import ThreadedMotoServer
 assert hcl2.__name__ == "hcl2" and hasattr(hcl2, "loads"), "python-hcl2 not importable"'
 CHECKOV_SMOKE='import checkov.main'
+FLINK_SMOKE='import pyflink.table'
 
 # ---------------------------------------------------------------------------------------
 "$PYTHON" -c 'import sys, venv, ensurepip; sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null \
@@ -279,3 +338,4 @@ fi
 
 ensure py "$PY_PINS" "$PY_SMOKE"
 ensure checkov "$CHECKOV_PINS" "$CHECKOV_SMOKE"
+ensure flink "$FLINK_PINS" "$FLINK_SMOKE"

@@ -27,6 +27,7 @@ pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
     let Some(hot) = &spec.hot else { return };
     let mut patterns = Vec::new();
     let mut filterable = true;
+    let flink = super::engine::engine_of(hot) == Some(super::engine::EngineName::Flink);
     for rule in &hot.rules {
         let group_by: Vec<String> = rule.group_by.iter().map(|g| g.value.clone()).collect();
         let ctx = if rule.window.is_some() { Context::WindowRule { group_by: &group_by } } else { Context::Rule };
@@ -34,6 +35,10 @@ pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
             filterable = false;
             continue;
         };
+        if flink {
+            super::engine::flink_sql(&parsed, &schema, &rule.when, d);
+            continue;
+        }
         if rule.window.is_none() {
             if let Some(found) = expr::filter::filter_patterns(&parsed, &schema) {
                 patterns.extend(found.into_iter().map(|p| (p, rule)));

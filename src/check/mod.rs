@@ -4,6 +4,7 @@
 
 mod alarms;
 mod cold;
+mod engine;
 mod expressions;
 mod limits;
 mod names;
@@ -12,6 +13,7 @@ mod store;
 mod stream;
 mod topics;
 
+pub use engine::{EngineName, engine_of};
 pub use names::{is_identifier, logical_key};
 pub use topics::is_local_url;
 
@@ -25,6 +27,7 @@ pub fn check(spec: &Spec) -> Vec<Diagnostic> {
     names::check(spec, &mut d);
     stream::check(spec, &mut d);
     rules::check(spec, &mut d);
+    engine::check(spec, &mut d);
     expressions::check(spec, &mut d);
     store::check(spec, &mut d);
     limits::check(spec, &mut d);

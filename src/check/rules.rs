@@ -1,17 +1,10 @@
-//! Hot rules: the engine, windows, `group_by` fields and the topics they notify.
+//! Hot rules: `group_by` fields and the topics they notify (the engine and windows: `engine.rs`).
 
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
-use crate::spec::keys::WINDOW_TUMBLING;
 use crate::spec::{Spanned, Spec};
-
-const RETIRED_ENGINES: &[&str] =
-    &["kinesis-analytics", "kinesis_analytics", "kinesis-analytics-sql", "kinesisanalytics", "kda", "kda-sql", "sql"];
 
 pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
     let Some(hot) = &spec.hot else { return };
-    if let Some(engine) = &hot.engine {
-        engine_check(engine, d);
-    }
     let topics: Vec<&str> = spec.notifications.iter().map(|t| t.name.value.as_str()).collect();
     for rule in &hot.rules {
         for topic in &rule.notify {
@@ -35,28 +28,9 @@ pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
                 );
             }
         }
-        if let Some(window) = &rule.window {
-            let allowed = WINDOW_TUMBLING.allowed();
-            if !allowed.allows(window.tumbling.value.0) {
-                d.push(
-                    Diagnostic::error(
-                        Code::OutOfRange,
-                        window.tumbling.span,
-                        "the window length is out of range",
-                    )
-                    .with_label(format!(
-                        "a tumbling window lasts {} to {} ({}s), in whole seconds",
-                        allowed.min,
-                        allowed.max,
-                        allowed.max.duration().seconds()
-                    ))
-                    .with_help(format!(
-                        "Lambda tumbling windows end at {} seconds; for longer windows aggregate in the table instead",
-                        allowed.max.duration().seconds()
-                    )),
-                );
-            }
-        } else if let Some(first) = rule.group_by.first() {
+        if rule.window.is_none()
+            && let Some(first) = rule.group_by.first()
+        {
             d.push(
                 Diagnostic::error(Code::InvalidValue, first.span, "`group_by` needs a window")
                     .with_label("grouping without a window")
@@ -66,32 +40,6 @@ pub fn check(spec: &Spec, d: &mut Vec<Diagnostic>) {
         for field in &rule.group_by {
             record_field(spec, field, "group_by", d);
         }
-    }
-}
-
-fn engine_check(engine: &Spanned<String>, d: &mut Vec<Diagnostic>) {
-    let name = engine.value.to_ascii_lowercase();
-    if name == "lambda" {
-        return;
-    }
-    if RETIRED_ENGINES.contains(&name.as_str()) {
-        d.push(
-            Diagnostic::error(Code::KinesisAnalyticsRetired, engine.span, "Kinesis Data Analytics for SQL is retired")
-                .with_label("no new applications since 2025-10-15; AWS deletes them from 2026-01-27")
-                .with_help("use `engine: lambda` (the default): rules run in Lambda behind filters and tumbling windows; see `pipec explain kinesis_analytics_retired`"),
-        );
-    } else if name == "flink" {
-        d.push(
-            Diagnostic::error(Code::UnsupportedEngine, engine.span, "the Flink engine is not supported yet")
-                .with_label("needs a packaged application artifact pipec does not build")
-                .with_help("use `engine: lambda` (the default)"),
-        );
-    } else {
-        d.push(
-            Diagnostic::error(Code::InvalidValue, engine.span, format!("`{}` is not an engine", engine.value))
-                .with_label("expected `lambda`")
-                .with_help("use `engine: lambda` (the default)"),
-        );
     }
 }
 

@@ -68,6 +68,14 @@ fn style() -> Style {
 
 pub(super) fn test(args: &TestArgs) -> ExitCode {
     let Ok(pipeline) = pipeline(args) else { return ExitCode::from(2) };
+    if pipeline.engine != crate::ir::Engine::Lambda {
+        // Cases decide windows in arrival time, as `pipec run --local` does; flink's are in event time.
+        eprintln!(
+            "error: `hot.engine: flink` pipelines cannot be tested yet: test cases run the lambda engine's decisions\n  \
+             help: `pipec build --target flink` writes its Flink SQL"
+        );
+        return ExitCode::from(2);
+    }
     if let (Some(events), Some(file)) = (&args.record, &args.out) {
         return record(&pipeline, events, file, args.now.as_deref());
     }

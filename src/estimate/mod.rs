@@ -46,8 +46,13 @@ pub struct Plan {
 /// Plans `p` for `inputs`.
 ///
 /// # Errors
-/// The region has no price table, or its table does not validate.
+/// The pipeline runs on `hot.engine: flink`, the region has no price table, or its table does
+/// not validate.
 pub fn plan(p: &Pipeline, inputs: Inputs) -> Result<Plan, String> {
+    if p.engine != crate::ir::Engine::Lambda {
+        // Capacity and cost model the lambda engine's functions, not Flink's KPUs.
+        return Err("`hot.engine: flink` pipelines are not planned yet: `pipec plan` prices the lambda engine".into());
+    }
     let prices = prices::load(&inputs.region)?;
     let capacity = capacity::capacity(p, &inputs);
     let cost = cost::cost(&capacity, &inputs, &prices);

@@ -30,6 +30,24 @@ pub struct AggregateSpec {
     pub timezone: i32,
 }
 
+impl AggregateSpec {
+    /// Whether `value` replaces `best` as the min (or max): strictly less (greater), so the
+    /// first of equal values stays; timestamps by instant.
+    fn beats(&self, kind: AggregateKind, value: &Value, best: &Value) -> bool {
+        let wanted = if kind == AggregateKind::Min { Ordering::Less } else { Ordering::Greater };
+        let order = if self.field.as_ref().is_some_and(|(_, ty)| *ty == ValueType::Timestamp) {
+            let key = |v: &Value| match v {
+                Value::Str(s) => instant_key(s, self.timezone),
+                _ => None,
+            };
+            key(value).zip(key(best)).map(|(a, b)| a.cmp(&b))
+        } else {
+            compare(value, best)
+        };
+        order == Some(wanted)
+    }
+}
+
 /// The running state of one aggregate over one window and group.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Accumulator {
@@ -70,20 +88,34 @@ impl Accumulator {
             (State::FloatSum(s), _, Value::Float(f)) => State::FloatSum(s + f),
             (State::Empty, AggregateKind::Sum | AggregateKind::Avg, Value::Float(f)) => State::FloatSum(f),
             (State::Extreme(best), kind, value) => {
-                let wanted = if kind == AggregateKind::Min { Ordering::Less } else { Ordering::Greater };
-                let order = if *ty == ValueType::Timestamp {
-                    let key = |v: &Value| match v {
-                        Value::Str(s) => instant_key(s, self.spec.timezone),
-                        _ => None,
-                    };
-                    key(&value).zip(key(&best)).map(|(a, b)| a.cmp(&b))
+                if self.spec.beats(kind, &value, &best) {
+                    State::Extreme(value.into_owned())
                 } else {
-                    compare(&value, &best)
-                };
-                if order == Some(wanted) { State::Extreme(value.into_owned()) } else { State::Extreme(best) }
+                    State::Extreme(best)
+                }
             }
             (_, _, value) => State::Extreme(value.into_owned()),
         };
+    }
+
+    /// The state of two accumulators of the same aggregate as one, as if `self`'s records came
+    /// first (session windows merging).
+    #[must_use]
+    pub fn merged(self, other: Accumulator) -> Accumulator {
+        let state = match (self.state, other.state) {
+            (State::Empty, s) | (s, State::Empty) => s,
+            (State::IntSum(a), State::IntSum(b)) => State::IntSum(a + b),
+            (State::FloatSum(a), State::FloatSum(b)) => State::FloatSum(a + b),
+            (State::Extreme(a), State::Extreme(b)) => {
+                if self.spec.beats(self.spec.kind, &b, &a) {
+                    State::Extreme(b)
+                } else {
+                    State::Extreme(a)
+                }
+            }
+            (a, _) => a,
+        };
+        Accumulator { spec: self.spec, seen: self.seen + other.seen, state }
     }
 
     /// The aggregate's value for the records fed so far.

@@ -4,7 +4,8 @@
 //! relative to the expression text) → [`check`] (types against a [`RecordSchema`] in a
 //! [`Context`], every problem collected) → lowerings: [`Program`] (the local evaluator, also for
 //! windowed rules through [`Accumulator`]s), [`python`] (the Lambda handlers, with
-//! `targets/lambda/pipec_runtime.py`, laid out by [`pyfmt`]) and [`filter`] (event-source-mapping filter patterns).
+//! `targets/lambda/pipec_runtime.py`, laid out by [`pyfmt`]), [`sql`] (Flink SQL, the `flink`
+//! engine) and [`filter`] (event-source-mapping filter patterns).
 //!
 //! The contract every target follows: records are [`validate`]d first and invalid ones are never
 //! evaluated; evaluation uses SQL NULL and three-valued logic, checked 64-bit ints and exact
@@ -23,6 +24,7 @@ pub mod parser;
 pub mod patterns;
 pub mod pyfmt;
 pub mod python;
+pub mod sql;
 pub mod timestamp;
 pub mod types;
 pub mod validate;

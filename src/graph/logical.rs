@@ -2,7 +2,7 @@
 //! (each rule) → store, viewer and topics (each subscriber), and the cold path's archive.
 
 use super::model::{Graph, Kind};
-use crate::ir::{Capacity, Layout, Pipeline, RuleKind};
+use crate::ir::{Capacity, Layout, Pipeline, RuleKind, WindowShape};
 
 /// The logical diagram of `p`.
 #[must_use]
@@ -23,11 +23,15 @@ pub fn logical(p: &Pipeline) -> Graph {
         .map(|r| {
             let mut lines = vec![match &r.kind {
                 RuleKind::PerRecord => "per record".to_string(),
-                RuleKind::Windowed { seconds, group_by } if group_by.is_empty() => {
-                    format!("tumbling window {}", duration(*seconds))
-                }
-                RuleKind::Windowed { seconds, group_by } => {
-                    format!("tumbling window {} by {}", duration(*seconds), group_by.join(", "))
+                RuleKind::Windowed { seconds, group_by, shape } => {
+                    let window = match shape {
+                        WindowShape::Tumbling => format!("tumbling window {}", duration(*seconds)),
+                        WindowShape::Sliding { slide_seconds } => {
+                            format!("sliding window {} every {}", duration(*seconds), duration(*slide_seconds))
+                        }
+                        WindowShape::Session => format!("session window, gap {}", duration(*seconds)),
+                    };
+                    if group_by.is_empty() { window } else { format!("{window} by {}", group_by.join(", ")) }
                 }
             }];
             lines.push(format!("when {}", r.source));

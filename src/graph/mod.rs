@@ -62,5 +62,10 @@ pub fn resources(target: Target, p: &Pipeline) -> Result<Graph, String> {
             terraform::graph(&title, main)
         }
         Target::Local => local::graph(&title, file("local.json")?),
+        Target::Flink => {
+            Err("the flink target writes one SQL script, not resources to draw: leave out `--target` for the \
+             pipeline's logical diagram"
+                .to_owned())
+        }
     }
 }

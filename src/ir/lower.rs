@@ -2,9 +2,10 @@
 //! ids and parses expressions once. Call only on a spec that `check` passed without errors.
 
 use super::{
-    Archive, Capacity, Enrichment, Expected, KeyField, Kinesis, Layout, Pipeline, Rule, RuleKind, Severity, Source,
-    Store, Stream, Topic, TopicId, Viewer,
+    Archive, Capacity, Engine, Enrichment, EventTime, Expected, KeyField, Kinesis, Layout, Pipeline, Rule, RuleKind,
+    Severity, Source, Store, Stream, Topic, TopicId, Viewer, WindowShape,
 };
+use crate::check::EngineName;
 use crate::expr::{self, RecordSchema};
 use crate::spec::units::{ByteSize, Duration};
 use crate::spec::{self, Compression, Encryption, RuleSeverity, Spec, keys};
@@ -18,6 +19,7 @@ const COMPRESSION: Compression = keys::choose(Compression::CHOICES, keys::COLD_C
 const LAYOUT: spec::Layout = keys::choose(spec::Layout::CHOICES, keys::COLD_LAYOUT.default_text());
 const BUFFER_SIZE: ByteSize = keys::BUFFER_SIZE.default_amount().size();
 const BUFFER_INTERVAL: Duration = keys::BUFFER_INTERVAL.default_amount().duration();
+const ALLOWED_LATENESS: Duration = keys::HOT_ALLOWED_LATENESS.default_amount().duration();
 const RECORD_BYTES: u64 = keys::EXPECTED_RECORD_SIZE.default_amount().base();
 #[allow(clippy::cast_precision_loss)] // a whole percent, 0 to 100
 const FLAGGED: f64 = keys::EXPECTED_FLAGGED.default_amount().number as f64 / 100.0;
@@ -37,10 +39,22 @@ pub fn lower(spec: &Spec) -> Result<Pipeline, String> {
     for rule in spec.hot.iter().flat_map(|h| &h.rules) {
         let when = expr::parse(&rule.when.text).map_err(|d| d.message)?;
         let kind = match &rule.window {
-            Some(w) => RuleKind::Windowed {
-                seconds: u32::try_from(w.tumbling.value.seconds()).map_err(|e| e.to_string())?,
-                group_by: rule.group_by.iter().map(|g| g.value.clone()).collect(),
-            },
+            Some(w) => {
+                let secs = |d: &spec::Spanned<spec::units::Duration>| u32::try_from(d.value.seconds());
+                let (seconds, shape) = match (&w.tumbling, &w.sliding, &w.slide, &w.session) {
+                    (Some(t), ..) => (secs(t), WindowShape::Tumbling),
+                    (_, Some(size), Some(slide), _) => {
+                        (secs(size), WindowShape::Sliding { slide_seconds: secs(slide).map_err(|e| e.to_string())? })
+                    }
+                    (.., Some(gap)) => (secs(gap), WindowShape::Session),
+                    _ => return Err(format!("rule `{}` has a window without a length", rule.name.value)),
+                };
+                RuleKind::Windowed {
+                    seconds: seconds.map_err(|e| e.to_string())?,
+                    group_by: rule.group_by.iter().map(|g| g.value.clone()).collect(),
+                    shape,
+                }
+            }
             None => RuleKind::PerRecord,
         };
         rules.push(Rule {
@@ -92,6 +106,7 @@ pub fn lower(spec: &Spec) -> Result<Pipeline, String> {
         topics,
         alarms,
         expected: expected(spec.expected.as_ref()),
+        engine: engine(spec)?,
     })
 }
 
@@ -100,6 +115,18 @@ fn expected(e: Option<&spec::Expected>) -> Expected {
         rate: e.and_then(|e| e.rate.as_ref()).map(|r| r.value.0),
         record_bytes: e.and_then(|e| e.record_size.as_ref()).map_or(RECORD_BYTES, |s| s.value.0),
         flagged: e.and_then(|e| e.flagged.as_ref()).map_or(FLAGGED, |f| f.value.0),
+    }
+}
+
+fn engine(spec: &Spec) -> Result<Engine, String> {
+    let Some(hot) = &spec.hot else { return Ok(Engine::Lambda) };
+    match crate::check::engine_of(hot) {
+        Some(EngineName::Lambda) => Ok(Engine::Lambda),
+        Some(EngineName::Flink) => Ok(Engine::Flink(EventTime {
+            field: hot.event_time.as_ref().ok_or("the flink engine without `event_time`")?.value.clone(),
+            allowed_lateness_ms: hot.allowed_lateness.as_ref().map_or(ALLOWED_LATENESS.0, |l| l.value.0),
+        })),
+        None => Err("an engine `check` refuses".to_owned()),
     }
 }
 

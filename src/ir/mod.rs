@@ -28,6 +28,8 @@ pub struct Pipeline {
     pub alarms: Alarms,
     /// The traffic the spec expects (`expected:`), for `pipec plan`; no target reads it.
     pub expected: Expected,
+    /// Where the hot rules run.
+    pub engine: Engine,
 }
 
 /// Expected traffic, defaults filled (except the rate, which has none).
@@ -39,6 +41,24 @@ pub struct Expected {
     pub record_bytes: u64,
     /// Share of records flagged by some per-record rule, 0 to 1.
     pub flagged: f64,
+}
+
+/// Where the hot rules run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// Lambda: per-record rules in the hot function, windows per shard in arrival time.
+    Lambda,
+    /// Managed Service for Apache Flink: one SQL job over the whole stream, in event time.
+    Flink(EventTime),
+}
+
+/// How the flink engine orders events.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventTime {
+    /// The required timestamp field that says when an event happened.
+    pub field: String,
+    /// The watermark is the greatest event time seen minus this (milliseconds).
+    pub allowed_lateness_ms: u64,
 }
 
 /// The records a pipeline reads: their name, schema and where they come from.
@@ -119,8 +139,20 @@ pub struct Rule {
 pub enum RuleKind {
     /// Decided on each record.
     PerRecord,
-    /// Decided per group at the end of each tumbling window.
-    Windowed { seconds: u32, group_by: Vec<String> },
+    /// Decided per group at the end of each window. `seconds` is the window's length (a
+    /// session's gap); the lambda engine only ever holds [`WindowShape::Tumbling`].
+    Windowed { seconds: u32, group_by: Vec<String>, shape: WindowShape },
+}
+
+/// The kind of window of a windowed rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WindowShape {
+    /// Back-to-back windows of the rule's length.
+    Tumbling,
+    /// A window of the rule's length starts every `slide_seconds` (Flink's HOP).
+    Sliding { slide_seconds: u32 },
+    /// Per group, records closer than the rule's length (the gap) share a window.
+    Session,
 }
 
 impl Rule {

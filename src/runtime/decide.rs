@@ -132,7 +132,7 @@ impl Decider {
             let program = Program::compile(&rule.when, schema);
             match &rule.kind {
                 RuleKind::PerRecord => rules.push((i, program)),
-                RuleKind::Windowed { seconds, group_by } => windows.push(WindowRule {
+                RuleKind::Windowed { seconds, group_by, .. } => windows.push(WindowRule {
                     rule: i,
                     program,
                     millis: i64::from(*seconds) * 1000,

@@ -21,7 +21,7 @@ pub fn plan(pipeline: &Pipeline, config: &Config) -> Value {
                 "severity": r.severity.name(),
                 "notify": r.notify.iter().map(topic).collect::<Vec<_>>(),
             });
-            if let RuleKind::Windowed { seconds, group_by } = &r.kind {
+            if let RuleKind::Windowed { seconds, group_by, .. } = &r.kind {
                 rule["window"] = json!({ "tumbling_seconds": seconds, "time": "arrival", "group_by": group_by });
             }
             rule

@@ -60,7 +60,7 @@ fn expected(node: &Node, d: &mut Diags) -> Option<Expected> {
         }
         d.push(
             Diagnostic::error(Code::OutOfRange, size.span, format!("a record of {} cannot be written", size.value))
-                .with_label(format!("Kinesis takes records of {allowed}"))
+                .with_label(format!("Kinesis takes records of {} to {}", allowed.min, allowed.max))
                 .with_help("write the average size of one record as sent, e.g. `300B` or `2KiB`"),
         );
         None
@@ -218,12 +218,14 @@ fn type_alias(name: &str) -> Option<&'static str> {
 fn hot(node: &Node, d: &mut Diags) -> Option<Hot> {
     let mut m = MapReader::new(node, "hot", d)?;
     let engine = m.take(&keys::HOT_ENGINE).and_then(|n| r::text(n, d));
+    let event_time = m.take(&keys::HOT_EVENT_TIME).and_then(|n| r::text(n, d));
+    let allowed_lateness = m.take(&keys::HOT_ALLOWED_LATENESS).and_then(|n| r::duration(n, d));
     let rules =
         m.take(&keys::HOT_RULES).map(|n| r::items(n, "hot.rules", d).iter().filter_map(|n| rule(n, d)).collect());
     let store = m.take(&keys::HOT_STORE).and_then(|n| store(n, d));
     let span = m.span();
     m.finish(d);
-    Some(Hot { engine, rules: rules.unwrap_or_default(), store, span })
+    Some(Hot { engine, event_time, allowed_lateness, rules: rules.unwrap_or_default(), store, span })
 }
 
 fn rule(node: &Node, d: &mut Diags) -> Option<Rule> {
@@ -247,9 +249,27 @@ fn rule(node: &Node, d: &mut Diags) -> Option<Rule> {
 
 fn window(node: &Node, d: &mut Diags) -> Option<Window> {
     let mut m = MapReader::new(node, "window", d)?;
-    let tumbling = m.required(&keys::WINDOW_TUMBLING, "1m", d).and_then(|n| r::duration(n, d));
+    let nodes = [
+        m.take(&keys::WINDOW_TUMBLING),
+        m.take(&keys::WINDOW_SLIDING),
+        m.take(&keys::WINDOW_SLIDE),
+        m.take(&keys::WINDOW_SESSION),
+    ];
+    let span = m.span();
+    let before = d.len();
     m.finish(d);
-    Some(Window { tumbling: tumbling? })
+    // An unknown key (a misspelt `tumbling`) was reported with a suggestion: that says it.
+    if d.len() > before && nodes.iter().all(Option::is_none) {
+        return None;
+    }
+    let read = nodes.map(|n| n.map(|n| r::duration(n, d)));
+    // A duration that could not be read was reported; the shape is judged on what was read.
+    if read.iter().any(|n| matches!(n, Some(None))) {
+        return None;
+    }
+    let [tumbling, sliding, slide, session] = read.map(Option::flatten);
+    let window = Window { tumbling, sliding, slide, session, span };
+    super::window_shape::check(&window, d).then_some(window)
 }
 
 fn store(node: &Node, d: &mut Diags) -> Option<Store> {

@@ -31,13 +31,13 @@ impl Unit {
     /// Milliseconds for durations, bytes for sizes, 1 for counts.
     const fn scale(self) -> u64 {
         match self {
+            Unit::Count | Unit::Byte | Unit::Percent => 1,
             Unit::Second => 1_000,
             Unit::Minute => 60_000,
             Unit::Hour => 3_600_000,
             Unit::Day => 86_400_000,
             Unit::KiB => 1 << 10,
             Unit::MiB => 1 << 20,
-            Unit::Count | Unit::Byte | Unit::Percent => 1,
         }
     }
 
@@ -339,6 +339,11 @@ pub const FIELD_DESCRIPTION: Key = Key::new("stream.record.<field>", "descriptio
 
 // `hot`.
 pub const HOT_ENGINE: Key = Key::new("hot", "engine").value(word("lambda"));
+/// Required by `engine: flink`, refused by `engine: lambda` (`check` says so).
+pub const HOT_EVENT_TIME: Key = Key::new("hot", "event_time");
+/// Up to 7 days: Flink keeps a window's state this long after it ends.
+pub const HOT_ALLOWED_LATENESS: Key =
+    Key::new("hot", "allowed_lateness").value(Value::Amount(secs(0))).range(secs(0), days(7), Unit::Second);
 pub const HOT_RULES: Key = Key::new("hot", "rules");
 pub const HOT_STORE: Key = Key::new("hot", "store");
 
@@ -349,9 +354,16 @@ pub const RULE_WINDOW: Key = Key::new("hot.rules[]", "window");
 pub const RULE_GROUP_BY: Key = Key::new("hot.rules[]", "group_by");
 pub const RULE_SEVERITY: Key = Key::new("hot.rules[]", "severity").value(word("medium"));
 pub const RULE_NOTIFY: Key = Key::new("hot.rules[]", "notify");
-/// Lambda's `TumblingWindowInSeconds` range.
-pub const WINDOW_TUMBLING: Key =
-    Key::new("hot.rules[].window", "tumbling").required().range(secs(1), mins(15), Unit::Second);
+/// Lambda's `TumblingWindowInSeconds` range; `engine: flink` allows [`FLINK_WINDOW`] instead.
+/// A window is exactly one of `tumbling`, `sliding` (with `slide`) or `session`.
+pub const WINDOW_TUMBLING: Key = Key::new("hot.rules[].window", "tumbling").range(secs(1), mins(15), Unit::Second);
+/// `engine: flink` only (as are `slide` and `session`).
+pub const WINDOW_SLIDING: Key = Key::new("hot.rules[].window", "sliding").range(secs(1), days(7), Unit::Second);
+pub const WINDOW_SLIDE: Key = Key::new("hot.rules[].window", "slide").range(secs(1), days(7), Unit::Second);
+pub const WINDOW_SESSION: Key = Key::new("hot.rules[].window", "session").range(secs(1), days(7), Unit::Second);
+/// A window length, slide or session gap on `engine: flink`: Flink keeps a window's records
+/// until it closes, so pipec bounds them at 7 days.
+pub const FLINK_WINDOW: Range = WINDOW_SLIDING.allowed();
 
 pub const STORE_TABLE: Key = Key::new("hot.store", "table").derived("`<name>-flagged`");
 pub const STORE_KEY: Key = Key::new("hot.store", "key").required();
@@ -431,6 +443,8 @@ pub const ALL: &[Key] = &[
     FIELD_REQUIRED,
     FIELD_DESCRIPTION,
     HOT_ENGINE,
+    HOT_EVENT_TIME,
+    HOT_ALLOWED_LATENESS,
     HOT_RULES,
     HOT_STORE,
     RULE_NAME,
@@ -441,6 +455,9 @@ pub const ALL: &[Key] = &[
     RULE_SEVERITY,
     RULE_NOTIFY,
     WINDOW_TUMBLING,
+    WINDOW_SLIDING,
+    WINDOW_SLIDE,
+    WINDOW_SESSION,
     STORE_TABLE,
     STORE_KEY,
     STORE_ENRICH,

@@ -8,6 +8,7 @@ pub mod model;
 mod overlay;
 mod reader;
 pub mod units;
+mod window_shape;
 
 pub use model::*;
 

@@ -254,8 +254,12 @@ impl JsonSchema for FieldTypeSchema {
 #[derive(Clone, Debug, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Hot {
-    /// Where rules run: `lambda`. `kinesis-analytics` is refused: AWS retired it.
+    /// Where rules run: `lambda` (per shard, in arrival time) or `flink` (Managed Service for Apache Flink: windows in event time across the whole stream). `kinesis-analytics` is refused: AWS retired it.
     pub engine: Option<Spanned<String>>,
+    /// `engine: flink` only, and required there: the record's `timestamp` field that orders events (their event time); a required field.
+    pub event_time: Option<Spanned<String>>,
+    /// `engine: flink` only: how far behind the latest event time a record may arrive and still count (the watermark is the latest event time minus this).
+    pub allowed_lateness: Option<Spanned<Duration>>,
     #[schemars(default)]
     pub rules: Vec<Rule>,
     /// The table of flagged records.
@@ -282,7 +286,7 @@ pub struct Rule {
     pub description: Option<Spanned<String>>,
     /// The condition, e.g. `transaction > 9000`; in a windowed rule, over aggregates, e.g. `count(*) > 100`.
     pub when: ExprText,
-    /// Evaluate per tumbling window instead of per record.
+    /// Evaluate per window of records instead of per record.
     pub window: Option<Window>,
     /// Windowed rules: the fields that form a group (one decision per group and window).
     #[schemars(with = "OneOrMany")]
@@ -313,12 +317,20 @@ impl RuleSeverity {
         &[("low", Self::Low), ("medium", Self::Medium), ("high", Self::High), ("critical", Self::Critical)];
 }
 
-/// A window of records.
+/// A window of records: exactly one of `tumbling`, `sliding` (with `slide`) or `session`.
 #[derive(Clone, Debug, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Window {
-    /// Tumbling window length (Lambda bounds it), e.g. `1m`.
-    pub tumbling: Spanned<Duration>,
+    /// Tumbling window length, e.g. `1m`. The range below is Lambda's; on `engine: flink` it is `sliding`'s.
+    pub tumbling: Option<Spanned<Duration>>,
+    /// `engine: flink` only: sliding (hopping) window length, e.g. `10m`; a whole multiple of `slide`.
+    pub sliding: Option<Spanned<Duration>>,
+    /// With `sliding`: how often a window starts, e.g. `1m`.
+    pub slide: Option<Spanned<Duration>>,
+    /// `engine: flink` only: a session window per group that closes after this gap without records, e.g. `5m`.
+    pub session: Option<Spanned<Duration>>,
+    #[schemars(skip)]
+    pub span: Span,
 }
 
 /// The table of flagged records.
@@ -434,9 +446,9 @@ pub struct Topic {
 pub struct Expected {
     /// Records written to the stream, e.g. `2000/s` (peak or steady: the plan sizes for it).
     pub rate: Option<Spanned<Rate>>,
-    /// Average record size as written to the stream, 1B to 1MiB (default `1KiB`).
+    /// Average record size as written to the stream.
     pub record_size: Option<Spanned<ByteSize>>,
-    /// Share of records that some per-record rule flags, `0%` to `100%` (default `1%`).
+    /// Share of records that some per-record rule flags.
     pub flagged: Option<Spanned<Share>>,
     #[schemars(skip)]
     pub span: Span,

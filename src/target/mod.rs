@@ -10,6 +10,7 @@
 //! ([`aws`]: names, permissions, handlers, skips, filters; `parity` for the tests).
 
 pub mod aws;
+pub mod flink;
 pub mod local;
 
 use crate::ir::Pipeline;
@@ -36,11 +37,13 @@ pub enum Target {
     Terraform,
     /// The resolved configuration that `pipec run --local` executes.
     Local,
+    /// The Flink SQL script of a pipeline on `hot.engine: flink`.
+    Flink,
 }
 
 impl Target {
     /// Every target, in the order `--help` lists them.
-    pub const ALL: [Target; 3] = [Target::Cfn, Target::Terraform, Target::Local];
+    pub const ALL: [Target; 4] = [Target::Cfn, Target::Terraform, Target::Local, Target::Flink];
 
     /// The implementation.
     #[must_use]
@@ -49,6 +52,7 @@ impl Target {
             Target::Cfn => &aws::cloudformation::CloudFormation,
             Target::Terraform => &aws::terraform::Terraform,
             Target::Local => &local::Local,
+            Target::Flink => &flink::Flink,
         }
     }
 
@@ -86,6 +90,12 @@ pub struct Options {
 /// # Errors
 /// A message when the output cannot be produced (for example a code template fails to render).
 pub fn emit(target: Target, pipeline: &Pipeline, options: Options) -> Result<Vec<Artifact>, String> {
+    if matches!(target, Target::Cfn | Target::Terraform) && pipeline.engine != crate::ir::Engine::Lambda {
+        return Err(format!(
+            "`hot.engine: flink` is not deployed by the {} target yet: `--target flink` writes its Flink SQL",
+            target.name()
+        ));
+    }
     target.backend().emit(pipeline, options)
 }
 

@@ -117,7 +117,7 @@ pub fn hot_source(p: &Pipeline) -> Result<String, String> {
 
 /// A windowed rule's handler source.
 pub fn window_source(p: &Pipeline, rule: &Rule) -> Result<String, String> {
-    let RuleKind::Windowed { seconds, group_by } = &rule.kind else {
+    let RuleKind::Windowed { seconds, group_by, .. } = &rule.kind else {
         return Err(format!("rule {} is not windowed", rule.name));
     };
     let lowered = python::lower_window(&rule.when, &p.stream.schema);

@@ -1,0 +1,259 @@
+//! The generated Flink SQL on the real engine: PyFlink 2.2.1 (`.tools/flink`, installed by
+//! `scripts/tools.sh`) runs each case's script on one local mini-cluster, with the filesystem
+//! connector in place of Kinesis, and must raise exactly the alerts that the event-time
+//! reference (`pipec::runtime::event_time`, what `pipec run --local` uses) decides.
+//!
+//! The events are generated (seeded): several cards and merchants, out-of-order and late
+//! events, zoned, zoneless and fractional timestamps, and a few invalid records.
+//! * `ordered`: one file, read in its order, so every late record is judged the same way by
+//!   both (Flink reads several files in an order the file system decides, and a watermark made
+//!   after the source follows the order records arrive).
+//! * `partitions`: the same kind of events split by card over three files, with an allowed
+//!   lateness longer than the whole set, so no record is late in any reading order.
+//!
+//! One Python driver process (`tests/flink/driver.py`) runs every case in one
+//! TableEnvironment, its temp and log folders inside the test's own temp dir, REST on
+//! 127.0.0.1. It costs about a minute.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use pipec::expr::validate;
+use pipec::frontend;
+use pipec::ir::{self, Pipeline};
+use pipec::runtime::event_time::{Alert, EventTimeRules};
+use pipec::source::Source;
+use pipec::target::flink::{Connector, statements};
+use serde_json::{Map, Value as Json, json};
+
+mod common;
+use common::{Rng, vars};
+
+const SPEC: &str = "tests/fixtures/flink/windows.yaml";
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn python() -> PathBuf {
+    let tools = std::env::var_os("PIPEC_TOOLS_DIR").map_or_else(|| root().join(".tools"), PathBuf::from);
+    let python = tools.join("flink/bin/python");
+    assert!(
+        python.exists(),
+        "PyFlink is missing ({}): run scripts/tools.sh, which installs apache-flink 2.2.1 into .tools/flink",
+        python.display()
+    );
+    python
+}
+
+fn pipeline(text: &str) -> Pipeline {
+    let checked = frontend::check_source(Source::new(SPEC.to_owned(), text.to_owned()), None, &vars);
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+    ir::lower(checked.spec.as_ref().unwrap()).unwrap()
+}
+
+/// Events over about 20 minutes: a new greatest event time every 1–3 s (a multiple of the
+/// second plus 0, 123, 250 or 499 ms, so every rise of the watermark is > 1 ms), 15% out of
+/// order by up to 4 s (within the lateness of 5 s), 5% late by 20–120 s, 2% invalid.
+fn events(rng: &mut Rng, count: usize) -> Vec<Json> {
+    let base = 1_780_000_000_i64; // 2026-05-28 (seconds)
+    let mut second = base;
+    let mut out = Vec::new();
+    for i in 0..count {
+        let millis = *rng.pick(&[0, 123, 250, 499]);
+        let at = if rng.chance(5) {
+            second - 20 - i64::try_from(rng.below(100)).unwrap()
+        } else if rng.chance(15) {
+            second - 1 - i64::try_from(rng.below(4)).unwrap()
+        } else {
+            second += 1 + i64::try_from(rng.below(3)).unwrap();
+            second
+        };
+        let card = format!("card-{}", rng.below(4));
+        let merchant = rng.pick(&[Json::from("shop"), Json::from("cafe"), Json::from("test-x"), Json::Null]).clone();
+        let mut record = json!({
+            "paymentId": format!("p{i:04}"),
+            "cardId": card,
+            "merchant": merchant,
+            "amount": i64::try_from(rng.below(12_000)).unwrap(),
+            "score": if rng.chance(30) { Json::Null } else { json!(f64::from(u32::try_from(rng.below(100)).unwrap()) / 100.0) },
+            "at": timestamp(at * 1000 + millis, rng.below(3)),
+        });
+        if rng.chance(2) {
+            // Invalid (dead-lettered locally, filtered out by `valid_events` on Flink), with an
+            // event time that does not raise the watermark.
+            record["at"] = json!(timestamp((second - 30) * 1000, 0));
+            record.as_object_mut().unwrap().remove("cardId");
+        }
+        out.push(record);
+    }
+    out
+}
+
+/// `ms` as text: UTC with `Z`, at +02:00, or zoneless (read at the spec's +01:00).
+fn timestamp(ms: i64, style: usize) -> String {
+    let (offset, suffix) = match style {
+        0 => (0, "Z".to_owned()),
+        1 => (7200, "+02:00".to_owned()),
+        _ => (3600, String::new()),
+    };
+    let shifted = ms + offset * 1000;
+    let text = pipec::expr::value::format_timestamp_millis(shifted);
+    // `2026-05-28T12:00:00.123Z` → the date, `T` or a space, the time, the zone.
+    let (date, time) = text.trim_end_matches('Z').split_once('T').unwrap();
+    let time = if ms % 1000 == 0 { &time[..8] } else { time };
+    let sep = if style == 2 { " " } else { "T" };
+    format!("{date}{sep}{time}{suffix}")
+}
+
+/// What the reference decides for records read in this order, and how many (record, rule)
+/// pairs were late.
+fn reference(pipeline: &Pipeline, records: &[Json]) -> (BTreeSet<String>, usize) {
+    let mut engine = EventTimeRules::new(pipeline).unwrap();
+    let mut alerts = Vec::new();
+    let mut late = 0;
+    for (index, record) in records.iter().enumerate() {
+        let record = record.as_object().unwrap();
+        if validate(record, &pipeline.stream.schema).is_err() {
+            continue;
+        }
+        let (decided, dropped) = engine.feed(index, record);
+        alerts.extend(decided);
+        late += dropped.len();
+    }
+    engine.finish();
+    alerts.extend(engine.take_fired());
+    let alerts = alerts
+        .into_iter()
+        .map(|a| match a {
+            Alert::Record { rule, index } => format!("{rule} {}", records[index]["paymentId"].as_str().unwrap()),
+            Alert::Window { rule, start_ms, end_ms, group } => format!("{rule} {start_ms}..{end_ms} {group}"),
+        })
+        .collect();
+    (alerts, late)
+}
+
+/// `2026-05-28 12:00:00.123` (UTC) → Unix milliseconds.
+fn millis(text: &str) -> i64 {
+    let parsed = pipec::expr::timestamp::parse(text).unwrap_or_else(|| panic!("window bound {text}"));
+    parsed.unix_seconds(0) * 1000 + i64::from(parsed.nanos / 1_000_000)
+}
+
+fn from_flink(rows: &[Json]) -> BTreeSet<String> {
+    rows.iter()
+        .map(|row| {
+            let row = row.as_array().unwrap();
+            let rule = row[0].as_str().unwrap();
+            match (&row[1], &row[4]) {
+                (Json::Null, Json::String(record)) => {
+                    let record: Map<String, Json> = serde_json::from_str(record).unwrap();
+                    format!("{rule} {}", record["paymentId"].as_str().unwrap())
+                }
+                (Json::String(start), _) => {
+                    let group: Json = serde_json::from_str(row[3].as_str().unwrap()).unwrap();
+                    format!("{rule} {}..{} {group}", millis(start), millis(row[2].as_str().unwrap()))
+                }
+                _ => panic!("unexpected alert row {row:?}"),
+            }
+        })
+        .collect()
+}
+
+fn write_ndjson(path: &Path, records: &[&Json]) {
+    let text = records.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n") + "\n";
+    std::fs::write(path, text).unwrap();
+}
+
+struct Case {
+    name: &'static str,
+    pipeline: Pipeline,
+    input: PathBuf,
+    expected: BTreeSet<String>,
+}
+
+#[test]
+fn flink_raises_exactly_the_reference_alerts() {
+    let python = python();
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join(SPEC)).unwrap();
+    let mut rng = Rng(16);
+    let mut cases = Vec::new();
+
+    // One file, late and out-of-order records.
+    let ordered = pipeline(&text);
+    let records = events(&mut rng, 400);
+    let input = dir.path().join("ordered");
+    std::fs::create_dir(&input).unwrap();
+    write_ndjson(&input.join("part-0.json"), &records.iter().collect::<Vec<_>>());
+    let (expected, late) = reference(&ordered, &records);
+    assert!(late >= 20, "only {late} late (record, rule) pairs: the ordered case must exercise dropping");
+    cases.push(Case { name: "ordered", pipeline: ordered, input, expected });
+
+    // Three files by card; nothing is late whatever order they are read in.
+    let relaxed = pipeline(&text.replace("allowed_lateness: 5s", "allowed_lateness: 1d"));
+    let records = events(&mut rng, 400);
+    let input = dir.path().join("partitions");
+    std::fs::create_dir(&input).unwrap();
+    for part in 0..3 {
+        let mine: Vec<&Json> = records
+            .iter()
+            .filter(|r| r["cardId"].as_str().map_or(0, |c| c.bytes().map(usize::from).sum::<usize>()) % 3 == part)
+            .collect();
+        write_ndjson(&input.join(format!("part-{part}.json")), &mine);
+    }
+    let (expected, late) = reference(&relaxed, &records);
+    assert_eq!(late, 0, "a lateness of a day leaves nothing late");
+    cases.push(Case { name: "partitions", pipeline: relaxed, input, expected });
+
+    let mut manifest = Vec::new();
+    for case in &cases {
+        assert!(
+            case.expected.len() > 10,
+            "case {} decides too little to prove anything: {:?}",
+            case.name,
+            case.expected
+        );
+        let connector = Connector::Files {
+            input: case.input.display().to_string(),
+            output: dir.path().join(format!("{}-out", case.name)).display().to_string(),
+        };
+        manifest.push(json!({ "name": case.name, "statements": statements(&case.pipeline, &connector).unwrap() }));
+    }
+    let cases_file = dir.path().join("cases.json");
+    std::fs::write(&cases_file, json!({ "cases": manifest }).to_string()).unwrap();
+    let out_file = dir.path().join("out.ndjson");
+    let (tmp, logs) = (dir.path().join("tmp"), dir.path().join("logs"));
+    std::fs::create_dir_all(&tmp).unwrap();
+    std::fs::create_dir_all(&logs).unwrap();
+    let output = Command::new(&python)
+        .arg(root().join("tests/flink/driver.py"))
+        .arg(&cases_file)
+        .arg(&out_file)
+        .env("FLINK_LOG_DIR", &logs)
+        .env("JAVA_TOOL_OPTIONS", format!("-Djava.io.tmpdir={}", tmp.display()))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "the Flink driver failed:\n{}", common::head(&stderr));
+    let lines: Vec<Json> =
+        std::fs::read_to_string(&out_file).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), cases.len());
+    for (case, line) in cases.iter().zip(&lines) {
+        let got = from_flink(line["rows"].as_array().unwrap());
+        let missing: Vec<_> = case.expected.difference(&got).collect();
+        let extra: Vec<_> = got.difference(&case.expected).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "case {}: Flink and the reference disagree\nonly the reference: {missing:#?}\nonly Flink: {extra:#?}",
+            case.name
+        );
+        for rule in ["big-payment", "card-velocity", "card-spend", "merchant-session"] {
+            assert!(
+                got.iter().any(|a| a.starts_with(&format!("{rule} "))),
+                "case {}: rule {rule} never fired",
+                case.name
+            );
+        }
+    }
+}
