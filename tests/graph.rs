@@ -24,7 +24,6 @@ use common::vars;
 
 const FORMATS: [(Format, &str); 3] = [(Format::Svg, "svg"), (Format::Mermaid, "mermaid"), (Format::Dot, "dot")];
 
-
 /// The targets whose resources `pipec graph --target` draws (the flink target writes one SQL
 /// script, no resources; `graph::resources` refuses it with a message).
 const DRAWN: [Target; 3] = [Target::Cfn, Target::Terraform, Target::Local];

@@ -67,9 +67,8 @@ fn invalid_test_files_give_diagnostics() {
         // Relative to the package root (the tests' working directory), so the snapshots do not
         // hold the checkout's absolute path.
         let folder = Path::new(&name).parent().unwrap().to_path_buf();
-        let (source, diagnostics) =
-            pipec::spectest::read(Source::new(name, text.clone()), &folder, &pipeline)
-                .expect_err("an invalid test file");
+        let (source, diagnostics) = pipec::spectest::read(Source::new(name, text.clone()), &folder, &pipeline)
+            .expect_err("an invalid test file");
         let shown = render::human(&source, &diagnostics, Style { color: false, width: 100 });
         let mut settings = insta::Settings::clone_current();
         settings.set_description(text.as_str());
