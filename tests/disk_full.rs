@@ -15,6 +15,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+#[path = "support/archive.rs"]
+mod archive;
+
 const BIN: &str = env!("CARGO_BIN_EXE_pipec");
 const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/transactions.yaml");
 
@@ -97,26 +100,6 @@ fn post(addr: &str, lines: &[String]) -> bool {
         503 => false,
         other => panic!("POST /records answered {other}: {body}"),
     }
-}
-
-fn archived(data: &Path) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut stack = vec![data.join("archive")];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "gz") {
-                let mut text = String::new();
-                flate2::read::MultiGzDecoder::new(std::fs::File::open(&path).unwrap())
-                    .read_to_string(&mut text)
-                    .unwrap();
-                lines.extend(text.lines().map(str::to_owned));
-            }
-        }
-    }
-    lines
 }
 
 fn stored_ids(data: &Path) -> Vec<String> {
@@ -234,7 +217,7 @@ fn a_full_disk_refuses_records_pauses_and_resumes_without_losing_an_acknowledged
     assert!(log.contains("pipec: paused") && log.contains("pipec: resumed"), "the console says it: {log}");
 
     // Every acknowledged record exactly once; no refused one anywhere.
-    let got = archived(&data);
+    let got = archive::lines(&data);
     let got_set: BTreeSet<&String> = got.iter().collect();
     assert_eq!(got.len(), got_set.len(), "a record archived twice");
     let acked_set: BTreeSet<&String> = acked.iter().collect();

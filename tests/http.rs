@@ -18,6 +18,9 @@ use serde_json::{Value, json};
 
 use server::{BIN, Reply, Run, SIGNED, SPEC, eventually, get, http, temp_dir};
 
+#[path = "support/archive.rs"]
+mod archive;
+
 const TABLE: &str = "transactions-flagged";
 
 fn post_records(addr: &str, body: &str) -> Reply {
@@ -41,28 +44,6 @@ fn transaction(id: &str, amount: i64, created: &str) -> String {
         "bankId": "DEUTDEFFXXX", "createdAt": created,
     })
     .to_string()
-}
-
-/// Every line of every `*.gz` under the archive.
-fn archived(data: &Path) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut stack = vec![data.join("archive")];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
-        for entry in entries {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "gz") {
-                let mut text = String::new();
-                flate2::read::MultiGzDecoder::new(std::fs::File::open(&path).unwrap())
-                    .read_to_string(&mut text)
-                    .unwrap();
-                lines.extend(text.lines().map(str::to_owned));
-            }
-        }
-    }
-    lines
 }
 
 /// Keys of the stored rows.
@@ -154,7 +135,7 @@ fn boto3_producer_then_sigterm_archives_every_record() {
     let (status, stderr) = run.terminate();
     assert!(status.success(), "pipec did not stop cleanly on SIGTERM ({status}):\n{stderr}");
     let data = dir.join("data");
-    let archive = archived(&data);
+    let archive = archive::lines(&data);
     assert_eq!(archive.len(), 401, "the archive holds every record put, exactly once:\n{stderr}");
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for line in &archive {
@@ -300,7 +281,7 @@ fn records_api_metrics_healthz_and_flagged_sorted_as_the_viewer_says() {
 
     let (status, stderr) = run.terminate();
     assert!(status.success(), "{stderr}");
-    assert_eq!(archived(&dir.join("data")).len(), 12);
+    assert_eq!(archive::lines(&dir.join("data")).len(), 12);
 }
 
 #[test]

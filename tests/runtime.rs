@@ -1,12 +1,14 @@
 //! The local runtime through the real binary: real files, real processes, bounded in time.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+#[path = "support/archive.rs"]
+mod archive;
 
 #[path = "support/mbox.rs"]
 mod mbox;
@@ -60,27 +62,6 @@ fn run(args: &[&str]) -> Output {
     let out = Command::new(BIN).args(args).stdin(Stdio::null()).output().unwrap();
     assert!(out.status.success(), "pipec {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     out
-}
-
-/// Every line of every archive object, decompressed with a plain single-member gzip reader.
-fn archived(dir: &Path) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut stack = vec![dir.join("archive")];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "gz") {
-                let mut text = String::new();
-                flate2::read::MultiGzDecoder::new(std::fs::File::open(&path).unwrap())
-                    .read_to_string(&mut text)
-                    .unwrap();
-                lines.extend(text.lines().map(str::to_owned));
-            }
-        }
-    }
-    lines
 }
 
 fn counts(lines: &[String]) -> BTreeMap<&str, usize> {
@@ -156,7 +137,7 @@ fn file_of_100k_events_exact_store_and_archive() {
     assert_eq!(got.len(), expected.len(), "no duplicate rows");
     assert_eq!(got.into_iter().collect::<BTreeSet<_>>(), expected);
     assert!(expected.len() > 9000 && expected.len() < 13_000);
-    assert_eq!(counts(&archived(&data)), counts(&lines), "every line archived exactly once");
+    assert_eq!(counts(&archive::lines(&data)), counts(&lines), "every line archived exactly once");
     // One e-mail per alert, as SNS sends them: one per stored row (the topic's one rule).
     let mails = mbox::read(&data, "high-transactions");
     assert_eq!(mails.len(), expected.len());
@@ -199,11 +180,11 @@ fn kill_9_then_restart_loses_and_duplicates_nothing() {
     child.kill().unwrap(); // SIGKILL
     let status = child.wait().unwrap();
     assert!(!status.success(), "the run was killed before it finished");
-    let partial = archived(&data).len();
+    let partial = archive::lines(&data).len();
     assert!(partial > 0 && partial < lines.len(), "killed mid-run ({partial} archived)");
 
     run(&args);
-    assert_eq!(counts(&archived(&data)), counts(&lines), "every line archived exactly once");
+    assert_eq!(counts(&archive::lines(&data)), counts(&lines), "every line archived exactly once");
     let got = flagged_keys(&data);
     let expected = expected_keys(&lines);
     assert_eq!(got.len(), expected.len(), "no duplicate rows");
@@ -274,7 +255,7 @@ fn bad_events_go_to_the_dead_letter_file_with_reasons() {
     assert!(reasons.contains(&"transaction: expected int"));
     assert!(reasons.contains(&"transactionId: required"));
     // Everything under the size limit is archived raw, as Firehose would.
-    assert_eq!(archived(&data).len(), good + 4);
+    assert_eq!(archive::lines(&data).len(), good + 4);
 }
 
 #[test]
@@ -295,7 +276,7 @@ fn max_events_and_duration_bound_generated_runs() {
         "--quiet",
     ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("5,000 events in"));
-    let lines = archived(&data);
+    let lines = archive::lines(&data);
     assert_eq!(lines.len(), 5000);
     assert_eq!(counts(&lines).len(), 5000, "generated records are distinct");
     assert_eq!(flagged_keys(&data).len(), expected_keys(&lines).len());
@@ -316,7 +297,7 @@ fn max_events_and_duration_bound_generated_runs() {
     ]);
     let elapsed = started.elapsed();
     assert!(elapsed >= Duration::from_millis(1400) && elapsed < Duration::from_secs(10), "{elapsed:?}");
-    let n = archived(&data).len();
+    let n = archive::lines(&data).len();
     assert!((1500..=4000).contains(&n), "{n} events in 1.5 s at 2000/s");
 }
 
@@ -350,7 +331,7 @@ fn a_consumed_input_says_so_and_a_spec_without_a_store_claims_no_rows() {
     write_lines(&input, &[lines.clone(), events(10, 14)].concat());
     let grown = String::from_utf8_lossy(&run(&args).stderr).into_owned();
     assert!(grown.contains("10 events in") && grown.contains("pipec: resuming"), "{grown}");
-    assert_eq!(archived(&data).len(), 310);
+    assert_eq!(archive::lines(&data).len(), 310);
 
     // The same pipeline without `hot.store`: alerts only, no rows claimed.
     let spec_text = std::fs::read_to_string(SPEC).unwrap();
