@@ -26,7 +26,7 @@ use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 
 use super::checkpoint::{Checkpoint, CheckpointFile};
 use super::clock::civil;
-use super::gzip::{self, Deflated};
+use super::gzip;
 use super::health::{Backoff, Health, is_transient};
 use super::log::Log;
 use super::metrics::Metrics;
@@ -48,11 +48,12 @@ pub struct ColdConfig {
 
 struct Work {
     raw: Vec<u8>,
-    reply: Sender<Deflated>,
+    /// The chunk as written to the object: a gzip member, or the raw bytes.
+    reply: Sender<Vec<u8>>,
 }
 
 enum Ordered {
-    Chunk(Receiver<Deflated>),
+    Chunk(Receiver<Vec<u8>>),
     /// Close the current object.
     Finish {
         key: String,
@@ -162,10 +163,10 @@ fn run(
 }
 
 /// One chunk, compressed (or passed through when the archive is not gzipped).
-fn compress(raw: &mut Vec<u8>, gzip: Option<&mut gzip::Gzip>) -> Deflated {
+fn compress(raw: &mut Vec<u8>, gzip: Option<&mut gzip::Gzip>) -> Vec<u8> {
     match gzip {
-        Some(gzip) => gzip.member(raw, Vec::new()),
-        None => Deflated { len: raw.len() as u64, bytes: std::mem::take(raw) },
+        Some(gzip) => gzip.member(raw),
+        None => std::mem::take(raw),
     }
 }
 
@@ -305,8 +306,8 @@ fn write_objects(
                     current = Some((File::create(&path)?, path, 0));
                 }
                 let (file, _, size) = current.as_mut().expect("opened above");
-                file.write_all(&chunk.bytes)?;
-                *size += chunk.bytes.len() as u64;
+                file.write_all(&chunk)?;
+                *size += chunk.len() as u64;
             }
             Ordered::Finish { key, events, checkpoint: cp } => {
                 let Some((file, path, size)) = current.take() else { continue };

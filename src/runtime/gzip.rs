@@ -10,14 +10,6 @@
 
 use libdeflater::{CompressionLvl, Compressor};
 
-/// One compressed chunk: a whole gzip member (or the raw chunk when the archive is not
-/// compressed) and the number of raw bytes it holds.
-#[derive(Debug)]
-pub struct Deflated {
-    pub bytes: Vec<u8>,
-    pub len: u64,
-}
-
 /// A worker's compressor (libdeflate's state is large: make one per thread and reuse it).
 pub struct Gzip(Compressor);
 
@@ -29,14 +21,13 @@ impl Gzip {
         Self(Compressor::new(CompressionLvl::new(level).expect("1..=12 is a valid level")))
     }
 
-    /// Compresses `raw` as one gzip member into `out` (reused).
+    /// Compresses `raw` as one whole gzip member.
     #[must_use]
-    pub fn member(&mut self, raw: &[u8], mut out: Vec<u8>) -> Deflated {
-        out.clear();
-        out.resize(self.0.gzip_compress_bound(raw.len()), 0);
+    pub fn member(&mut self, raw: &[u8]) -> Vec<u8> {
+        let mut out = vec![0; self.0.gzip_compress_bound(raw.len())];
         let n = self.0.gzip_compress(raw, &mut out).expect("the bound is always enough");
         out.truncate(n);
-        Deflated { bytes: out, len: raw.len() as u64 }
+        out
     }
 }
 
@@ -61,20 +52,19 @@ mod tests {
         let mut gzip = Gzip::new(6);
         let mut file = Vec::new();
         for part in &parts {
-            let member = gzip.member(part, Vec::new());
-            assert_eq!(member.len, part.len() as u64);
-            assert!(member.bytes.len() < part.len() / 4, "compressed");
-            assert_eq!(member.bytes[..4], [0x1f, 0x8b, 8, 0], "a gzip member without flags");
-            assert_eq!(member.bytes[4..8], [0, 0, 0, 0], "mtime 0: deterministic");
-            file.extend_from_slice(&member.bytes);
+            let member = gzip.member(part);
+            assert!(member.len() < part.len() / 4, "compressed");
+            assert_eq!(member[..4], [0x1f, 0x8b, 8, 0], "a gzip member without flags");
+            assert_eq!(member[4..8], [0, 0, 0, 0], "mtime 0: deterministic");
+            file.extend_from_slice(&member);
         }
         let mut out = Vec::new();
         flate2::read::MultiGzDecoder::new(&file[..]).read_to_end(&mut out).unwrap();
         assert_eq!(out, parts.concat());
-        assert_eq!(gzip.member(&parts[0], Vec::new()).bytes, gzip.member(&parts[0], Vec::new()).bytes);
-        let empty = gzip.member(&[], Vec::new());
+        assert_eq!(gzip.member(&parts[0]), gzip.member(&parts[0]));
+        let empty = gzip.member(&[]);
         let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(&empty.bytes[..]).read_to_end(&mut out).unwrap();
+        flate2::read::MultiGzDecoder::new(&empty[..]).read_to_end(&mut out).unwrap();
         assert!(out.is_empty());
     }
 }
