@@ -6,6 +6,8 @@
 
 use serde_json::{Value, json};
 
+use crate::target::aws::bucket;
+
 use super::aws::Aws;
 use super::error::{self, Error};
 use super::{Connection, events, render, stack};
@@ -37,40 +39,22 @@ pub(crate) fn template() -> Value {
                     "id": "CKV_AWS_18",
                     "comment": "Holds only generated code and templates, all reproducible from the specs; access logs would need a second bucket failing the same check"
                 }] } },
-                "Properties": {
-                    "BucketEncryption": { "ServerSideEncryptionConfiguration": [{
-                        "ServerSideEncryptionByDefault": { "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/aws/s3" },
-                        "BucketKeyEnabled": true
-                    }] },
-                    "PublicAccessBlockConfiguration": {
-                        "BlockPublicAcls": true,
-                        "BlockPublicPolicy": true,
-                        "IgnorePublicAcls": true,
-                        "RestrictPublicBuckets": true
-                    },
-                    "OwnershipControls": { "Rules": [{ "ObjectOwnership": "BucketOwnerEnforced" }] },
-                    "VersioningConfiguration": { "Status": "Enabled" },
-                    "LifecycleConfiguration": { "Rules": [{
-                        "Id": "expire-old-assets",
-                        "Status": "Enabled",
-                        "ExpirationInDays": EXPIRE_DAYS,
-                        "NoncurrentVersionExpiration": { "NoncurrentDays": 7 },
-                        "AbortIncompleteMultipartUpload": { "DaysAfterInitiation": 1 }
-                    }] }
-                }
+                "Properties": bucket::properties(&json!({
+                    "Id": "expire-old-assets",
+                    "Status": "Enabled",
+                    "ExpirationInDays": EXPIRE_DAYS,
+                    "NoncurrentVersionExpiration": { "NoncurrentDays": 7 },
+                    "AbortIncompleteMultipartUpload": { "DaysAfterInitiation": 1 }
+                }))
             },
             "AssetsBucketPolicy": {
                 "Type": "AWS::S3::BucketPolicy",
                 "Properties": {
                     "Bucket": { "Ref": BUCKET },
-                    "PolicyDocument": { "Version": "2012-10-17", "Statement": [{
-                        "Sid": "DenyInsecureTransport",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "s3:*",
-                        "Resource": [{ "Fn::GetAtt": [BUCKET, "Arn"] }, { "Fn::Sub": "${AssetsBucket.Arn}/*" }],
-                        "Condition": { "Bool": { "aws:SecureTransport": "false" } }
-                    }] }
+                    "PolicyDocument": { "Version": "2012-10-17", "Statement": [bucket::tls_only(
+                        &json!({ "Fn::GetAtt": [BUCKET, "Arn"] }),
+                        &json!({ "Fn::Sub": "${AssetsBucket.Arn}/*" }),
+                    )] }
                 }
             }
         },

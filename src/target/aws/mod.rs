@@ -6,6 +6,7 @@
 //! the suite holds both emitters to it.
 
 pub mod alarms;
+pub mod bucket;
 pub mod cloudformation;
 pub mod filters;
 pub mod firehose;

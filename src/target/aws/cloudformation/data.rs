@@ -34,26 +34,12 @@ pub fn bucket(t: &mut Template, p: &Pipeline) {
     let resource = t.add(
         BUCKET,
         "AWS::S3::Bucket",
-        json!({
-            "BucketEncryption": { "ServerSideEncryptionConfiguration": [{
-                "ServerSideEncryptionByDefault": { "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/aws/s3" },
-                "BucketKeyEnabled": true
-            }] },
-            "PublicAccessBlockConfiguration": {
-                "BlockPublicAcls": true,
-                "BlockPublicPolicy": true,
-                "IgnorePublicAcls": true,
-                "RestrictPublicBuckets": true
-            },
-            "OwnershipControls": { "Rules": [{ "ObjectOwnership": "BucketOwnerEnforced" }] },
-            "VersioningConfiguration": { "Status": "Enabled" },
-            "LifecycleConfiguration": { "Rules": [{
-                "Id": "expire-noncurrent-versions",
-                "Status": "Enabled",
-                "NoncurrentVersionExpiration": { "NoncurrentDays": 30 },
-                "AbortIncompleteMultipartUpload": { "DaysAfterInitiation": 7 }
-            }] }
-        }),
+        crate::target::aws::bucket::properties(&json!({
+            "Id": "expire-noncurrent-versions",
+            "Status": "Enabled",
+            "NoncurrentVersionExpiration": { "NoncurrentDays": 30 },
+            "AbortIncompleteMultipartUpload": { "DaysAfterInitiation": 7 }
+        })),
     );
     retain(resource, p.retain_data);
     skip(resource, skips::BUCKET);
@@ -62,14 +48,10 @@ pub fn bucket(t: &mut Template, p: &Pipeline) {
         "AWS::S3::BucketPolicy",
         json!({
             "Bucket": r#ref(BUCKET),
-            "PolicyDocument": policy(&[json!({
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [get_att(BUCKET, "Arn"), sub("${ArchiveBucket.Arn}/*")],
-                "Condition": { "Bool": { "aws:SecureTransport": "false" } }
-            })])
+            "PolicyDocument": policy(&[crate::target::aws::bucket::tls_only(
+                &get_att(BUCKET, "Arn"),
+                &sub("${ArchiveBucket.Arn}/*"),
+            )])
         }),
     );
     t.output("ArchiveBucketName", "Bucket holding the raw archive", r#ref(BUCKET));
