@@ -2,6 +2,8 @@
 //! the real binary, cfn-lint (info rules included) and checkov clean, least privilege, and the
 //! faults cfn-lint does not catch.
 
+#[path = "support/specs.rs"]
+mod specs;
 #[path = "support/tools.rs"]
 mod tools;
 
@@ -82,7 +84,12 @@ fn handler_sources(t: &Value, artifacts: &[Artifact]) -> Vec<(String, String)> {
 #[test]
 fn snapshots_of_every_template_and_handler() {
     // One snapshot of the template and one per handler, named after the spec they come from.
-    insta::glob!("..", "{examples,tests/fixtures/valid}/*.yaml", |path| {
+    insta::glob!("../examples", "*.yaml", snapshot_template_and_handlers);
+    insta::glob!("fixtures/valid", "*.yaml", snapshot_template_and_handlers);
+}
+
+fn snapshot_template_and_handlers(path: &Path) {
+    specs::named_by_repo_path(path, || {
         let artifacts = build(path);
         let t = template(&artifacts);
         let mut settings = insta::Settings::clone_current();

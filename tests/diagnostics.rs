@@ -36,7 +36,7 @@ fn render(checked: &Checked) -> String {
 
 #[test]
 fn invalid_fixtures() {
-    insta::glob!("fixtures/invalid/*.yaml", |path| {
+    insta::glob!("fixtures/invalid", "*.yaml", |path| {
         let text = std::fs::read_to_string(path).unwrap();
         let env = env_of(&text);
         let checked = check_file(path, env);

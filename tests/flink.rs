@@ -20,7 +20,7 @@ fn pipeline(path: &Path) -> Pipeline {
 
 #[test]
 fn sql_scripts() {
-    insta::glob!("fixtures/flink/*.yaml", |path| {
+    insta::glob!("fixtures/flink", "*.yaml", |path| {
         let sql = script(&pipeline(path), &kinesis_placeholders()).unwrap();
         insta::assert_snapshot!(sql);
     });

@@ -23,7 +23,7 @@ fn shown(run: &Output) -> String {
 
 #[test]
 fn golden_plans_of_every_example() {
-    insta::glob!("..", "examples/*.yaml", |path| {
+    insta::glob!("../examples", "*.yaml", |path| {
         let spec = path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap().to_str().unwrap().to_string();
         let mut settings = insta::Settings::clone_current();
         settings.set_description(format!("pipec plan {spec} {}", TRAFFIC.join(" ")));

@@ -124,7 +124,7 @@ fn example_snapshots() {
 
 #[test]
 fn valid_fixture_snapshots() {
-    insta::glob!("fixtures/valid/*.yaml", |path| snapshot("fixture", path));
+    insta::glob!("fixtures/valid", "*.yaml", |path| snapshot("fixture", path));
 }
 
 #[test]
