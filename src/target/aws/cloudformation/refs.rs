@@ -9,6 +9,8 @@ pub const STREAM: &str = "Stream";
 pub const BUCKET: &str = "ArchiveBucket";
 pub const TABLE: &str = "FlaggedTable";
 pub const QUEUE: &str = "FailedBatchesQueue";
+/// `hot.engine: flink`: the stream of the Flink application's alerts.
+pub const ALERTS_STREAM: &str = "AlertsStream";
 
 /// The stream's ARN as a value.
 #[must_use]
