@@ -128,12 +128,6 @@ pub const QUEUE: &[Skip] = &[Skip::terraform(
 pub const DELIVERY_STREAM: &[Skip] =
     &[Skip::cloudformation("CKV_AWS_240", FIREHOSE_SSE), Skip::cloudformation("CKV_AWS_241", FIREHOSE_SSE)];
 
-/// The Flink application's zip in the deployer's bucket (Terraform uploads it).
-pub const FLINK_CODE: &[Skip] = &[Skip::terraform(
-    "CKV_AWS_186",
-    "Uploaded to the deployer's bucket (var.flink_code_bucket), encrypted by that bucket's default encryption; a customer-managed key is an account decision",
-)];
-
 /// The viewer's function URL when the spec makes it public.
 pub const PUBLIC_URL: &[Skip] = &[Skip::both("CKV_AWS_258", PUBLIC_VIEWER)];
 

@@ -263,7 +263,7 @@ fn code(m: &mut Module, p: &Pipeline, name: &str) -> Result<(), String> {
             .add_attribute(("source_hash", data("archive_file", LABEL, "output_base64sha256")))
             .add_block(block("lifecycle", lifecycle.build()))
             .build(),
-        skips::FLINK_CODE,
+        &[],
     );
     Ok(())
 }
