@@ -162,7 +162,7 @@ fn the_programs_placeholders_are_the_applications_properties() {
 
         assert_eq!(options["python"], "main.py");
         let jar = options["jarfile"].as_str().unwrap();
-        assert!(jar.starts_with("lib/") && jar.ends_with(".jar"), "{jar}");
+        assert!(jar.starts_with("lib/") && Path::new(jar).extension().is_some_and(|e| e == "jar"), "{jar}");
         // The program is in the application's zip, as the run options name it.
         let code = &app["ApplicationConfiguration"]["ApplicationCodeConfiguration"]["CodeContent"]["S3ContentLocation"];
         let asset = format!("assets/{}", code["FileKey"].as_str().unwrap().rsplit('/').next().unwrap());

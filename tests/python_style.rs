@@ -53,7 +53,7 @@ fn generated(path: &Path) -> Vec<(String, String)> {
                 for i in 0..zip.len() {
                     let mut file = zip.by_index(i).unwrap();
                     // The Flink application's zip also holds its SQL (statements.json, pipeline.sql).
-                    if !file.name().unwrap().ends_with(".py") {
+                    if Path::new(&*file.name().unwrap()).extension().is_none_or(|e| e != "py") {
                         continue;
                     }
                     let mut source = String::new();

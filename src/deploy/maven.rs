@@ -34,12 +34,16 @@ impl Source {
             .ok()
             .filter(|r| !r.is_empty())
             .unwrap_or_else(|| MAVEN_CENTRAL.to_owned());
-        let cache = std::env::var_os("PIPEC_MAVEN_CACHE").map(PathBuf::from).unwrap_or_else(|| {
-            let base = std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from).unwrap_or_else(|| {
-                std::env::var_os("HOME").map_or_else(std::env::temp_dir, |h| PathBuf::from(h).join(".cache"))
-            });
-            base.join("pipec").join("maven")
-        });
+        let cache = std::env::var_os("PIPEC_MAVEN_CACHE").map_or_else(
+            || {
+                let base = std::env::var_os("XDG_CACHE_HOME").map_or_else(
+                    || std::env::var_os("HOME").map_or_else(std::env::temp_dir, |h| PathBuf::from(h).join(".cache")),
+                    PathBuf::from,
+                );
+                base.join("pipec").join("maven")
+            },
+            PathBuf::from,
+        );
         Source { repository, cache }
     }
 
@@ -98,7 +102,7 @@ pub(crate) fn fetch(jar: &Jar, source: &Source) -> Result<Vec<u8>, Error> {
 fn download(url: &str) -> Result<Vec<u8>, String> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_connect(Some(Duration::from_secs(20)))
-        .timeout_global(Some(Duration::from_secs(600)))
+        .timeout_global(Some(Duration::from_mins(10)))
         .build()
         .into();
     let mut response = agent.get(url).call().map_err(|e| e.to_string())?;

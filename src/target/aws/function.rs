@@ -27,7 +27,7 @@ pub enum Function<'a> {
     /// Posts each alert of the topics with webhooks to their URLs (see [`fanout_topics`]).
     Fanout,
     /// `hot.engine: flink`: reads the Flink application's alerts stream, and enriches, stores
-    /// and notifies each alert as the hot and window functions do (see [`super::flink`]).
+    /// and notifies each alert as the hot and window functions do (the flink module of the AWS targets).
     Alerts,
 }
 
@@ -114,7 +114,8 @@ impl Function<'_> {
 #[must_use]
 pub fn functions(p: &Pipeline) -> Vec<Function<'_>> {
     let mut list = Vec::new();
-    if super::flink::on_flink(p) {
+    // On the flink engine the application decides every rule.
+    if matches!(p.engine, crate::ir::Engine::Flink(_)) {
         if !p.rules.is_empty() {
             list.push(Function::Alerts);
         }

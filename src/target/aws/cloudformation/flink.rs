@@ -97,7 +97,7 @@ pub fn flink(t: &mut Template, p: &Pipeline, assets: &mut Vec<Artifact>) -> Resu
             "ApplicationConfiguration": {
                 "ApplicationCodeConfiguration": {
                     "CodeContent": { "S3ContentLocation": {
-                        "BucketARN": sub(&format!("arn:${{AWS::Partition}}:s3:::${{{}}}", super::functions::ARTIFACT_BUCKET)),
+                        "BucketARN": sub(&format!("arn:${{AWS::Partition}}:s3:::${{{}}}", super::refs::ARTIFACT_BUCKET)),
                         "FileKey": key
                     } },
                     "CodeContentType": "ZIPFILE"

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::iam;
 use super::outcomes::{DEAD_LETTERS, WINDOWS};
-use super::refs::{ALERTS_STREAM, QUEUE, TABLE, stream_arn};
+use super::refs::{ALERTS_STREAM, ARTIFACT_BUCKET, QUEUE, TABLE, stream_arn};
 use super::template::{self, Template, depends_on, get_att, r#ref, retain, skip, sub};
 use super::topics::topic_id;
 use crate::ir::{Pipeline, Rule, RuleKind};
@@ -17,8 +17,6 @@ use crate::target::aws::lambda::{self, Code};
 use crate::target::aws::names::pascal;
 use crate::target::aws::permissions;
 use crate::target::aws::skips;
-
-pub const ARTIFACT_BUCKET: &str = "ArtifactBucket";
 
 /// One generated function and what it needs here.
 struct Generated<'a> {

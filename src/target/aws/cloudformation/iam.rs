@@ -70,7 +70,7 @@ fn resource(p: &Pipeline, log_group: &str, r: Resource) -> Value {
         Resource::AlertsStream => get_att(ALERTS_STREAM, "Arn"),
         Resource::FlinkCode => sub(&format!(
             "arn:${{AWS::Partition}}:s3:::${{{}}}/pipec/{}/{}*",
-            super::functions::ARTIFACT_BUCKET,
+            super::refs::ARTIFACT_BUCKET,
             p.name,
             crate::target::flink::program::APPLICATION_ZIP_PREFIX
         )),

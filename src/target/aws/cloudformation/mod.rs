@@ -14,7 +14,7 @@ mod template;
 mod topics;
 mod yaml;
 
-pub use functions::ARTIFACT_BUCKET;
+pub use refs::ARTIFACT_BUCKET;
 
 use template::Template;
 
@@ -89,7 +89,8 @@ pub fn emit(p: &Pipeline, options: Options) -> Result<Vec<Artifact>, String> {
     }
     for asset in &assets {
         if asset.path.starts_with(&format!("assets/{}", crate::target::flink::program::APPLICATION_ZIP_PREFIX)) {
-            let jars: Vec<String> = crate::target::flink::jars::JARS.iter().map(|j| j.coordinates()).collect();
+            let jars: Vec<String> =
+                crate::target::flink::jars::JARS.iter().map(crate::target::flink::jars::Jar::coordinates).collect();
             manifest.push_str(&format!(
                 "{}: the Flink application's program and SQL; `pipec deploy` adds the connector jar(s) {} under lib/ (downloaded from Maven Central, checked against the SHA-512 pinned in pipec), uploads it to s3://BUCKET/pipec/{}/{} and passes BUCKET as the {ARTIFACT_BUCKET} parameter. CloudFormation does not start the application: once the stack is created, `aws kinesisanalyticsv2 start-application --application-name {}`\n",
                 asset.path,

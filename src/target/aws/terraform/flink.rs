@@ -10,7 +10,7 @@ use hcl::{Block, Body, Expression};
 
 use super::iam;
 use super::module::{Module, Part, block, call, data, keyword, resource, string_object, template, traversal, var};
-use super::refs::{ALERTS_STREAM, alerts_stream, stream};
+use super::refs::{ALERTS_STREAM, CODE_BUCKET, alerts_stream, stream};
 use crate::ir::Pipeline;
 use crate::target::Artifact;
 use crate::target::aws::flink::{
@@ -26,8 +26,6 @@ const LABEL: &str = "flink_application";
 pub const LOG_GROUP: &str = "flink_application_log_group";
 const LOG_STREAM_LABEL: &str = "flink_application_log_stream";
 const ROLE: &str = "flink_application_role";
-/// The variable naming the bucket the application's zip is uploaded to.
-pub const CODE_BUCKET: &str = "flink_code_bucket";
 
 pub fn add_flink(m: &mut Module, p: &Pipeline) -> Result<(), String> {
     if !on_flink(p) {

@@ -70,7 +70,9 @@ fn reference(m: &mut Module, p: &Pipeline, log_group: &str, r: permissions::Reso
         Resource::Windows => windows_table("arn"),
         Resource::Topic(id) => topics::arn(&p.topics[id.0].name),
         Resource::OwnLogGroup => template(&[Part::Expr(log_group_arn()), Part::Text(":*")]),
-        Resource::ArchiveLogStreams => template(&[Part::Expr(log_group_arn()), Part::Text(":log-stream:*")]),
+        Resource::ArchiveLogStreams | Resource::FlinkLogStreams => {
+            template(&[Part::Expr(log_group_arn()), Part::Text(":log-stream:*")])
+        }
         Resource::AnyKmsKey => {
             current(m);
             template(&[
@@ -91,7 +93,7 @@ fn reference(m: &mut Module, p: &Pipeline, log_group: &str, r: permissions::Reso
                 Part::Text("arn:"),
                 Part::Expr(data("aws_partition", "current", "partition")),
                 Part::Text(":s3:::"),
-                Part::Expr(super::module::var(super::flink::CODE_BUCKET)),
+                Part::Expr(super::module::var(super::refs::CODE_BUCKET)),
                 Part::Text(&format!("/pipec/{}/{}.zip", p.name, crate::target::aws::flink::application_name(p))),
             ])
         }
@@ -107,7 +109,6 @@ fn reference(m: &mut Module, p: &Pipeline, log_group: &str, r: permissions::Reso
                 Part::Text(":log-group:*"),
             ])
         }
-        Resource::FlinkLogStreams => template(&[Part::Expr(log_group_arn()), Part::Text(":log-stream:*")]),
     }
 }
 

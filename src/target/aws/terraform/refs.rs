@@ -11,6 +11,8 @@ pub const BUCKET: &str = "archive_bucket";
 pub const QUEUE: &str = "failed_batches_queue";
 /// `hot.engine: flink`: the stream of the Flink application's alerts.
 pub const ALERTS_STREAM: &str = "alerts_stream";
+/// The variable naming the bucket the Flink application's zip is uploaded to.
+pub const CODE_BUCKET: &str = "flink_code_bucket";
 
 /// `aws_kinesis_stream.alerts_stream.<attribute>`.
 #[must_use]
