@@ -19,14 +19,14 @@ use serde_json::Value;
 mod common;
 use common::vars;
 
-/// Every spec that must build: the examples and the valid fixtures.
+/// Every spec that must build: the examples and the valid fixtures (the flink engine's too).
 fn specs() -> Vec<PathBuf> {
-    specs_in(&["examples", "tests/fixtures/valid"])
+    specs_in(&["examples", "tests/fixtures/valid", "tests/fixtures/flink"])
 }
 
 /// Also the reference specs of the language documentation.
 fn all_specs() -> Vec<PathBuf> {
-    specs_in(&["examples", "tests/fixtures/valid", "specs/features"])
+    specs_in(&["examples", "tests/fixtures/valid", "tests/fixtures/flink", "specs/features"])
 }
 
 fn specs_in(dirs: &[&str]) -> Vec<PathBuf> {
@@ -86,6 +86,7 @@ fn snapshots_of_every_template_and_handler() {
     // One snapshot of the template and one per handler, named after the spec they come from.
     insta::glob!("../examples", "*.yaml", snapshot_template_and_handlers);
     insta::glob!("fixtures/valid", "*.yaml", snapshot_template_and_handlers);
+    insta::glob!("fixtures/flink", "*.yaml", snapshot_template_and_handlers);
 }
 
 fn snapshot_template_and_handlers(path: &Path) {

@@ -52,6 +52,10 @@ fn generated(path: &Path) -> Vec<(String, String)> {
                 let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&artifact.bytes)).unwrap();
                 for i in 0..zip.len() {
                     let mut file = zip.by_index(i).unwrap();
+                    // The Flink application's zip also holds its SQL (statements.json, pipeline.sql).
+                    if Path::new(&*file.name().unwrap()).extension().is_none_or(|e| e != "py") {
+                        continue;
+                    }
                     let mut source = String::new();
                     std::io::Read::read_to_string(&mut file, &mut source).unwrap();
                     out.push((format!("{name}/{}", file.name().unwrap()), source));

@@ -18,6 +18,7 @@ mod empty;
 mod error;
 mod event;
 mod events;
+mod maven;
 mod package;
 mod plan;
 mod prompt;

@@ -105,6 +105,19 @@ impl Package {
         }
     }
 
+    /// Packs the connector jars into the Flink application's zip ([`super::maven`]): done
+    /// before any call to AWS, so a jar that cannot be had or checked stops the deploy first.
+    /// The asset's key does not change: it already names the jars' pins.
+    pub(crate) fn add_flink_jars(&mut self, source: &super::maven::Source) -> Result<(), Error> {
+        use crate::target::flink::{jars::JARS, program::APPLICATION_ZIP_PREFIX};
+        for asset in &mut self.assets {
+            if asset.key.rsplit('/').next().is_some_and(|file| file.starts_with(APPLICATION_ZIP_PREFIX)) {
+                asset.bytes = super::maven::with_jars(&asset.bytes, JARS, source)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Sets the artifact bucket and fills in the template's `ArtifactBucket` parameter.
     pub(crate) fn use_bucket(&mut self, bucket: &str) {
         if self.declares_bucket {

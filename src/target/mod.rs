@@ -90,12 +90,6 @@ pub struct Options {
 /// # Errors
 /// A message when the output cannot be produced (for example a code template fails to render).
 pub fn emit(target: Target, pipeline: &Pipeline, options: Options) -> Result<Vec<Artifact>, String> {
-    if matches!(target, Target::Cfn | Target::Terraform) && pipeline.engine != crate::ir::Engine::Lambda {
-        return Err(format!(
-            "`hot.engine: flink` is not deployed by the {} target yet: `--target flink` writes its Flink SQL",
-            target.name()
-        ));
-    }
     target.backend().emit(pipeline, options)
 }
 

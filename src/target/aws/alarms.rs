@@ -46,7 +46,7 @@ pub struct Watch {
 
 const FIVE_MINUTES: u32 = 300;
 
-/// Everything watched, in a fixed order: stream, functions (the webhook fanout included), the
+/// Everything watched, in a fixed order: stream, the Flink application (flink engine), functions (the webhook fanout included), the
 /// on-failure and dead-letter queues, archive, tables (the store's and the window decisions').
 #[must_use]
 pub fn watches(p: &Pipeline) -> Vec<Watch> {
@@ -71,6 +71,28 @@ pub fn watches(p: &Pipeline) -> Vec<Watch> {
             .stat("Sum", FIVE_MINUTES, 1, 1)
             .at_least(1.0),
     ];
+    if super::flink::on_flink(p) {
+        let application = super::flink::application_name(p);
+        let dims = || vec![("Application", Name::Literal(application.clone()))];
+        list.push(
+            watch(p, "FlinkDowntime", "flink-downtime", "AWS/KinesisAnalytics", "downtime")
+                .describe(format!(
+                    "The Flink application {application} is down (restarting or failing): no rule is decided meanwhile"
+                ))
+                .on(dims())
+                .stat("Maximum", 60, 5, 3)
+                .above(0.0),
+        );
+        list.push(
+            watch(p, "FlinkCheckpointFailures", "flink-checkpoint-failures", "AWS/KinesisAnalytics", "numberOfFailedCheckpoints")
+                .describe(format!(
+                    "Checkpoints of the Flink application {application} failed: after a restart it would reread more of the stream"
+                ))
+                .on(dims())
+                .stat("Maximum", FIVE_MINUTES, 1, 1)
+                .at_least(1.0),
+        );
+    }
     for f in functions(p) {
         let name = f.name(p);
         let base = f.id().trim_end_matches("Function").to_string();

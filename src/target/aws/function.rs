@@ -26,6 +26,9 @@ pub enum Function<'a> {
     Viewer,
     /// Posts each alert of the topics with webhooks to their URLs (see [`fanout_topics`]).
     Fanout,
+    /// `hot.engine: flink`: reads the Flink application's alerts stream, and enriches, stores
+    /// and notifies each alert as the hot and window functions do (the flink module of the AWS targets).
+    Alerts,
 }
 
 /// The topics whose alerts the fanout function posts to webhooks: those with an HTTPS webhook
@@ -58,6 +61,7 @@ impl Function<'_> {
             Function::Window { index, .. } => format!("Window{}Function", index + 1),
             Function::Viewer => "ViewerFunction".into(),
             Function::Fanout => "FanoutFunction".into(),
+            Function::Alerts => "AlertsFunction".into(),
         }
     }
 
@@ -69,6 +73,7 @@ impl Function<'_> {
             Function::Window { index, .. } => window_function(p, index),
             Function::Viewer => viewer_function(p),
             Function::Fanout => format!("{}-fanout", p.name),
+            Function::Alerts => format!("{}-alerts", p.name),
         }
     }
 
@@ -81,6 +86,9 @@ impl Function<'_> {
             Function::Window { rule, .. } => format!("pipec {}: windowed rule {}", p.name, rule.name),
             Function::Viewer => format!("pipec {}: web viewer of flagged records", p.name),
             Function::Fanout => format!("pipec {}: posts alerts to webhooks", p.name),
+            Function::Alerts => {
+                format!("pipec {}: enriches, stores and notifies the alerts of the Flink application", p.name)
+            }
         }
     }
 
@@ -88,12 +96,13 @@ impl Function<'_> {
     #[must_use]
     pub fn timeout(self) -> u32 {
         match self {
-            Function::Hot | Function::Window { .. } | Function::Fanout => 60,
+            Function::Hot | Function::Window { .. } | Function::Fanout | Function::Alerts => 60,
             Function::Viewer => 30,
         }
     }
 
-    /// Whether an event-source mapping feeds it from the stream.
+    /// Whether an event-source mapping feeds it from a stream (the source stream, or the alerts
+    /// stream for [`Function::Alerts`]).
     #[must_use]
     pub fn reads_stream(self) -> bool {
         !matches!(self, Function::Viewer | Function::Fanout)
@@ -101,14 +110,21 @@ impl Function<'_> {
 }
 
 /// Every generated function of a pipeline (the bucket emptier aside), in a fixed order: hot,
-/// windows, fanout, viewer.
+/// windows (or, on the flink engine, the alerts function in their place), fanout, viewer.
 #[must_use]
 pub fn functions(p: &Pipeline) -> Vec<Function<'_>> {
     let mut list = Vec::new();
-    if p.record_rules().next().is_some() {
-        list.push(Function::Hot);
+    // On the flink engine the application decides every rule.
+    if matches!(p.engine, crate::ir::Engine::Flink(_)) {
+        if !p.rules.is_empty() {
+            list.push(Function::Alerts);
+        }
+    } else {
+        if p.record_rules().next().is_some() {
+            list.push(Function::Hot);
+        }
+        list.extend(p.window_rules().enumerate().map(|(index, rule)| Function::Window { index, rule }));
     }
-    list.extend(p.window_rules().enumerate().map(|(index, rule)| Function::Window { index, rule }));
     if !fanout_topics(p).is_empty() {
         list.push(Function::Fanout);
     }

@@ -28,6 +28,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("window.py.j2", include_str!("../../../targets/lambda/window.py.j2")),
     ("viewer.py.j2", include_str!("../../../targets/lambda/viewer.py.j2")),
     ("fanout.py.j2", include_str!("../../../targets/lambda/fanout.py.j2")),
+    ("alerts.py.j2", include_str!("../../../targets/lambda/alerts.py.j2")),
 ];
 
 fn environment() -> Environment<'static> {
@@ -71,6 +72,19 @@ fn function(name: &str, comment: &str, body: &Py) -> String {
     format!("def {name}(r):\n    # {}\n{}", pyfmt::comment_text(comment), statement(4, "return ", body))
 }
 
+/// `KEY = (partition, sort)` of the flagged table, `None` for a part it lacks.
+fn store_key(p: &Pipeline) -> Py {
+    p.store.as_ref().map_or_else(
+        || Py::tuple(vec![Py::atom("None"), Py::atom("None")]),
+        |s| {
+            Py::tuple(vec![
+                Py::atom(string(&s.partition.name)),
+                s.sort.as_ref().map_or_else(|| Py::atom("None"), |k| Py::atom(string(&k.name))),
+            ])
+        },
+    )
+}
+
 /// The hot handler's source: every per-record rule, the enrichments and the store.
 pub fn hot_source(p: &Pipeline) -> Result<String, String> {
     let schema = &p.stream.schema;
@@ -93,15 +107,7 @@ pub fn hot_source(p: &Pipeline) -> Result<String, String> {
         functions.push(function(&name, &format!("{}: {}", e.name, e.source), &python::lower(&e.expr, schema)));
         enrich.push(Py::tuple(vec![Py::atom(string(&e.name)), Py::atom(name)]));
     }
-    let key = p.store.as_ref().map_or_else(
-        || Py::tuple(vec![Py::atom("None"), Py::atom("None")]),
-        |s| {
-            Py::tuple(vec![
-                Py::atom(string(&s.partition.name)),
-                s.sort.as_ref().map_or_else(|| Py::atom("None"), |k| Py::atom(string(&k.name))),
-            ])
-        },
-    );
+    let key = store_key(p);
     let constants = [handler_constants(p), statement(0, "KEY = ", &key)].concat();
     render(
         "hot.py.j2",
@@ -191,6 +197,64 @@ pub fn fanout_files(p: &Pipeline) -> Result<Files, String> {
     Ok(vec![("index.py", fanout_source(p)?)])
 }
 
+/// The alerts function's source (`hot.engine: flink`): every rule by name, the enrichments and
+/// the store.
+pub fn alerts_source(p: &Pipeline) -> Result<String, String> {
+    let schema = &p.stream.schema;
+    let mut functions = Vec::new();
+    let mut enrich = Vec::new();
+    for (i, e) in p.store.iter().flat_map(|s| &s.enrich).enumerate() {
+        let name = format!("enrich_{}", i + 1);
+        functions.push(function(&name, &format!("{}: {}", e.name, e.source), &python::lower(&e.expr, schema)));
+        enrich.push(Py::tuple(vec![Py::atom(string(&e.name)), Py::atom(name)]));
+    }
+    let rules: Vec<String> = p
+        .rules
+        .iter()
+        .map(|r| {
+            let group_by = match &r.kind {
+                RuleKind::Windowed { group_by, .. } => group_by.clone(),
+                RuleKind::PerRecord => Vec::new(),
+            };
+            let value = Py::tuple(vec![
+                Py::atom(string(r.severity.name())),
+                topics(p, r),
+                Py::atom(string(&r.source)),
+                strings(group_by),
+            ]);
+            statement(4, &format!("{}: ", string(&r.name)), &value).trim_end().to_owned() + ","
+        })
+        .collect();
+    let rules =
+        if rules.is_empty() { "RULES = {}\n".to_owned() } else { format!("RULES = {{\n{}\n}}\n", rules.join("\n")) };
+    let key = store_key(p);
+    let constants = [handler_constants(p), statement(0, "KEY = ", &key)].concat();
+    render(
+        "alerts.py.j2",
+        context! {
+            pipeline_name => p.name.clone(),
+            constants,
+            // Each block ends in a newline; two blank lines follow the last one.
+            functions => if functions.is_empty() { String::new() } else { functions.join("\n\n") + "\n\n" },
+            rules,
+            enrich => statement(0, "ENRICH = ", &Py::expanded(enrich)),
+        },
+    )
+}
+
+/// The alerts function's files: `index.py` and the runtime modules it imports.
+pub fn alerts_files(p: &Pipeline) -> Result<Files, String> {
+    Ok(vec![
+        ("index.py", alerts_source(p)?),
+        (LIMITS_FILE, LIMITS.to_owned()),
+        (RUNTIME_FILE, python::RUNTIME.to_owned()),
+    ])
+}
+
+pub fn alerts(p: &Pipeline) -> Result<Code, String> {
+    package("alerts", &alerts_files(p)?)
+}
+
 /// The runtime module's file name beside `index.py`.
 pub const RUNTIME_FILE: &str = "pipec_runtime.py";
 
@@ -236,6 +300,7 @@ pub fn files(p: &Pipeline, function: crate::target::aws::function::Function<'_>)
         Function::Window { rule, .. } => window_files(p, rule),
         Function::Viewer => viewer_files(p),
         Function::Fanout => fanout_files(p),
+        Function::Alerts => alerts_files(p),
     }
 }
 

@@ -52,6 +52,11 @@ resources! {
     FanoutPermission,
     Alarm,
     Dashboard,
+    AlertsStream,
+    FlinkApplication,
+    FlinkLogGroup,
+    FlinkLogStream,
+    FlinkRole,
 }
 
 /// How one IR resource is written by each target.
@@ -81,16 +86,21 @@ impl Resource {
             Mapping { cloudformation, terraform, companions: &[] }
         }
         match self {
-            Resource::Stream => one("AWS::Kinesis::Stream", "aws_kinesis_stream"),
+            Resource::Stream | Resource::AlertsStream => one("AWS::Kinesis::Stream", "aws_kinesis_stream"),
+            Resource::FlinkApplication => {
+                one("AWS::KinesisAnalyticsV2::Application", "aws_kinesisanalyticsv2_application")
+            }
             Resource::ArchiveBucket => {
                 Mapping { cloudformation: "AWS::S3::Bucket", terraform: "aws_s3_bucket", companions: BUCKET_COMPANIONS }
             }
             Resource::ArchiveBucketPolicy => one("AWS::S3::BucketPolicy", "aws_s3_bucket_policy"),
-            Resource::ArchiveDeliveryLogGroup | Resource::FunctionLogGroup => {
+            Resource::ArchiveDeliveryLogGroup | Resource::FunctionLogGroup | Resource::FlinkLogGroup => {
                 one("AWS::Logs::LogGroup", "aws_cloudwatch_log_group")
             }
-            Resource::ArchiveDeliveryLogStream => one("AWS::Logs::LogStream", "aws_cloudwatch_log_stream"),
-            Resource::ArchiveDeliveryRole | Resource::FunctionRole => {
+            Resource::ArchiveDeliveryLogStream | Resource::FlinkLogStream => {
+                one("AWS::Logs::LogStream", "aws_cloudwatch_log_stream")
+            }
+            Resource::ArchiveDeliveryRole | Resource::FunctionRole | Resource::FlinkRole => {
                 Mapping { cloudformation: "AWS::IAM::Role", terraform: "aws_iam_role", companions: ROLE_COMPANIONS }
             }
             Resource::ArchiveDeliveryStream => {
@@ -117,11 +127,16 @@ impl Resource {
 /// How many of each resource the pipeline needs (absent kinds are left out).
 #[must_use]
 pub fn predict(p: &Pipeline) -> BTreeMap<Resource, usize> {
-    let hot = usize::from(p.record_rules().next().is_some());
-    let windows = p.window_rules().count();
+    let flink = usize::from(crate::target::aws::flink::on_flink(p));
+    // On the flink engine one alerts function takes the place of the hot and window functions.
+    let (hot, windows, alerts) = if flink == 1 {
+        (0, 0, usize::from(!p.rules.is_empty()))
+    } else {
+        (usize::from(p.record_rules().next().is_some()), p.window_rules().count(), 0)
+    };
     let viewer = p.store.as_ref().and_then(|s| s.viewer.as_ref());
     let fanout = crate::target::aws::function::fanout_topics(p).len();
-    let functions = hot + windows + usize::from(viewer.is_some()) + usize::from(fanout > 0);
+    let functions = hot + windows + alerts + usize::from(viewer.is_some()) + usize::from(fanout > 0);
     let archive = usize::from(p.archive.is_some());
     let counts = [
         (Resource::Stream, 1),
@@ -135,33 +150,47 @@ pub fn predict(p: &Pipeline) -> BTreeMap<Resource, usize> {
         (Resource::Topic, p.topics.len()),
         (Resource::EmailSubscription, p.topics.iter().map(|t| t.emails.len()).sum()),
         (Resource::WebhookSubscription, fanout),
-        (Resource::FailedBatchesQueue, usize::from(hot + windows > 0)),
-        (Resource::DeadLetterQueue, usize::from(hot + windows > 0)),
-        (Resource::WindowsTable, usize::from(windows > 0)),
+        (Resource::FailedBatchesQueue, usize::from(hot + windows + alerts > 0)),
+        (Resource::DeadLetterQueue, usize::from(hot + windows + alerts > 0)),
+        (Resource::WindowsTable, usize::from(p.window_rules().next().is_some())),
         (Resource::FunctionLogGroup, functions),
         (Resource::FunctionRole, functions),
         (Resource::Function, functions),
-        (Resource::EventSourceMapping, hot + windows),
+        (Resource::EventSourceMapping, hot + windows + alerts),
         (Resource::ViewerUrl, usize::from(viewer.is_some())),
         (Resource::ViewerPublicPermission, usize::from(viewer.is_some_and(|v| v.public))),
         (Resource::FanoutPermission, fanout),
         (Resource::Alarm, if p.alarms.enabled { super::alarms::watches(p).len() } else { 0 }),
         (Resource::Dashboard, 1),
+        (Resource::AlertsStream, flink),
+        (Resource::FlinkApplication, flink),
+        (Resource::FlinkLogGroup, flink),
+        (Resource::FlinkLogStream, flink),
+        (Resource::FlinkRole, flink),
     ];
     counts.into_iter().filter(|(_, n)| *n > 0).collect()
 }
 
 /// Logical ids of the resources only `CloudFormation` writes (see [`cloudformation_only`]).
-pub const CLOUDFORMATION_ONLY_IDS: &[&str] =
-    &["ArchiveEmptierLogGroup", "ArchiveEmptierRole", "ArchiveEmptierFunction", "ArchiveBucketEmptier"];
+pub const CLOUDFORMATION_ONLY_IDS: &[&str] = &[
+    "ArchiveEmptierLogGroup",
+    "ArchiveEmptierRole",
+    "ArchiveEmptierFunction",
+    "ArchiveBucketEmptier",
+    "FlinkApplicationLogging",
+];
 
 /// Resource types only `CloudFormation` needs, and how many. With `retain_data: false` and an
 /// archive, a custom resource (function, role, log group) empties the bucket before the stack
-/// deletes it; Terraform says `force_destroy = true` on the bucket instead.
+/// deletes it; Terraform says `force_destroy = true` on the bucket instead. The Flink
+/// application's log stream is a resource of its own in `CloudFormation`
+/// (`ApplicationCloudWatchLoggingOption`), a block of the application in Terraform.
 #[must_use]
 pub fn cloudformation_only(p: &Pipeline) -> BTreeMap<&'static str, usize> {
     let emptier = usize::from(!p.retain_data && p.archive.is_some());
+    let flink = usize::from(crate::target::aws::flink::on_flink(p));
     [
+        ("AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption", flink),
         ("Custom::EmptyBucket", emptier),
         ("AWS::Lambda::Function", emptier),
         ("AWS::IAM::Role", emptier),
@@ -185,10 +214,18 @@ pub fn cloudformation_types(p: &Pipeline) -> BTreeMap<&'static str, usize> {
     types
 }
 
+/// Resource types only Terraform needs, and how many: it uploads the Flink application's zip
+/// itself (`aws_s3_object`), where `pipec deploy` uploads it for `CloudFormation`.
+#[must_use]
+pub fn terraform_only(p: &Pipeline) -> BTreeMap<&'static str, usize> {
+    let flink = usize::from(crate::target::aws::flink::on_flink(p));
+    [("aws_s3_object", flink)].into_iter().filter(|(_, n)| *n > 0).collect()
+}
+
 /// Resource types and how many of each, as Terraform should write them (companions included).
 #[must_use]
 pub fn terraform_types(p: &Pipeline) -> BTreeMap<&'static str, usize> {
-    let mut types = BTreeMap::new();
+    let mut types: BTreeMap<&'static str, usize> = terraform_only(p);
     for (resource, n) in predict(p) {
         let mapping = resource.mapping();
         for kind in std::iter::once(&mapping.terraform).chain(mapping.companions) {
@@ -240,7 +277,7 @@ mod tests {
 
     #[test]
     fn cloudformation_writes_exactly_the_predicted_types() {
-        for dir in ["examples", "tests/fixtures/valid"] {
+        for dir in ["examples", "tests/fixtures/valid", "tests/fixtures/flink"] {
             for (name, p) in pipelines(dir) {
                 let (template, _) = crate::target::aws::cloudformation::template(&p).unwrap();
                 let mut found: BTreeMap<&str, usize> = BTreeMap::new();

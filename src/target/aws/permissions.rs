@@ -37,6 +37,15 @@ pub enum Resource {
     AnyKmsKey,
     /// Everything: X-Ray's trace APIs take no resource.
     Any,
+    /// `hot.engine: flink`: the stream the Flink application writes its alerts to.
+    AlertsStream,
+    /// The Flink application's code (its zip in the artifact bucket).
+    FlinkCode,
+    /// Every log group of the account and region: `logs:DescribeLogGroups` lists, it takes no
+    /// one group.
+    LogGroups,
+    /// The streams of the Flink application's log group.
+    FlinkLogStreams,
 }
 
 /// One Allow statement.
@@ -104,6 +113,7 @@ pub fn function(p: &Pipeline, which: Function) -> Vec<Statement> {
         allow("Tracing", &["xray:PutTraceSegments", "xray:PutTelemetryRecords"], vec![Resource::Any]),
     ];
     if which.reads_stream() {
+        let alerts = matches!(which, Function::Alerts);
         statements.push(allow(
             "ReadStream",
             &[
@@ -113,18 +123,20 @@ pub fn function(p: &Pipeline, which: Function) -> Vec<Statement> {
                 "kinesis:GetShardIterator",
                 "kinesis:ListShards",
             ],
-            vec![Resource::Stream],
+            vec![if alerts { Resource::AlertsStream } else { Resource::Stream }],
         ));
         statements.push(allow("SendFailedBatches", &["sqs:SendMessage"], vec![Resource::Queue]));
         statements.push(allow("SendDeadLetters", &["sqs:SendMessage"], vec![Resource::DeadLetters]));
         statements.push(kms_via("UseQueueKey", KMS_USE, "sqs"));
-        if p.stream.kinesis().encrypted {
+        // The alerts stream is always encrypted.
+        if alerts || p.stream.kinesis().encrypted {
             statements.push(kms_via("DecryptStream", KMS_DECRYPT, "kinesis"));
         }
     }
     let topics = match which {
         Function::Hot => notified(p.record_rules()),
         Function::Window { rule, .. } => notified(std::iter::once(rule)),
+        Function::Alerts => notified(p.rules.iter()),
         Function::Viewer | Function::Fanout => Vec::new(),
     };
     let publishes = !topics.is_empty();
@@ -156,10 +168,60 @@ pub fn function(p: &Pipeline, which: Function) -> Vec<Statement> {
             statements.push(allow("SendDeadLetters", &["sqs:SendMessage"], vec![Resource::DeadLetters]));
             statements.push(kms_via("UseQueueKey", KMS_USE, "sqs"));
         }
+        Function::Alerts => {
+            if p.store.is_some() && p.record_rules().next().is_some() {
+                statements.push(allow(
+                    "StoreFlagged",
+                    &["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
+                    vec![Resource::Table],
+                ));
+            }
+            if p.window_rules().next().is_some() {
+                statements.push(allow(
+                    "StoreWindows",
+                    &["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
+                    vec![Resource::Windows],
+                ));
+            }
+        }
         Function::Hot => {}
     }
     if publishes {
         statements.push(kms_via("UseTopicKey", KMS_USE, "sns"));
+    }
+    statements
+}
+
+/// The role Managed Service for Apache Flink assumes to run the application: read the source
+/// stream, write the alerts stream (both KMS-encrypted with Kinesis' key), read its code, and
+/// write its log stream.
+#[must_use]
+pub fn flink_application(p: &Pipeline) -> Vec<Statement> {
+    let mut statements = vec![
+        allow(
+            "ReadSourceStream",
+            &[
+                "kinesis:DescribeStream",
+                "kinesis:DescribeStreamSummary",
+                "kinesis:GetRecords",
+                "kinesis:GetShardIterator",
+                "kinesis:ListShards",
+            ],
+            vec![Resource::Stream],
+        ),
+        allow(
+            "WriteAlerts",
+            &["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords"],
+            vec![Resource::AlertsStream],
+        ),
+        allow("ReadCode", &["s3:GetObject", "s3:GetObjectVersion"], vec![Resource::FlinkCode]),
+        allow("ListLogGroups", &["logs:DescribeLogGroups"], vec![Resource::LogGroups]),
+        allow("WriteLogs", &["logs:DescribeLogStreams", "logs:PutLogEvents"], vec![Resource::FlinkLogStreams]),
+        kms_via("EncryptAlerts", &["kms:GenerateDataKey"], "kinesis"),
+        kms_via("DecryptCode", KMS_DECRYPT, "s3"),
+    ];
+    if p.stream.kinesis().encrypted {
+        statements.push(kms_via("DecryptSourceStream", KMS_DECRYPT, "kinesis"));
     }
     statements
 }

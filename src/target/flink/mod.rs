@@ -1,7 +1,11 @@
 //! The `flink` target: the Flink SQL script of a pipeline on `hot.engine: flink`
 //! ([`script`]), reading and writing Kinesis data streams whose ARNs and region the Managed
-//! Service for Apache Flink application fills in from its runtime properties.
+//! Service for Apache Flink application fills in from its runtime properties. The program that
+//! runs the script on the application ([`program`]) and the connector jars it needs ([`jars`])
+//! are packaged by the AWS targets.
 
+pub mod jars;
+pub mod program;
 pub mod script;
 
 use super::{Artifact, Backend, Options};

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::iam;
 use super::outcomes::{DEAD_LETTERS, WINDOWS};
-use super::refs::{QUEUE, TABLE, stream_arn};
+use super::refs::{ALERTS_STREAM, ARTIFACT_BUCKET, QUEUE, TABLE, stream_arn};
 use super::template::{self, Template, depends_on, get_att, r#ref, retain, skip, sub};
 use super::topics::topic_id;
 use crate::ir::{Pipeline, Rule, RuleKind};
@@ -18,8 +18,6 @@ use crate::target::aws::names::pascal;
 use crate::target::aws::permissions;
 use crate::target::aws::skips;
 
-pub const ARTIFACT_BUCKET: &str = "ArtifactBucket";
-
 /// One generated function and what it needs here.
 struct Generated<'a> {
     which: Function<'a>,
@@ -29,10 +27,36 @@ struct Generated<'a> {
 }
 
 pub fn functions(t: &mut Template, p: &Pipeline, assets: &mut Vec<crate::target::Artifact>) -> Result<(), String> {
-    let windows: Vec<&Rule> = p.window_rules().collect();
-    let has_hot = p.record_rules().next().is_some();
-    if has_hot || !windows.is_empty() {
+    let flink = crate::target::aws::flink::on_flink(p);
+    // On the flink engine the application decides the rules; the alerts function reads its alerts.
+    let windows: Vec<&Rule> = if flink { Vec::new() } else { p.window_rules().collect() };
+    let has_hot = !flink && p.record_rules().next().is_some();
+    let has_alerts = flink && !p.rules.is_empty();
+    if has_hot || !windows.is_empty() || has_alerts {
         queue(t);
+    }
+    if has_alerts {
+        let mut env = json!({
+            "PIPELINE": p.name,
+            "TOPICS": topics_env(p, p.rules.iter()),
+            "DEAD_LETTER_QUEUE": r#ref(DEAD_LETTERS)
+        });
+        if p.store.is_some() {
+            env["TABLE_NAME"] = r#ref(TABLE);
+        }
+        if p.window_rules().next().is_some() {
+            env["WINDOWS_TABLE"] = r#ref(WINDOWS);
+        }
+        let mut mapping = base_mapping(p, &Function::Alerts.id());
+        mapping["EventSourceArn"] = get_att(ALERTS_STREAM, "Arn");
+        mapping["MaximumRecordAgeInSeconds"] =
+            (u64::from(crate::target::aws::flink::ALERTS_RETENTION_HOURS) * 3600).min(604_800).into();
+        add_function(
+            t,
+            p,
+            assets,
+            Generated { which: Function::Alerts, code: lambda::alerts(p)?, env, mapping: Some(mapping) },
+        );
     }
     if has_hot {
         let mut env = json!({
@@ -157,6 +181,17 @@ pub fn functions(t: &mut Template, p: &Pipeline, assets: &mut Vec<crate::target:
     Ok(())
 }
 
+/// Declares the `ArtifactBucket` parameter (once): the bucket of the code assets.
+pub fn artifact_bucket(t: &mut Template) {
+    t.parameters.entry(ARTIFACT_BUCKET.to_string()).or_insert_with(|| {
+        json!({
+            "Type": "String",
+            "Description": "S3 bucket holding the Lambda assets under pipec/ (`pipec deploy` uploads them and fills this in)",
+            "AllowedPattern": "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+        })
+    });
+}
+
 fn queue(t: &mut Template) {
     template::queue(t, QUEUE, "FailedBatchesQueueUrl", "Queue receiving batches that failed after all retries");
 }
@@ -204,13 +239,7 @@ fn add_function(t: &mut Template, p: &Pipeline, assets: &mut Vec<crate::target::
     let code = match f.code {
         Code::Inline(source) => json!({ "ZipFile": source }),
         Code::Asset { file, zip } => {
-            t.parameters.entry(ARTIFACT_BUCKET.to_string()).or_insert_with(|| {
-                json!({
-                    "Type": "String",
-                    "Description": "S3 bucket holding the Lambda assets under pipec/ (`pipec deploy` uploads them and fills this in)",
-                    "AllowedPattern": "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
-                })
-            });
+            artifact_bucket(t);
             let key = format!("pipec/{}/{file}", p.name);
             assets.push(crate::target::Artifact {
                 path: format!("assets/{file}"),

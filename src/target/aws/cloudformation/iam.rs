@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::outcomes::{DEAD_LETTERS, WINDOWS};
-use super::refs::{BUCKET, QUEUE, TABLE, stream_arn};
+use super::refs::{ALERTS_STREAM, BUCKET, QUEUE, TABLE, stream_arn};
 use super::template::{get_att, r#ref, sub};
 use super::topics::topic_id;
 use crate::ir::Pipeline;
@@ -67,5 +67,16 @@ fn resource(p: &Pipeline, log_group: &str, r: Resource) -> Value {
         )),
         Resource::AnyKmsKey => sub("arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"),
         Resource::Any => json!("*"),
+        Resource::AlertsStream => get_att(ALERTS_STREAM, "Arn"),
+        Resource::FlinkCode => sub(&format!(
+            "arn:${{AWS::Partition}}:s3:::${{{}}}/pipec/{}/{}*",
+            super::refs::ARTIFACT_BUCKET,
+            p.name,
+            crate::target::flink::program::APPLICATION_ZIP_PREFIX
+        )),
+        Resource::LogGroups => sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"),
+        Resource::FlinkLogStreams => sub(&format!(
+            "arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:${{{log_group}}}:log-stream:*"
+        )),
     }
 }

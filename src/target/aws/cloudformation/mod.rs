@@ -5,6 +5,7 @@ mod alarms;
 mod archive;
 mod data;
 mod emptier;
+mod flink;
 mod functions;
 mod iam;
 mod outcomes;
@@ -13,7 +14,7 @@ mod template;
 mod topics;
 mod yaml;
 
-pub use functions::ARTIFACT_BUCKET;
+pub use refs::ARTIFACT_BUCKET;
 
 use template::Template;
 
@@ -41,6 +42,7 @@ pub fn template(p: &Pipeline) -> Result<(serde_json::Value, Vec<Artifact>), Stri
     archive::archive(&mut t, p);
     outcomes::outcomes(&mut t, p);
     emptier::emptier(&mut t, p);
+    flink::flink(&mut t, p, &mut assets)?;
     functions::functions(&mut t, p, &mut assets)?;
     alarms::alarms(&mut t, p);
     Ok((t.into_value(), assets))
@@ -86,6 +88,19 @@ pub fn emit(p: &Pipeline, options: Options) -> Result<Vec<Artifact>, String> {
         );
     }
     for asset in &assets {
+        if asset.path.starts_with(&format!("assets/{}", crate::target::flink::program::APPLICATION_ZIP_PREFIX)) {
+            let jars: Vec<String> =
+                crate::target::flink::jars::JARS.iter().map(crate::target::flink::jars::Jar::coordinates).collect();
+            manifest.push_str(&format!(
+                "{}: the Flink application's program and SQL; `pipec deploy` adds the connector jar(s) {} under lib/ (downloaded from Maven Central, checked against the SHA-512 pinned in pipec), uploads it to s3://BUCKET/pipec/{}/{} and passes BUCKET as the {ARTIFACT_BUCKET} parameter. CloudFormation does not start the application: once the stack is created, `aws kinesisanalyticsv2 start-application --application-name {}`\n",
+                asset.path,
+                jars.join(", "),
+                p.name,
+                asset.path.trim_start_matches("assets/"),
+                crate::target::aws::flink::application_name(p),
+            ));
+            continue;
+        }
         manifest.push_str(&format!(
             "{}: Lambda code over the {}-character inline limit; `pipec deploy` uploads it to s3://BUCKET/pipec/{}/{} and passes BUCKET as the {ARTIFACT_BUCKET} parameter (--artifact-bucket, else the stack's previous bucket, else the pipec-managed assets bucket)\n",
             asset.path,

@@ -9,6 +9,10 @@ pub const STREAM: &str = "Stream";
 pub const BUCKET: &str = "ArchiveBucket";
 pub const TABLE: &str = "FlaggedTable";
 pub const QUEUE: &str = "FailedBatchesQueue";
+/// The parameter naming the bucket of the code assets.
+pub const ARTIFACT_BUCKET: &str = "ArtifactBucket";
+/// `hot.engine: flink`: the stream of the Flink application's alerts.
+pub const ALERTS_STREAM: &str = "AlertsStream";
 
 /// The stream's ARN as a value.
 #[must_use]

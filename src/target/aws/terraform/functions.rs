@@ -8,7 +8,7 @@ use hcl::{Block, Body, Expression};
 use super::iam;
 use super::module::{Module, Part, block, call, data, resource, string_object, strings, template, traversal};
 use super::outcomes::{dead_letters, windows_table};
-use super::refs::{QUEUE, stream, table};
+use super::refs::{QUEUE, alerts_stream, stream, table};
 use super::topics;
 use crate::ir::{Pipeline, Rule, RuleKind};
 use crate::target::Artifact;
@@ -26,6 +26,8 @@ enum Trigger {
     /// Per-record rules, with filter patterns when every rule has one.
     Records(Option<Vec<String>>),
     Window(u32),
+    /// `hot.engine: flink`: the alerts stream.
+    Alerts,
 }
 
 /// One generated function and what it needs here (labels are the snake case of its id).
@@ -37,10 +39,31 @@ struct Generated<'a> {
 }
 
 pub fn add_functions(m: &mut Module, p: &Pipeline) -> Result<(), String> {
-    let windows: Vec<&Rule> = p.window_rules().collect();
-    let has_hot = p.record_rules().next().is_some();
-    if has_hot || !windows.is_empty() {
+    let flink = crate::target::aws::flink::on_flink(p);
+    // On the flink engine the application decides the rules; the alerts function reads its alerts.
+    let windows: Vec<&Rule> = if flink { Vec::new() } else { p.window_rules().collect() };
+    let has_hot = !flink && p.record_rules().next().is_some();
+    let has_alerts = flink && !p.rules.is_empty();
+    if has_hot || !windows.is_empty() || has_alerts {
         add_queue(m);
+    }
+    if has_alerts {
+        let mut env = vec![
+            ("PIPELINE".into(), p.name.as_str().into()),
+            ("TOPICS".into(), topics_env(p)),
+            ("DEAD_LETTER_QUEUE".into(), dead_letters("url")),
+        ];
+        if p.store.is_some() {
+            env.push(("TABLE_NAME".into(), table("name")));
+        }
+        if p.window_rules().next().is_some() {
+            env.push(("WINDOWS_TABLE".into(), windows_table("name")));
+        }
+        add_function(
+            m,
+            p,
+            Generated { which: Function::Alerts, files: lambda::alerts_files(p)?, env, trigger: Some(Trigger::Alerts) },
+        );
     }
     if has_hot {
         let mut env = vec![
@@ -245,13 +268,17 @@ fn add_function(m: &mut Module, p: &Pipeline, f: Generated) {
 }
 
 fn add_mapping(m: &mut Module, p: &Pipeline, label: &str, role: &str, trigger: Trigger) {
-    let max_age = (u64::from(p.stream.kinesis().retention_hours) * 3600).min(604_800);
+    let (source, hours) = match trigger {
+        Trigger::Alerts => (alerts_stream("arn"), crate::target::aws::flink::ALERTS_RETENTION_HOURS),
+        _ => (stream("arn"), p.stream.kinesis().retention_hours),
+    };
+    let max_age = (u64::from(hours) * 3600).min(604_800);
     let on_failure = block(
         "on_failure",
         Body::builder().add_attribute(("destination_arn", resource("aws_sqs_queue", QUEUE, "arn"))).build(),
     );
     let mut b = Body::builder()
-        .add_attribute(("event_source_arn", stream("arn")))
+        .add_attribute(("event_source_arn", source))
         .add_attribute(("function_name", resource("aws_lambda_function", label, "arn")))
         .add_attribute(("starting_position", "TRIM_HORIZON"))
         .add_attribute(("batch_size", BATCH_SIZE))
@@ -263,7 +290,7 @@ fn add_mapping(m: &mut Module, p: &Pipeline, label: &str, role: &str, trigger: T
         .add_attribute(("function_response_types", strings(&["ReportBatchItemFailures"])));
     match trigger {
         Trigger::Window(seconds) => b = b.add_attribute(("tumbling_window_in_seconds", seconds)),
-        Trigger::Records(None) => {}
+        Trigger::Records(None) | Trigger::Alerts => {}
         Trigger::Records(Some(patterns)) => {
             let mut criteria = Block::builder("filter_criteria");
             for pattern in patterns {

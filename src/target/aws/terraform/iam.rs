@@ -70,7 +70,9 @@ fn reference(m: &mut Module, p: &Pipeline, log_group: &str, r: permissions::Reso
         Resource::Windows => windows_table("arn"),
         Resource::Topic(id) => topics::arn(&p.topics[id.0].name),
         Resource::OwnLogGroup => template(&[Part::Expr(log_group_arn()), Part::Text(":*")]),
-        Resource::ArchiveLogStreams => template(&[Part::Expr(log_group_arn()), Part::Text(":log-stream:*")]),
+        Resource::ArchiveLogStreams | Resource::FlinkLogStreams => {
+            template(&[Part::Expr(log_group_arn()), Part::Text(":log-stream:*")])
+        }
         Resource::AnyKmsKey => {
             current(m);
             template(&[
@@ -84,6 +86,29 @@ fn reference(m: &mut Module, p: &Pipeline, log_group: &str, r: permissions::Reso
             ])
         }
         Resource::Any => "*".into(),
+        Resource::AlertsStream => super::refs::alerts_stream("arn"),
+        Resource::FlinkCode => {
+            current(m);
+            template(&[
+                Part::Text("arn:"),
+                Part::Expr(data("aws_partition", "current", "partition")),
+                Part::Text(":s3:::"),
+                Part::Expr(super::module::var(super::refs::CODE_BUCKET)),
+                Part::Text(&format!("/pipec/{}/{}.zip", p.name, crate::target::aws::flink::application_name(p))),
+            ])
+        }
+        Resource::LogGroups => {
+            current(m);
+            template(&[
+                Part::Text("arn:"),
+                Part::Expr(data("aws_partition", "current", "partition")),
+                Part::Text(":logs:"),
+                Part::Expr(data("aws_region", "current", "region")),
+                Part::Text(":"),
+                Part::Expr(data("aws_caller_identity", "current", "account_id")),
+                Part::Text(":log-group:*"),
+            ])
+        }
     }
 }
 
@@ -165,6 +190,7 @@ pub fn role(
 fn service_principal(service: &str) -> &'static str {
     match service {
         "firehose" => "firehose.amazonaws.com",
+        "kinesisanalytics" => "kinesisanalytics.amazonaws.com",
         _ => "lambda.amazonaws.com",
     }
 }

@@ -7,6 +7,7 @@
 mod alarms;
 mod archive;
 mod data;
+mod flink;
 mod functions;
 mod iam;
 pub mod layout;
@@ -51,6 +52,7 @@ pub fn emit(p: &Pipeline) -> Result<Vec<Artifact>, String> {
     topics::add_topics(&mut m, p);
     archive::add_archive(&mut m, p);
     outcomes::add_outcomes(&mut m, p);
+    flink::add_flink(&mut m, p)?;
     functions::add_functions(&mut m, p)?;
     alarms::add_alarms(&mut m, p);
 

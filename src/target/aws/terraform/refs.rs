@@ -9,6 +9,16 @@ pub const STREAM: &str = "stream";
 pub const TABLE: &str = "flagged_table";
 pub const BUCKET: &str = "archive_bucket";
 pub const QUEUE: &str = "failed_batches_queue";
+/// `hot.engine: flink`: the stream of the Flink application's alerts.
+pub const ALERTS_STREAM: &str = "alerts_stream";
+/// The variable naming the bucket the Flink application's zip is uploaded to.
+pub const CODE_BUCKET: &str = "flink_code_bucket";
+
+/// `aws_kinesis_stream.alerts_stream.<attribute>`.
+#[must_use]
+pub fn alerts_stream(attribute: &str) -> Expression {
+    resource("aws_kinesis_stream", ALERTS_STREAM, attribute)
+}
 
 /// `aws_kinesis_stream.stream.<attribute>`.
 #[must_use]

@@ -1,0 +1,62 @@
+"""Runs a flink-engine pipeline's alerts function (CloudFormation build) under moto's mock_aws.
+
+Usage: run_alerts.py TEMPLATE_DIR ALERTS_FILE OUT_FILE
+
+ALERTS_FILE holds one alert per line, as the Flink application writes them to the alerts
+stream ({"rule", "window_start", "window_end", "group_key", "record"}). They are delivered
+to the alerts function as one Kinesis batch, then the same batch again (a redelivery).
+OUT_FILE receives {"failures", "items", "windows", "dead_letters", "messages"}, as
+run_aws.py writes them.
+"""
+
+import base64
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+
+import run_aws  # noqa: E402
+from moto import mock_aws  # noqa: E402
+from moto.core.models import DEFAULT_ACCOUNT_ID  # noqa: E402
+from moto.sns.models import sns_backends  # noqa: E402
+
+
+@mock_aws
+def main(directory, alerts_file, out_file):
+    with open(os.path.join(directory, "template.json")) as f:
+        template = json.load(f)
+    resources = template["Resources"]
+    names = run_aws.create(template)
+    records = []
+    with open(alerts_file) as f:
+        for seq, line in enumerate(f):
+            data = base64.b64encode(line.rstrip("\n").encode("utf-8")).decode()
+            kinesis = {"sequenceNumber": str(seq), "data": data, "partitionKey": "k"}
+            records.append({"kinesis": kinesis, "eventSource": "aws:kinesis"})
+    drain = run_aws.Drain(names.get("DeadLetterQueue"))
+    alerts = run_aws.load(directory, template, "AlertsFunction", names)
+    failures = 0
+    for _ in range(2):
+        failures += len(alerts.handler({"Records": records}, None)["batchItemFailures"])
+    out = {"failures": failures, "items": [], "windows": []}
+    if "FlaggedTable" in names:
+        out["items"] = run_aws.scan(names["FlaggedTable"])
+    if "WindowsTable" in names:
+        out["windows"] = run_aws.scan(names["WindowsTable"])
+    out["dead_letters"] = drain.bodies
+    backend = sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    out["messages"] = {
+        resources[logical]["Properties"]["TopicName"]: [
+            {"subject": n[2], "message": json.loads(n[1])}
+            for n in backend.topics[arn].sent_notifications
+        ]
+        for logical, arn in names.items()
+        if resources[logical]["Type"] == "AWS::SNS::Topic"
+    }
+    with open(out_file, "w") as f:
+        json.dump(out, f)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
