@@ -355,3 +355,101 @@ fn a_consumed_input_says_so_and_a_spec_without_a_store_claims_no_rows() {
     assert!(text.contains(&format!("flagged       {flagged} (notified only: the spec has no store)")), "{text}");
     assert!(!text.contains("new rows") && !text.contains("row stored"), "{text}");
 }
+
+/// The shard Kinesis puts a partition key on, for `shards` shards of equal hash ranges: the
+/// key's MD5 as a 128-bit number, scaled (computed by coreutils' `md5sum`).
+fn kinesis_shard(key: &str, shards: u128) -> usize {
+    use std::io::Write;
+    let mut child =
+        Command::new("md5sum").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("md5sum (coreutils)");
+    child.stdin.take().unwrap().write_all(key.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let hash = u128::from_str_radix(&String::from_utf8(out.stdout).unwrap()[..32], 16).unwrap();
+    usize::try_from(hash / (u128::MAX / shards + 1)).unwrap()
+}
+
+fn window_alerts(data: &Path) -> Vec<Value> {
+    let db = rusqlite::Connection::open(data.join("store.sqlite")).unwrap();
+    let mut stmt = db.prepare("SELECT alert FROM _pipec_window_alerts ORDER BY window_start").unwrap();
+    stmt.query_map([], |r| r.get::<_, String>(0)).unwrap().map(|a| serde_json::from_str(&a.unwrap()).unwrap()).collect()
+}
+
+/// What the README's "Flink engine" section shows: the card-velocity example flags card
+/// c-7731 (6 payments in 12:00–12:10) in event time over the whole stream and dead-letters the
+/// late payment; the same rule on the lambda engine, run per shard as Lambda runs it (payments
+/// partitioned by `paymentId` over the example's 4 shards), never reaches 5.
+#[test]
+fn card_velocity_example_counts_the_whole_stream_where_lambda_shards_do_not() {
+    let dir = temp_dir("card-velocity");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let spec = root.join("examples/card-velocity.yaml");
+    let input = root.join("examples/data/card-velocity.ndjson");
+    let data = dir.join("flink");
+    run(&[
+        "run",
+        "--local",
+        spec.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let alerts = window_alerts(&data);
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    assert_eq!(alerts[0]["group"], serde_json::json!({ "cardId": "c-7731" }));
+    assert_eq!(
+        alerts[0]["window"],
+        serde_json::json!({ "start": "2026-11-26T12:00:00.000Z", "end": "2026-11-26T12:10:00.000Z" })
+    );
+    assert_eq!(alerts[0]["aggregates"][0]["value"], 6);
+    let dead: Vec<Value> = std::fs::read_to_string(data.join("dead-letter/events.ndjson"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(dead.len(), 1, "{dead:#?}");
+    assert!(dead[0]["record"].as_str().unwrap().contains("pay-1011"));
+    assert_eq!(
+        dead[0]["reason"],
+        "late for rule `card-velocity`: window ending 2026-11-26T12:10:00.000Z already closed \
+         (watermark 2026-11-26T12:10:45.000Z)"
+    );
+
+    // The lambda engine: the same spec without the flink keys, one run per shard.
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let lambda = text.replace("  engine: flink\n  event_time: paidAt\n  allowed_lateness: 30s\n", "");
+    assert_ne!(lambda, text);
+    let lambda_spec = dir.join("lambda.yaml");
+    std::fs::write(&lambda_spec, lambda).unwrap();
+    // On one shard the lambda engine does count them together (all arrive in one window).
+    let one = dir.join("lambda-one-shard");
+    run(&[
+        "run",
+        "--local",
+        lambda_spec.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--data-dir",
+        one.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let alerts = window_alerts(&one);
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    assert_eq!(alerts[0]["group"], serde_json::json!({ "cardId": "c-7731" }));
+    let lines: Vec<String> = std::fs::read_to_string(&input).unwrap().lines().map(str::to_owned).collect();
+    let mut shards = vec![Vec::new(); 4];
+    for line in lines {
+        let record: Value = serde_json::from_str(&line).unwrap();
+        shards[kinesis_shard(record["paymentId"].as_str().unwrap(), 4)].push(line);
+    }
+    let card = |lines: &[String]| lines.iter().filter(|l| l.contains(r#""cardId":"c-7731""#)).count();
+    assert_eq!(shards.iter().map(|s| card(s)).collect::<Vec<_>>(), [1, 1, 3, 1], "c-7731's payments per shard");
+    for (i, lines) in shards.iter().enumerate() {
+        let (input, data) = (dir.join(format!("shard-{i}.ndjson")), dir.join(format!("lambda-{i}")));
+        write_lines(&input, lines);
+        let args = ["run", "--local", lambda_spec.to_str().unwrap(), "--input", input.to_str().unwrap()];
+        run(&[&args[..], &["--data-dir", data.to_str().unwrap(), "--quiet"]].concat());
+        assert_eq!(window_alerts(&data), Vec::<Value>::new(), "shard {i} alone never reaches 5");
+    }
+}

@@ -29,6 +29,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value as Json};
 
 use crate::expr::timestamp::parse;
+use crate::expr::value::format_timestamp_millis as text;
 use crate::expr::{Accumulator, Program, RecordSchema};
 use crate::ir::{Engine, Pipeline, RuleKind, WindowShape};
 
@@ -206,7 +207,7 @@ impl EventTimeRules {
                 WindowShape::Tumbling => {
                     let start = t.div_euclid(rule.size) * rule.size;
                     if is_late(start + rule.size) {
-                        Some(format!("window ending {} already closed", start + rule.size))
+                        Some(format!("window ending {} already closed", text(start + rule.size)))
                     } else {
                         rule.feed_into(&key, &group, (start, start + rule.size), origin, record);
                         None
@@ -216,7 +217,7 @@ impl EventTimeRules {
                     let slide = i64::from(slide_seconds) * 1000;
                     let slice_end = t.div_euclid(slide) * slide + slide;
                     if is_late(slice_end) {
-                        Some(format!("window ending {slice_end} already closed"))
+                        Some(format!("window ending {} already closed", text(slice_end)))
                     } else {
                         let mut start = slice_end - rule.size;
                         while start <= t {
@@ -232,7 +233,7 @@ impl EventTimeRules {
                 late.push(Late {
                     index,
                     rule: rule.name.clone(),
-                    reason: format!("late for rule `{}`: {reason} (watermark {})", rule.name, wm.unwrap_or(0)),
+                    reason: format!("late for rule `{}`: {reason} (watermark {})", rule.name, text(wm.unwrap_or(0))),
                 });
             }
         }
@@ -337,7 +338,7 @@ impl WindowRule {
             end = end.max(w.end);
         }
         if is_late(end) {
-            return Some(format!("session ending {end} already closed"));
+            return Some(format!("session ending {} already closed", text(end)));
         }
         let mut merged = self.program.accumulators();
         let mut first = origin;
