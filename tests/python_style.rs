@@ -6,6 +6,8 @@
 #[path = "support/tools.rs"]
 mod tools;
 
+mod common;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -24,7 +26,7 @@ fn specs() -> Vec<PathBuf> {
         .iter()
         .flat_map(|dir| std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)).unwrap())
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml") && !common::refused_flink(p))
         .collect();
     all.sort();
     all

@@ -207,3 +207,27 @@ impl Test {
         }
     }
 }
+
+/// Whether the spec at `path` runs on `hot.engine: flink`. The `cfn` and `terraform` targets
+/// refuse such a spec with one line until they emit its Managed Service for Apache Flink
+/// application; tests that build every example check that refusal here and skip the spec.
+pub fn refused_flink(path: &Path) -> bool {
+    use pipec::target::{Options, Target, emit};
+    let text = std::fs::read_to_string(path).unwrap();
+    let checked =
+        pipec::frontend::check_source(pipec::source::Source::new(path.display().to_string(), text), None, &vars);
+    let Some(spec) = checked.spec.as_ref().filter(|_| !checked.has_errors()) else { return false };
+    let pipeline = pipec::ir::lower(spec).unwrap();
+    if pipeline.engine == pipec::ir::Engine::Lambda {
+        return false;
+    }
+    for target in [Target::Cfn, Target::Terraform] {
+        let refused = emit(target, &pipeline, Options::default()).err().unwrap_or_default();
+        let line = format!(
+            "`hot.engine: flink` is not deployed by the {} target yet: `--target flink` writes its Flink SQL",
+            target.name()
+        );
+        assert_eq!(refused, line, "{}", path.display());
+    }
+    true
+}
