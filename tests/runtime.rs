@@ -509,7 +509,9 @@ fn flink_events(n: usize) -> Vec<String> {
 
 /// Window alerts (rule, start, group, alert), stored rows' ids, and the dead-lettered
 /// sequence numbers with their reasons (dead letters are at least once: a set).
-fn flink_outcome(data: &Path) -> (BTreeSet<(String, i64, String, String)>, BTreeSet<String>, BTreeSet<(u64, String)>) {
+type FlinkOutcome = (BTreeSet<(String, i64, String, String)>, BTreeSet<String>, BTreeSet<(u64, String)>);
+
+fn flink_outcome(data: &Path) -> FlinkOutcome {
     let db = rusqlite::Connection::open(data.join("store.sqlite")).unwrap();
     let mut stmt = db.prepare("SELECT rule, window_start, group_key, alert FROM _pipec_window_alerts").unwrap();
     let windows =
@@ -570,7 +572,7 @@ fn flink_kill_9_then_restart_decides_what_an_uninterrupted_run_does() {
             .and_then(|db| db.query_row("SELECT count(*) FROM _pipec_window_alerts", [], |r| r.get::<_, i64>(0)))
             .unwrap_or(0)
     };
-    while decided() < 5 && started.elapsed() < Duration::from_secs(60) {
+    while decided() < 5 && started.elapsed() < Duration::from_mins(1) {
         std::thread::sleep(Duration::from_millis(10));
     }
     child.kill().unwrap(); // SIGKILL
