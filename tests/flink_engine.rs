@@ -14,6 +14,10 @@
 //! One Python driver process (`tests/flink/driver.py`) runs every case in one
 //! TableEnvironment, its temp and log folders inside the test's own temp dir, REST on
 //! 127.0.0.1. It costs about a minute.
+//!
+//! The `ordered` case's file also goes through `pipec run --local --input` (the real binary,
+//! the spec with a store added so per-record alerts are kept): its stored rows and window
+//! alerts must be exactly Flink's alerts, and its dead letters exactly the late records.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -160,6 +164,54 @@ fn from_flink(rows: &[Json]) -> BTreeSet<String> {
         .collect()
 }
 
+/// What `pipec run --local --input` stores for `input`: per-record alerts (`rule paymentId`,
+/// from the stored rows) and window alerts, as [`from_flink`] spells them; and how many
+/// (record, rule) pairs its dead letters call late.
+fn from_local_run(dir: &Path, spec_text: &str, input: &Path) -> (BTreeSet<String>, usize) {
+    let spec = dir.join("local.yaml");
+    std::fs::write(&spec, format!("{spec_text}  store:\n    key: {{ partition: paymentId }}\n")).unwrap();
+    let data = dir.join("local-data");
+    let output = Command::new(env!("CARGO_BIN_EXE_pipec"))
+        .args(["run", "--local", "--quiet"])
+        .arg(&spec)
+        .arg("--input")
+        .arg(input)
+        .arg("--data-dir")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "pipec run --local failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    let db = rusqlite::Connection::open(data.join("store.sqlite")).unwrap();
+    let mut alerts = BTreeSet::new();
+    let mut rows = db.prepare("SELECT _item, _rules FROM \"card-windows-flagged\"").unwrap();
+    for row in rows.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).unwrap() {
+        let (item, rules) = row.unwrap();
+        let item: Json = serde_json::from_str(&item).unwrap();
+        for rule in serde_json::from_str::<Vec<String>>(&rules).unwrap() {
+            alerts.insert(format!("{rule} {}", item["paymentId"].as_str().unwrap()));
+        }
+    }
+    let mut windows = db.prepare("SELECT rule, window_start, window_end, alert FROM _pipec_window_alerts").unwrap();
+    let rows = windows
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?))
+        })
+        .unwrap();
+    for row in rows {
+        let (rule, start, end, alert) = row.unwrap();
+        let alert: Json = serde_json::from_str(&alert).unwrap();
+        alerts.insert(format!("{rule} {start}..{end} {}", alert["group"]));
+    }
+    let dead = std::fs::read_to_string(data.join("dead-letter/events.ndjson")).unwrap_or_default();
+    let late = dead
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Json>(l).unwrap()["reason"].as_str().unwrap().matches("late for rule `").count()
+        })
+        .sum();
+    (alerts, late)
+}
+
 fn write_ndjson(path: &Path, records: &[&Json]) {
     let text = records.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n") + "\n";
     std::fs::write(path, text).unwrap();
@@ -188,6 +240,8 @@ fn flink_raises_exactly_the_reference_alerts() {
     write_ndjson(&input.join("part-0.json"), &records.iter().collect::<Vec<_>>());
     let (expected, late) = reference(&ordered, &records);
     assert!(late >= 20, "only {late} late (record, rule) pairs: the ordered case must exercise dropping");
+    let (local, local_late) = from_local_run(dir.path(), &text, &input.join("part-0.json"));
+    assert_eq!(local_late, late, "pipec run --local dead-letters every late (record, rule) pair");
     cases.push(Case { name: "ordered", pipeline: ordered, input, expected });
 
     // Three files by card; nothing is late whatever order they are read in.
@@ -248,6 +302,14 @@ fn flink_raises_exactly_the_reference_alerts() {
             "case {}: Flink and the reference disagree\nonly the reference: {missing:#?}\nonly Flink: {extra:#?}",
             case.name
         );
+        if case.name == "ordered" {
+            let missing: Vec<_> = got.difference(&local).collect();
+            let extra: Vec<_> = local.difference(&got).collect();
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "pipec run --local and Flink disagree\nonly Flink: {missing:#?}\nonly the local run: {extra:#?}"
+            );
+        }
         for rule in ["big-payment", "card-velocity", "card-spend", "merchant-session"] {
             assert!(
                 got.iter().any(|a| a.starts_with(&format!("{rule} "))),

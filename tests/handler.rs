@@ -14,6 +14,8 @@ mod mbox;
 #[path = "support/tools.rs"]
 mod tools;
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -582,7 +584,7 @@ fn specs() -> Vec<PathBuf> {
         .iter()
         .flat_map(|dir| std::fs::read_dir(root.join(dir)).unwrap())
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml") && !common::is_flink(p))
         .collect();
     all.sort();
     all

@@ -356,3 +356,27 @@ fn s3_archive_on_moto_gives_the_same_report_as_the_folder() {
         |r: &Json| r["rules"][0]["examples"].as_array().unwrap().iter().cloned().map(without_now).collect::<Vec<_>>();
     assert_eq!(examples(&s3), examples(&local));
 }
+
+/// A flink spec is replayed in event time, as `pipec run --local` decides it: the archived
+/// card-velocity payments flag card c-7731's window, and the late payment is a dead letter.
+#[test]
+fn a_flink_spec_is_replayed_in_event_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let payments = std::fs::read(root.join("examples/data/card-velocity.ndjson")).unwrap();
+    let archive = dir.path().join("bucket");
+    write(
+        &archive.join("raw/2026/11/26/12/fh-1-2026-11-26-12-15-00-0b1c2d3e-aaaa-bbbb-cccc-ddddeeeeffff.gz"),
+        &gzip(&payments),
+    );
+    let spec = root.join("examples/card-velocity.yaml");
+    let report = replay_json(&[spec.to_str().unwrap(), "--archive", archive.to_str().unwrap()]);
+    assert_eq!(report["decided"], 11);
+    let velocity = rule(&report, "card-velocity");
+    assert_eq!(velocity["flagged"], 1, "{velocity}");
+    assert_eq!(velocity["examples"][0]["group"], json!({ "cardId": "c-7731" }), "{velocity}");
+    assert_eq!(rule(&report, "large-payment")["flagged"], 1);
+    assert_eq!(report["dead_letters"]["count"], 1, "{report}");
+    let reason = report["dead_letters"]["examples"][0]["reason"].as_str().unwrap();
+    assert!(reason.starts_with("late for rule `card-velocity`: window ending 2026-11-26T12:10:00.000Z"), "{reason}");
+}

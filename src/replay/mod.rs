@@ -306,6 +306,10 @@ impl Replay<'_> {
         let decision = self.new.decide(record, at, now);
         self.windows_closed(decision.closed, true);
         let old = self.old.as_mut().map(|old| old.decide(record, at, now));
+        if let (Some(late), false) = (&decision.late, matches!(decision.verdict, Verdict::Invalid { .. })) {
+            // Flink engine: left out of a windowed rule's windows, as `pipec run --local` does.
+            self.dead_letter(object, index, late, record, record.len() as u64)?;
+        }
         let new_matched = match &decision.verdict {
             Verdict::Invalid { reason } => {
                 return self.dead_letter(object, index, reason, record, record.len() as u64);

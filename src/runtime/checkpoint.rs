@@ -18,6 +18,10 @@ pub struct Checkpoint {
     /// before it are not fed to that rule again on replay.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub windows_closed_until: BTreeMap<String, i64>,
+    /// Hot only, flink engine: the event-time watermark (Unix ms) before the frame at
+    /// `offset`, where a replay resumes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_watermark: Option<i64>,
 }
 
 /// The checkpoint file of one consumer.

@@ -28,11 +28,20 @@
 //! [`Decider::close_windows`] up to a cutoff. A closed window reports the groups whose
 //! condition holds, sorted by group key, with their aggregates and the alert message.
 //! The alerts a decision produces: [`Decider::record_alerts`], [`Decider::window_alert`].
+//!
+//! On the flink engine (`hot.engine: flink`) windows are in event time instead, decided by
+//! [`super::event_time`]: a window fires once the watermark (the greatest event time seen
+//! minus `allowed_lateness`) passes its end, [`Decider::close_windows`] with `i64::MAX` fires
+//! the rest (the end of a bounded input), any other cutoff fires nothing (the watermark only
+//! moves with records, as on Flink), and a record late for a rule is reported in
+//! [`Decision::late`] (left out of that rule's windows, as Flink drops it). Each fired window
+//! comes as its own [`WindowClose`] with the one group it fired for.
 
 use std::collections::HashMap;
 
 use serde_json::{Map, Value as Json, json};
 
+use super::event_time::{EventTimeRules, Origin};
 use super::notify::Alert;
 use super::parse::{parse, parse_into};
 use crate::expr::value::format_timestamp_millis;
@@ -64,6 +73,9 @@ pub struct Decision {
     pub verdict: Verdict,
     /// Windows closed by this record's arrival, before it fed the next ones.
     pub closed: Vec<WindowClose>,
+    /// Flink engine: why the record is late for some windowed rules (left out of their
+    /// windows; the runtime dead-letters it with this reason). `None` when on time.
+    pub late: Option<String>,
 }
 
 /// A closed window of one rule.
@@ -111,12 +123,22 @@ struct WindowRule {
     closed_until: i64,
 }
 
+struct EventTime {
+    engine: EventTimeRules,
+    /// The frame being read (offset) and the watermark before it.
+    frame: Option<(u64, Option<i64>)>,
+    /// The windowed rules' programs, by index in `pipeline.rules`.
+    programs: HashMap<usize, Program>,
+}
+
 /// The compiled rules of a pipeline and the state of its open windows.
 pub struct Decider {
     pipeline: std::sync::Arc<Pipeline>,
     rules: Vec<(usize, Program)>,
     windows: Vec<WindowRule>,
     enrich: Vec<(String, Program)>,
+    /// The flink engine's event-time windows (then `windows` is empty).
+    event_time: Option<EventTime>,
     /// The fast path's reusable map (see [`parse_into`]).
     scratch: Map<String, Json>,
 }
@@ -126,12 +148,17 @@ impl Decider {
     #[must_use]
     pub fn new(pipeline: std::sync::Arc<Pipeline>) -> Self {
         let schema = &pipeline.stream.schema;
+        let mut event_time =
+            EventTimeRules::new(&pipeline).map(|engine| EventTime { engine, frame: None, programs: HashMap::new() });
         let mut rules = Vec::new();
         let mut windows = Vec::new();
         for (i, rule) in pipeline.rules.iter().enumerate() {
             let program = Program::compile(&rule.when, schema);
             match &rule.kind {
                 RuleKind::PerRecord => rules.push((i, program)),
+                RuleKind::Windowed { .. } if event_time.is_some() => {
+                    event_time.as_mut().expect("flink engine").programs.insert(i, program);
+                }
                 RuleKind::Windowed { seconds, group_by, .. } => windows.push(WindowRule {
                     rule: i,
                     program,
@@ -148,7 +175,7 @@ impl Decider {
             .flat_map(|s| &s.enrich)
             .map(|e| (e.name.clone(), Program::compile(&e.expr, schema)))
             .collect();
-        Self { pipeline, rules, windows, enrich, scratch: Map::new() }
+        Self { pipeline, rules, windows, enrich, event_time, scratch: Map::new() }
     }
 
     #[must_use]
@@ -171,7 +198,7 @@ impl Decider {
     /// Whether the pipeline has windowed rules.
     #[must_use]
     pub fn has_windows(&self) -> bool {
-        !self.windows.is_empty()
+        !self.windows.is_empty() || self.event_time.as_ref().is_some_and(|e| e.engine.has_windows())
     }
 
     fn run(&mut self, record: &[u8], at: At, now: Option<i64>) -> Decision {
@@ -194,15 +221,58 @@ impl Decider {
         } else {
             match parse(record).and_then(|m| validate(&m, schema).map(|()| m)) {
                 Ok(map) => &*slow.insert(map),
-                Err(reason) => return Decision { verdict: Verdict::Invalid { reason }, closed: Vec::new() },
+                Err(reason) => {
+                    return Decision { verdict: Verdict::Invalid { reason }, closed: Vec::new(), late: None };
+                }
             }
         };
-        let closed = if self.windows.is_empty() { Vec::new() } else { self.feed_windows(map, at) };
+        let (closed, late) = if self.event_time.is_some() {
+            self.feed_event_time(map, at, now.is_none())
+        } else if self.windows.is_empty() {
+            (Vec::new(), None)
+        } else {
+            (self.feed_windows(map, at), None)
+        };
         let verdict = match now {
             Some(now) => self.verdict(map, now),
             None => Verdict::Passed,
         };
-        Decision { verdict, closed }
+        Decision { verdict, closed, late }
+    }
+
+    /// Feeds the event-time windows (flink engine); the windows the record's watermark fired,
+    /// and why it is late, if it is.
+    fn feed_event_time(&mut self, map: &Map<String, Json>, at: At, replay: bool) -> (Vec<WindowClose>, Option<String>) {
+        let Some(et) = &mut self.event_time else { return (Vec::new(), None) };
+        // The watermark before this record's frame: where a replay from that frame starts.
+        let watermark = match et.frame {
+            Some((offset, watermark)) if offset == at.offset => watermark,
+            _ => {
+                et.frame = Some((at.offset, et.engine.watermark()));
+                et.engine.watermark()
+            }
+        };
+        let origin = Origin { seq: at.seq, offset: at.offset, watermark };
+        let late = et.engine.feed_windows(origin, map, replay);
+        let late = (!late.is_empty()).then(|| late.into_iter().map(|l| l.reason).collect::<Vec<_>>().join("; "));
+        (self.event_time_closed(), late)
+    }
+
+    /// The event-time windows fired since the last call, as [`WindowClose`]s.
+    fn event_time_closed(&mut self) -> Vec<WindowClose> {
+        let Some(et) = &mut self.event_time else { return Vec::new() };
+        let pipeline = &self.pipeline;
+        et.engine
+            .take_closed()
+            .into_iter()
+            .map(|c| {
+                let program = &et.programs[&c.rule];
+                let key = group_key(&c.group);
+                let group =
+                    window_group(pipeline, c.rule, program, (c.start, c.end), (0, key, c.group), &c.accumulators);
+                WindowClose { rule: c.rule, start: c.start, end: c.end, first_seq: c.first.seq, fired: vec![group] }
+            })
+            .collect()
     }
 
     fn verdict(&self, map: &Map<String, Json>, now: i64) -> Verdict {
@@ -281,9 +351,16 @@ impl Decider {
     #[must_use]
     pub fn window_alert(&self, close: &WindowClose, group: &WindowGroup) -> Option<Alert> {
         let rule = &self.pipeline.rules[close.rule];
+        // Event-time sliding windows of one group can share their first record: the start
+        // tells them apart.
+        let id = if self.event_time.is_some() {
+            format!("{:012}-w{}-{}", close.first_seq, close.rule, close.start)
+        } else {
+            format!("{:012}-w{}-{}", close.first_seq, close.rule, group.position)
+        };
         (!rule.notify.is_empty()).then(|| Alert {
             topics: rule.notify.clone(),
-            id: format!("{:012}-w{}-{}", close.first_seq, close.rule, group.position),
+            id,
             subject: crate::alert::subject(&self.pipeline.name, rule.severity.name(), &rule.name),
             body: group.message.as_str().into(),
         })
@@ -309,7 +386,7 @@ impl Decider {
             });
             let group: Map<String, Json> =
                 w.group_by.iter().map(|f| (f.clone(), map.get(f).cloned().unwrap_or(Json::Null))).collect();
-            let key = serde_json::to_string(&group.values().collect::<Vec<_>>()).expect("JSON values serialize");
+            let key = group_key(&group);
             let program = &w.program;
             let (_, accs) = open.groups.entry(key).or_insert_with(|| (group, program.accumulators()));
             Program::feed(accs, map);
@@ -320,6 +397,12 @@ impl Decider {
     /// Closes every open window that ended at or before `cutoff` (arrival ms; `i64::MAX`
     /// closes all of them), in rule order.
     pub fn close_windows(&mut self, cutoff: i64) -> Vec<WindowClose> {
+        if let Some(et) = &mut self.event_time {
+            if cutoff == i64::MAX {
+                et.engine.finish();
+            }
+            return self.event_time_closed();
+        }
         let mut closed = Vec::new();
         for i in 0..self.windows.len() {
             let w = &self.windows[i];
@@ -336,28 +419,14 @@ impl Decider {
         let open = w.open.take()?;
         let end = open.start + w.millis;
         w.closed_until = end;
-        let rule = &pipeline.rules[w.rule];
         let mut groups: Vec<_> = open.groups.into_iter().collect();
         groups.sort_by(|a, b| a.0.cmp(&b.0));
-        let (start, finish) = (format_timestamp_millis(open.start), format_timestamp_millis(end));
         let fired = groups
             .into_iter()
             .enumerate()
             .filter(|(_, (_, (group, accs)))| w.program.eval_window(group, accs).is_true())
             .map(|(position, (key, (group, accs)))| {
-                let aggregates: Vec<Json> = w
-                    .program
-                    .aggregates()
-                    .iter()
-                    .zip(&accs)
-                    .map(|(spec, acc)| {
-                        let field = spec.field.as_ref().map_or("*", |(f, _)| f.as_str());
-                        json!({ "aggregate": format!("{}({field})", spec.kind.name()), "value": acc.finish().to_json() })
-                    })
-                    .collect();
-                let message =
-                    crate::alert::window_message(&pipeline.name, rule, (&start, &finish), &group, aggregates.clone());
-                WindowGroup { position, key, group, aggregates, message }
+                window_group(pipeline, w.rule, &w.program, (open.start, end), (position, key, group), &accs)
             })
             .collect();
         Some(WindowClose { rule: w.rule, start: open.start, end, first_seq: open.first_seq, fired })
@@ -367,7 +436,28 @@ impl Decider {
     /// there so a crash replays the window).
     #[must_use]
     pub fn held_offset(&self) -> Option<u64> {
+        if let Some(et) = &self.event_time {
+            return et.engine.held().map(|o| o.offset);
+        }
         self.windows.iter().filter_map(|w| w.open.as_ref().map(|o| o.first_offset)).min()
+    }
+
+    /// Flink engine: the watermark to resume with from [`Self::held_offset`] (the watermark
+    /// before the held frame; nothing held: the current watermark).
+    #[must_use]
+    pub fn resume_watermark(&self) -> Option<i64> {
+        let et = self.event_time.as_ref()?;
+        et.engine.held().map_or(et.engine.watermark(), |o| o.watermark)
+    }
+
+    /// Flink engine: forgets the open windows and resumes with `watermark` (see
+    /// [`Self::resume_watermark`]); records decided before are then replayed with
+    /// [`Self::feed`], which rebuilds the windows and discards what they fire.
+    pub fn restart_event_time(&mut self, watermark: Option<i64>) {
+        if let Some(et) = &mut self.event_time {
+            et.engine.restart(watermark);
+            et.frame = None;
+        }
     }
 
     /// Each windowed rule's name with the end of its last closed window (none closed yet: left
@@ -386,6 +476,131 @@ impl Decider {
         for w in &mut self.windows {
             w.open = None;
             w.closed_until = closed_until.get(&self.pipeline.rules[w.rule].name).copied().unwrap_or(i64::MIN);
+        }
+    }
+}
+
+/// A group's key in the store: its values as a JSON array, in `group_by` order.
+fn group_key(group: &Map<String, Json>) -> String {
+    serde_json::to_string(&group.values().collect::<Vec<_>>()).expect("JSON values serialize")
+}
+
+/// A fired group with its aggregates and alert message.
+fn window_group(
+    pipeline: &Pipeline,
+    rule: usize,
+    program: &Program,
+    (start, end): (i64, i64),
+    (position, key, group): (usize, String, Map<String, Json>),
+    accs: &[Accumulator],
+) -> WindowGroup {
+    let aggregates: Vec<Json> = program
+        .aggregates()
+        .iter()
+        .zip(accs)
+        .map(|(spec, acc)| {
+            let field = spec.field.as_ref().map_or("*", |(f, _)| f.as_str());
+            json!({ "aggregate": format!("{}({field})", spec.kind.name()), "value": acc.finish().to_json() })
+        })
+        .collect();
+    let (start, finish) = (format_timestamp_millis(start), format_timestamp_millis(end));
+    let message = crate::alert::window_message(
+        &pipeline.name,
+        &pipeline.rules[rule],
+        (&start, &finish),
+        &group,
+        aggregates.clone(),
+    );
+    WindowGroup { position, key, group, aggregates, message }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::{At, Decider};
+    use crate::ir::Pipeline;
+
+    fn pipeline() -> Arc<Pipeline> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/flink/windows.yaml");
+        let text = std::fs::read_to_string(path).unwrap();
+        let checked = crate::frontend::check_source(crate::source::Source::new(path, text), None, &|_| None);
+        assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+        Arc::new(crate::ir::lower(checked.spec.as_ref().unwrap()).unwrap())
+    }
+
+    /// Payments of 4 cards at 3 merchants, a new greatest second every 1–3 s, some out of
+    /// order (within the lateness of 5 s) and some late by 20–80 s.
+    fn records(count: u64) -> Vec<Vec<u8>> {
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let mut second = 1_780_000_000_i64;
+        (0..count)
+            .map(|i| {
+                let at = match next(20) {
+                    0 => second - 20 - i64::try_from(next(60)).unwrap(),
+                    1..=3 => second - 1 - i64::try_from(next(4)).unwrap(),
+                    _ => {
+                        second += 1 + i64::try_from(next(3)).unwrap();
+                        second
+                    }
+                };
+                let at = crate::expr::value::format_timestamp_millis(at * 1000);
+                let merchant = ["shop", "cafe", "bar"][usize::try_from(next(3)).unwrap()];
+                format!(
+                    r#"{{"paymentId":"p{i}","cardId":"card-{}","merchant":"{merchant}","amount":{},"at":"{at}"}}"#,
+                    next(4),
+                    next(12_000)
+                )
+                .into_bytes()
+            })
+            .collect()
+    }
+
+    /// What a run decides (window decisions and late reasons, as text) for records
+    /// `from..to` of `records`, `decided_below` of them only replayed; `frame` records share a
+    /// log offset.
+    fn run(d: &mut Decider, records: &[Vec<u8>], (from, to): (usize, usize), decided_below: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, record) in records.iter().enumerate().take(to).skip(from) {
+            let at = At { arrival_ms: 0, seq: i as u64, offset: i as u64 / 3 };
+            if i < decided_below {
+                let replayed = d.feed(record, at);
+                assert!(replayed.closed.is_empty() && replayed.late.is_none(), "a replay decides nothing again");
+                continue;
+            }
+            let decision = d.decide(record, at, 0);
+            out.extend(decision.late.map(|l| format!("{i} {l}")));
+            out.extend(decision.closed.iter().flat_map(|c| c.fired.iter().map(|g| g.message.clone())));
+        }
+        out
+    }
+
+    #[test]
+    fn an_event_time_restart_from_the_checkpoint_decides_exactly_what_an_uninterrupted_run_does() {
+        let pipeline = pipeline();
+        let records = records(600);
+        let mut whole = Decider::new(pipeline.clone());
+        let mut expected = run(&mut whole, &records, (0, records.len()), 0);
+        expected.extend(whole.close_windows(i64::MAX).iter().flat_map(|c| c.fired.iter().map(|g| g.message.clone())));
+        assert!(expected.iter().filter(|e| e.contains("late for rule")).count() > 20, "{expected:#?}");
+        assert!(expected.iter().filter(|e| !e.contains("late for rule")).count() > 20, "{expected:#?}");
+        for cut in (3..records.len()).step_by(57).map(|c| c / 3 * 3) {
+            // Decided and committed up to `cut`; then the checkpoint, then a crash.
+            let mut before = Decider::new(pipeline.clone());
+            let mut got = run(&mut before, &records, (0, cut), 0);
+            let offset = before.held_offset().map_or(cut as u64 / 3, |h| h.min(cut as u64 / 3));
+            let watermark = before.resume_watermark();
+            let mut after = Decider::new(pipeline.clone());
+            after.restart_event_time(watermark);
+            got.extend(run(&mut after, &records, (usize::try_from(offset).unwrap() * 3, records.len()), cut));
+            got.extend(after.close_windows(i64::MAX).iter().flat_map(|c| c.fired.iter().map(|g| g.message.clone())));
+            assert_eq!(got, expected, "restarted after record {cut} from offset {offset}");
         }
     }
 }

@@ -15,12 +15,21 @@
 //!   left out of that rule's windows and reported with the reason, as Flink drops them.
 //! * Sessions: a record opens `[t, t + gap)`; it merges with every open session of its group
 //!   that it overlaps or touches (Flink's `TimeWindow.intersects`).
+//!
+//! The local runtime ([`super::decide::Decider`]) feeds records with their [`Origin`] (log
+//! place and the watermark before their frame) and takes the fired windows with their
+//! aggregates ([`EventTimeRules::take_closed`]). After a crash it resumes from the oldest open
+//! window's first record with the watermark it had then ([`EventTimeRules::restart`]), and
+//! replays the records decided before the crash with `replay` set: the watermark and windows
+//! evolve exactly as they did, and what fires during the replay (decided before the crash, or
+//! a window missing records before the resume point) is discarded.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value as Json};
 
 use crate::expr::timestamp::parse;
+use crate::expr::value::format_timestamp_millis as text;
 use crate::expr::{Accumulator, Program, RecordSchema};
 use crate::ir::{Engine, Pipeline, RuleKind, WindowShape};
 
@@ -41,14 +50,37 @@ pub struct Late {
     pub reason: String,
 }
 
+/// Where a record came from: its place (sequence number and log offset of its frame) and the
+/// watermark before its frame (where a replay from that frame starts).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub seq: u64,
+    pub offset: u64,
+    pub watermark: Option<i64>,
+}
+
+/// A window that fired, with what decided it.
+pub struct Closed {
+    /// Index of the rule in `pipeline.rules`.
+    pub rule: usize,
+    pub start: i64,
+    pub end: i64,
+    pub group: Map<String, Json>,
+    pub accumulators: Vec<Accumulator>,
+    /// The [`Origin`] of the window's first record.
+    pub first: Origin,
+}
+
 struct Open {
     start: i64,
     end: i64,
     group: Map<String, Json>,
     accumulators: Vec<Accumulator>,
+    first: Origin,
 }
 
 struct WindowRule {
+    rule: usize,
     name: String,
     program: Program,
     size: i64,
@@ -66,7 +98,7 @@ pub struct EventTimeRules {
     record_rules: Vec<(String, Program)>,
     windows: Vec<WindowRule>,
     watermark: Option<i64>,
-    fired: Vec<Alert>,
+    fired: Vec<Closed>,
 }
 
 /// The event time of a valid record, in Unix milliseconds (rounded down).
@@ -90,11 +122,12 @@ impl EventTimeRules {
         let schema: &RecordSchema = &pipeline.stream.schema;
         let mut record_rules = Vec::new();
         let mut windows = Vec::new();
-        for rule in &pipeline.rules {
+        for (index, rule) in pipeline.rules.iter().enumerate() {
             let program = Program::compile(&rule.when, schema);
             match &rule.kind {
                 RuleKind::PerRecord => record_rules.push((rule.name.clone(), program)),
                 RuleKind::Windowed { seconds, group_by, shape } => windows.push(WindowRule {
+                    rule: index,
                     name: rule.name.clone(),
                     program,
                     size: i64::from(*seconds) * 1000,
@@ -121,18 +154,50 @@ impl EventTimeRules {
         self.watermark
     }
 
+    /// Whether the pipeline has windowed rules.
+    #[must_use]
+    pub fn has_windows(&self) -> bool {
+        !self.windows.is_empty()
+    }
+
     /// Feeds one valid record (`index` names it in alerts). Returns the per-record alerts and
     /// the rules it was late for; windows that fire are collected for [`Self::take_fired`].
     pub fn feed(&mut self, index: usize, record: &Map<String, Json>) -> (Vec<Alert>, Vec<Late>) {
         let mut alerts = Vec::new();
-        let mut late = Vec::new();
         for (name, program) in &self.record_rules {
             if program.flags(record) {
                 alerts.push(Alert::Record { rule: name.clone(), index });
             }
         }
+        let origin = Origin { seq: index as u64, offset: 0, watermark: None };
+        let late = self.feed_windows(origin, record, false);
+        (alerts, late)
+    }
+
+    /// Forgets every open window and sets the watermark: how a run resumes from its checkpoint
+    /// (the oldest open window's first frame, and the watermark before it).
+    pub fn restart(&mut self, watermark: Option<i64>) {
+        for rule in &mut self.windows {
+            rule.open.clear();
+        }
+        self.fired.clear();
+        self.watermark = watermark;
+    }
+
+    /// The origin of the oldest open window's first record (none open: `None`).
+    #[must_use]
+    pub fn held(&self) -> Option<Origin> {
+        self.windows.iter().flat_map(|r| r.open.values().map(|w| w.first)).min_by_key(|o| (o.offset, o.seq))
+    }
+
+    /// Feeds one valid record to the windowed rules only; returns the rules it is late for.
+    /// With `replay` (a record decided before a restart) nothing is reported late and what
+    /// fires is discarded (see the module docs).
+    pub fn feed_windows(&mut self, origin: Origin, record: &Map<String, Json>, replay: bool) -> Vec<Late> {
+        let index = usize::try_from(origin.seq).unwrap_or(usize::MAX);
+        let mut late = Vec::new();
         let Some(t) = event_time_ms(record, &self.field, self.timezone) else {
-            return (alerts, late);
+            return late;
         };
         let wm = self.watermark;
         let is_late = |end: i64| wm.is_some_and(|wm| end - 1 <= wm);
@@ -142,9 +207,9 @@ impl EventTimeRules {
                 WindowShape::Tumbling => {
                     let start = t.div_euclid(rule.size) * rule.size;
                     if is_late(start + rule.size) {
-                        Some(format!("window ending {} already closed", start + rule.size))
+                        Some(format!("window ending {} already closed", text(start + rule.size)))
                     } else {
-                        rule.feed_into(&key, &group, start, start + rule.size, record);
+                        rule.feed_into(&key, &group, (start, start + rule.size), origin, record);
                         None
                     }
                 }
@@ -152,32 +217,36 @@ impl EventTimeRules {
                     let slide = i64::from(slide_seconds) * 1000;
                     let slice_end = t.div_euclid(slide) * slide + slide;
                     if is_late(slice_end) {
-                        Some(format!("window ending {slice_end} already closed"))
+                        Some(format!("window ending {} already closed", text(slice_end)))
                     } else {
                         let mut start = slice_end - rule.size;
                         while start <= t {
-                            rule.feed_into(&key, &group, start, start + rule.size, record);
+                            rule.feed_into(&key, &group, (start, start + rule.size), origin, record);
                             start += slide;
                         }
                         None
                     }
                 }
-                WindowShape::Session => rule.session(&key, &group, t, record, is_late),
+                WindowShape::Session => rule.session(&key, &group, (t, origin), record, is_late),
             };
-            if let Some(reason) = reason {
+            if let Some(reason) = reason.filter(|_| !replay) {
                 late.push(Late {
                     index,
                     rule: rule.name.clone(),
-                    reason: format!("late for rule `{}`: {reason} (watermark {})", rule.name, wm.unwrap_or(0)),
+                    reason: format!("late for rule `{}`: {reason} (watermark {})", rule.name, text(wm.unwrap_or(0))),
                 });
             }
         }
         let candidate = t.saturating_sub(self.lateness);
         if self.watermark.is_none_or(|wm| candidate > wm) {
             self.watermark = Some(candidate);
+            let before = self.fired.len();
             self.fire(|end| end - 1 <= candidate);
+            if replay {
+                self.fired.truncate(before);
+            }
         }
-        (alerts, late)
+        late
     }
 
     /// Fires every open window (the end of input).
@@ -187,6 +256,21 @@ impl EventTimeRules {
 
     /// The windowed alerts fired so far, in firing order.
     pub fn take_fired(&mut self) -> Vec<Alert> {
+        let names: Vec<(usize, &str)> = self.windows.iter().map(|r| (r.rule, r.name.as_str())).collect();
+        let name = |rule: usize| names.iter().find(|(i, _)| *i == rule).map_or("", |(_, n)| *n).to_owned();
+        std::mem::take(&mut self.fired)
+            .into_iter()
+            .map(|c| Alert::Window {
+                rule: name(c.rule),
+                start_ms: c.start,
+                end_ms: c.end,
+                group: Json::Object(c.group).to_string(),
+            })
+            .collect()
+    }
+
+    /// The windows fired so far whose condition holds, in firing order, with their aggregates.
+    pub fn take_closed(&mut self) -> Vec<Closed> {
         std::mem::take(&mut self.fired)
     }
 
@@ -198,11 +282,13 @@ impl EventTimeRules {
             closing.sort_by_key(|w| (w.end, w.start));
             for w in closing {
                 if rule.program.eval_window(&w.group, &w.accumulators).is_true() {
-                    self.fired.push(Alert::Window {
-                        rule: rule.name.clone(),
-                        start_ms: w.start,
-                        end_ms: w.end,
-                        group: Json::Object(w.group).to_string(),
+                    self.fired.push(Closed {
+                        rule: rule.rule,
+                        start: w.start,
+                        end: w.end,
+                        group: w.group,
+                        accumulators: w.accumulators,
+                        first: w.first,
                     });
                 }
             }
@@ -211,13 +297,21 @@ impl EventTimeRules {
 }
 
 impl WindowRule {
-    fn feed_into(&mut self, key: &str, group: &Map<String, Json>, start: i64, end: i64, record: &Map<String, Json>) {
+    fn feed_into(
+        &mut self,
+        key: &str,
+        group: &Map<String, Json>,
+        (start, end): (i64, i64),
+        origin: Origin,
+        record: &Map<String, Json>,
+    ) {
         let program = &self.program;
         let w = self.open.entry((key.to_owned(), start)).or_insert_with(|| Open {
             start,
             end,
             group: group.clone(),
             accumulators: program.accumulators(),
+            first: origin,
         });
         Program::feed(&mut w.accumulators, record);
     }
@@ -227,7 +321,7 @@ impl WindowRule {
         &mut self,
         key: &str,
         group: &Map<String, Json>,
-        t: i64,
+        (t, origin): (i64, Origin),
         record: &Map<String, Json>,
         is_late: impl Fn(i64) -> bool,
     ) -> Option<String> {
@@ -244,16 +338,19 @@ impl WindowRule {
             end = end.max(w.end);
         }
         if is_late(end) {
-            return Some(format!("session ending {end} already closed"));
+            return Some(format!("session ending {} already closed", text(end)));
         }
         let mut merged = self.program.accumulators();
+        let mut first = origin;
         for k in &touching {
             if let Some(w) = self.open.remove(k) {
                 merged = merge(merged, w.accumulators);
+                first = std::cmp::min_by_key(first, w.first, |o| (o.offset, o.seq));
             }
         }
         Program::feed(&mut merged, record);
-        self.open.insert((key.to_owned(), start), Open { start, end, group: group.clone(), accumulators: merged });
+        self.open
+            .insert((key.to_owned(), start), Open { start, end, group: group.clone(), accumulators: merged, first });
         None
     }
 }

@@ -14,6 +14,14 @@
 //! the log is idle and the wall clock is 1 s past its end, or on shutdown (which decides every
 //! open window). While a window is open the checkpoint stays at its first record so a crash
 //! replays it; records already decided before the crash then only feed windows again.
+//!
+//! On the flink engine windows are in event time ([`super::event_time`], through the
+//! [`Decider`]): a window fires when the watermark passes its end, never on the wall clock;
+//! shutdown (the end of an `--input` file) fires every open window, as a bounded Flink source
+//! does at its end. A record late for a windowed rule is dead-lettered with the reason (and
+//! still decided by the per-record rules). The checkpoint stays at the oldest open window's
+//! first record and keeps the watermark from before it, so a replay after a crash rebuilds the
+//! same windows and watermark; what fires during the replay was decided before the crash.
 
 use std::io;
 use std::sync::Arc;
@@ -124,6 +132,7 @@ impl Hot {
         let start = self.p.store.checkpoint(CONSUMER).map_err(io_err)?;
         // Open windows are rebuilt from the checkpoint, which stays at their first record.
         self.decider.restart_windows(&start.windows_closed_until);
+        self.decider.restart_event_time(start.event_watermark);
         let mut decided_below = start.seq;
         self.p.metrics.hot_seq.store(decided_below, Ordering::Relaxed);
         let log = self.p.log.clone();
@@ -178,6 +187,7 @@ impl Hot {
             offset: held.map_or(position, |h| h.min(position)),
             seq: decided_below,
             windows_closed_until: self.decider.closed_until().map(|(name, until)| (name.to_owned(), until)).collect(),
+            event_watermark: self.decider.resume_watermark(),
         }
     }
 
@@ -222,15 +232,22 @@ impl Hot {
             let closed = self.decider.feed(record, at).closed;
             return self.closed(closed);
         }
-        let Decision { verdict, closed } = self.decider.decide(record, at, now);
+        let Decision { verdict, closed, late } = self.decider.decide(record, at, now);
         self.closed(closed)?;
         match verdict {
-            Verdict::Passed => Ok(()),
+            Verdict::Passed => {
+                late.map_or(Ok(()), |late| self.p.dead_letter.write(Some(at.seq), &late, record, &self.p.metrics))
+            }
             Verdict::Invalid { reason } | Verdict::Refused { reason, .. } => {
+                let reason = late.map_or(reason.clone(), |late| format!("{reason}; {late}"));
                 self.p.dead_letter.write(Some(at.seq), &reason, record, &self.p.metrics)
             }
             Verdict::Flagged { rules, item } => {
                 self.counts.flagged += 1;
+                if let Some(late) = late {
+                    // Flagged by a per-record rule, and left out of a windowed rule's windows.
+                    self.p.dead_letter.write(Some(at.seq), &late, record, &self.p.metrics)?;
+                }
                 self.flagged(at.seq, &item, &rules, at.arrival_ms)
             }
         }

@@ -213,13 +213,6 @@ impl Engine {
     /// Opens the data directory (recovering the log), and starts the hot path, the cold path,
     /// the notifier and the log flusher.
     pub fn start(pipeline: Pipeline, config: Config) -> io::Result<Handle> {
-        if event_time::EventTimeRules::new(&pipeline).is_some() {
-            // The hot path decides windows in arrival time; the flink engine's are in event time.
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "`hot.engine: flink` does not run locally yet: `pipec build --target flink` writes its Flink SQL",
-            ));
-        }
         let paths = Paths::new(&config.data_dir);
         fs::create_dir_all(&paths.root)?;
         let lock = fs::File::create(paths.root.join("lock"))?;

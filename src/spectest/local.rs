@@ -39,7 +39,8 @@ pub fn evaluate(pipeline: &Pipeline, case: &Case) -> Outcome {
     for (i, event) in case.events.iter().enumerate() {
         let seq = i as u64;
         let at = At { arrival_ms: event.arrival_ms, seq, offset: 0 };
-        let Decision { verdict, closed } = decider.decide(&event.bytes, at, case.now_ms);
+        let Decision { verdict, closed, late } = decider.decide(&event.bytes, at, case.now_ms);
+        outcome.dead_letters[i] = late;
         windows(pipeline, &decider, closed, &mut outcome);
         let names = |rules: &[usize]| rules.iter().map(|&r| pipeline.rules[r].name.clone()).collect::<Vec<_>>();
         match verdict {

@@ -207,3 +207,13 @@ impl Test {
         }
     }
 }
+
+/// Whether the spec at `path` runs on `hot.engine: flink`: its hot path is a Flink application
+/// (and the alerts function, tested in `tests/flink_aws.rs`), not the hot and window handlers.
+pub fn is_flink(path: &Path) -> bool {
+    let text = std::fs::read_to_string(path).unwrap();
+    let checked =
+        pipec::frontend::check_source(pipec::source::Source::new(path.display().to_string(), text), None, &vars);
+    let Some(spec) = checked.spec.as_ref().filter(|_| !checked.has_errors()) else { return false };
+    pipec::ir::lower(spec).unwrap().engine == pipec::ir::Engine::Flink
+}
