@@ -7,8 +7,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use common::{Rng, temp_dir};
+
 #[path = "support/archive.rs"]
 mod archive;
+mod common;
 
 #[path = "support/mbox.rs"]
 mod mbox;
@@ -16,34 +19,21 @@ mod mbox;
 const BIN: &str = env!("CARGO_BIN_EXE_pipec");
 const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/transactions.yaml");
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pipec-rt-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// Seed-shaped events made here, independently of the engine's generator.
 fn events(n: usize, seed: u64) -> Vec<String> {
-    let mut x = seed | 1;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut rng = Rng(seed);
     let banks = ["CHASUS33XXX", "DEUTDEFFXXX", "HSBCGB2LXXX", "BNPAFRPPXXX", "UBSWCHZHXXX"];
     (0..n)
         .map(|i| {
-            let t = 1000 + next() % 9001;
+            let t = 1000 + rng.next() % 9001;
             format!(
                 r#"{{"transactionId":"{:08x}-{:04x}-4abc-9def-{:012x}","name":"Jane Doe","age":{},"address":"{} Oak Street, Springfield, IL 62704","city":"Springfield","state":"Illinois","transaction":{t},"bankId":"{}","createdAt":"2026-11-03T12:{:02}:{:02}.{:03}Z"}}"#,
-                next() & 0xffff_ffff,
+                rng.next() & 0xffff_ffff,
                 i % 65536,
                 i,
-                18 + next() % 70,
-                next() % 9999,
-                banks[usize::try_from(next() % 5).unwrap()],
+                18 + rng.next() % 70,
+                rng.next() % 9999,
+                rng.pick(&banks),
                 (i / 60_000) % 60,
                 (i / 1000) % 60,
                 i % 1000
@@ -110,7 +100,8 @@ fn spec_with(dir: &Path, buffer: &str, webhook: Option<&str>) -> PathBuf {
 
 #[test]
 fn file_of_100k_events_exact_store_and_archive() {
-    let dir = temp_dir("exact");
+    let scratch = temp_dir("exact");
+    let dir = scratch.path();
     let mut lines = events(100_000, 7);
     // The rule's edge, and the same key twice (stored once).
     lines[10] = lines[10].replace(r#""transaction":"#, r#""transaction":9000,"x":"#);
@@ -153,7 +144,8 @@ fn file_of_100k_events_exact_store_and_archive() {
 
 #[test]
 fn kill_9_then_restart_loses_and_duplicates_nothing() {
-    let dir = temp_dir("kill");
+    let scratch = temp_dir("kill");
+    let dir = scratch.path();
     let lines = events(200_000, 11);
     let input = dir.join("in.ndjson");
     write_lines(&input, &lines);
@@ -193,7 +185,8 @@ fn kill_9_then_restart_loses_and_duplicates_nothing() {
 
 #[test]
 fn webhook_down_retries_then_dead_letters_and_the_run_completes() {
-    let dir = temp_dir("webhook");
+    let scratch = temp_dir("webhook");
+    let dir = scratch.path();
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
@@ -229,7 +222,8 @@ fn webhook_down_retries_then_dead_letters_and_the_run_completes() {
 
 #[test]
 fn bad_events_go_to_the_dead_letter_file_with_reasons() {
-    let dir = temp_dir("bad");
+    let scratch = temp_dir("bad");
+    let dir = scratch.path();
     let mut lines = events(50, 5);
     let good = lines.len();
     lines.push("not json".into());
@@ -260,7 +254,8 @@ fn bad_events_go_to_the_dead_letter_file_with_reasons() {
 
 #[test]
 fn max_events_and_duration_bound_generated_runs() {
-    let dir = temp_dir("bounds");
+    let scratch = temp_dir("bounds");
+    let dir = scratch.path();
     let data = dir.join("a");
     let out = run(&[
         "run",
@@ -303,7 +298,8 @@ fn max_events_and_duration_bound_generated_runs() {
 
 #[test]
 fn build_local_writes_the_run_configuration() {
-    let dir = temp_dir("build");
+    let scratch = temp_dir("build");
+    let dir = scratch.path();
     run(&["build", SPEC, "--target", "local", "-o", dir.to_str().unwrap()]);
     let plan: Value = serde_json::from_slice(&std::fs::read(dir.join("local.json")).unwrap()).unwrap();
     assert_eq!(plan["pipeline"], "transactions");
@@ -315,7 +311,8 @@ fn build_local_writes_the_run_configuration() {
 
 #[test]
 fn a_consumed_input_says_so_and_a_spec_without_a_store_claims_no_rows() {
-    let dir = temp_dir("say");
+    let scratch = temp_dir("say");
+    let dir = scratch.path();
     let lines = events(300, 13);
     let input = dir.join("in.ndjson");
     write_lines(&input, &lines);

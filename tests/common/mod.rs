@@ -1,7 +1,10 @@
-//! What the integration tests share: one seeded random generator, the variable table the
-//! fixtures are written against, and one builder for runs of the real binary (after just's
-//! `tests/test.rs`: `Test::new().args(..).stdin(..).env(..).status(1).stderr_has(..).run()`).
-//! Each test file includes it with `mod common;` and uses what it needs.
+//! What the integration tests share: one seeded random generator ([`Rng`]), scratch folders
+//! ([`temp_dir`], the `tempfile` crate: removed when dropped), [`base64`] (the crate), the
+//! variable table the fixtures are written against ([`vars`]), and one builder for runs of the
+//! real binary (after just's `tests/test.rs`:
+//! `Test::new().args(..).stdin(..).env(..).status(1).stderr_has(..).run()`). Each test file
+//! includes it with `mod common;` and uses what it needs; what only some files need lives in
+//! `tests/support/` (a server, the pinned tools, mailboxes, the archive, snapshot names).
 
 #![allow(dead_code)]
 
@@ -34,6 +37,18 @@ impl Rng {
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
+}
+
+/// A fresh scratch folder `pipec-<name>-…` under the temporary directory (`TMPDIR`; in CI
+/// `target/test-tmp`), removed with everything in it when the returned value is dropped.
+pub fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new().prefix(&format!("pipec-{name}-")).tempdir().expect("create a scratch folder")
+}
+
+/// `bytes` in standard base64 with padding (the `base64` crate), as Kinesis carries a record.
+pub fn base64(bytes: &[u8]) -> String {
+    use ::base64::Engine as _;
+    ::base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// The environment the fixtures are written against: only `PRESENT=value` is set.
