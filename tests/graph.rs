@@ -22,7 +22,7 @@ use pipec::source::Source;
 use pipec::target::{self, Target};
 
 mod common;
-use common::{temp_dir, vars};
+use common::{specs_in, temp_dir, vars};
 
 const FORMATS: [(Format, &str); 3] = [(Format::Svg, "svg"), (Format::Mermaid, "mermaid"), (Format::Dot, "dot")];
 
@@ -30,13 +30,7 @@ const FORMATS: [(Format, &str); 3] = [(Format::Svg, "svg"), (Format::Mermaid, "m
 /// script, no resources; `graph::resources` refuses it with a message).
 const DRAWN: [Target; 3] = [Target::Cfn, Target::Terraform, Target::Local];
 fn specs() -> Vec<PathBuf> {
-    let mut all: Vec<PathBuf> = ["examples", "tests/fixtures/valid", "tests/fixtures/graph"]
-        .iter()
-        .flat_map(|dir| std::fs::read_dir(tools::repo_root().join(dir)).unwrap())
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    all.sort();
+    let all = specs_in(&["examples", "tests/fixtures/valid", "tests/fixtures/graph"]);
     assert!(all.len() >= 9);
     all
 }

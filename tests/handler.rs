@@ -22,12 +22,10 @@ use std::process::{Command, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use pipec::expr::{FieldSchema, Program, RecordSchema, ValueType, validate};
-use pipec::frontend::check_source;
 use pipec::ir::{Pipeline, RuleKind};
-use pipec::source::Source;
 use serde_json::{Map, Value, json};
 
-use common::{Rng, base64};
+use common::{Rng, base64, pipeline, specs_in};
 
 /// Generated events per spec (`PIPEC_DIFFERENTIAL_EVENTS` overrides it for a longer run; the
 /// cost is linear in the events, mostly moto's per-call cost: see the README).
@@ -39,13 +37,6 @@ fn events() -> usize {
 /// A refused loopback port: the local run's webhook deliveries fail at once and land, message by
 /// message, in `dead-letter/webhooks.ndjson`, where the test reads them.
 const REFUSED: &str = "http://127.0.0.1:9/";
-
-fn pipeline(path: &Path) -> Pipeline {
-    let text = std::fs::read_to_string(path).unwrap();
-    let checked = check_source(Source::new(path.display().to_string(), text), None, &|_| None);
-    assert!(!checked.has_errors(), "{} must check clean", path.display());
-    pipec::ir::lower(checked.spec.as_ref().unwrap()).unwrap()
-}
 
 const TEXTS: &[&str] = &[
     "web",
@@ -389,11 +380,7 @@ fn differential(spec: &str, seed: u64) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let path = root.join(spec);
     let p = pipeline(&path);
-    let keys: Vec<&str> = p
-        .store
-        .iter()
-        .flat_map(|s| std::iter::once(s.partition.name.as_str()).chain(s.sort.as_ref().map(|k| k.name.as_str())))
-        .collect();
+    let keys = p.store_key_names();
     let mut rng = Rng(seed);
     let count = events();
     let lines: Vec<String> = (0..count).map(|i| event(&mut rng, &p.stream.schema, &keys, i)).collect();
@@ -549,15 +536,7 @@ fn check_filters(p: &Pipeline, out: &Path, lines: &[String]) {
 }
 
 fn specs() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut all: Vec<PathBuf> = ["examples", "specs/features"]
-        .iter()
-        .flat_map(|dir| std::fs::read_dir(root.join(dir)).unwrap())
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    all.sort();
-    all
+    specs_in(&["examples", "specs/features"])
 }
 
 macro_rules! differential {

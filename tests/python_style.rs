@@ -17,20 +17,13 @@ use pipec::frontend::check_source;
 use pipec::source::Source;
 use pipec::target::{self, Target};
 
-use common::{Rng, vars};
+use common::{Rng, specs_in, vars};
 
 /// ruff's settings for generated code: no config files, Lambda's Python.
 const COMMON: &[&str] = &["--isolated", "--target-version", "py313"];
 
 fn specs() -> Vec<PathBuf> {
-    let mut all: Vec<PathBuf> = ["examples", "tests/fixtures/valid", "specs/features"]
-        .iter()
-        .flat_map(|dir| std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)).unwrap())
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    all.sort();
-    all
+    specs_in(&["examples", "tests/fixtures/valid", "specs/features"])
 }
 
 /// Every `.py` file the two AWS targets generate for `path`: (name, text).

@@ -54,6 +54,12 @@ fn run(args: &[&str]) -> Output {
     out
 }
 
+/// `pipec run --local SPEC --input INPUT --data-dir DATA --quiet`.
+fn local_args<'a>(spec: &'a Path, input: &'a Path, data: &'a Path) -> [&'a str; 8] {
+    let path = |p: &'a Path| p.to_str().expect("test paths are UTF-8");
+    ["run", "--local", path(spec), "--input", path(input), "--data-dir", path(data), "--quiet"]
+}
+
 fn counts(lines: &[String]) -> BTreeMap<&str, usize> {
     let mut map = BTreeMap::new();
     for l in lines {
@@ -110,16 +116,7 @@ fn file_of_100k_events_exact_store_and_archive() {
     let input = dir.join("in.ndjson");
     write_lines(&input, &lines);
     let data = dir.join("data");
-    let out = run(&[
-        "run",
-        "--local",
-        SPEC,
-        "--input",
-        input.to_str().unwrap(),
-        "--data-dir",
-        data.to_str().unwrap(),
-        "--quiet",
-    ]);
+    let out = run(&local_args(Path::new(SPEC), &input, &data));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("100,001 events in"), "{stderr}");
 
@@ -151,16 +148,7 @@ fn kill_9_then_restart_loses_and_duplicates_nothing() {
     write_lines(&input, &lines);
     let spec = spec_with(&dir, "1MiB", None);
     let data = dir.join("data");
-    let args = [
-        "run",
-        "--local",
-        spec.to_str().unwrap(),
-        "--input",
-        input.to_str().unwrap(),
-        "--data-dir",
-        data.to_str().unwrap(),
-        "--quiet",
-    ];
+    let args = local_args(&spec, &input, &data);
     let mut child = Command::new(BIN).args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     // Kill once some objects are archived and rows stored, well before the end.
     let started = Instant::now();
@@ -198,16 +186,7 @@ fn webhook_down_retries_then_dead_letters_and_the_run_completes() {
     write_lines(&input, &lines);
     let data = dir.join("data");
     let started = Instant::now();
-    run(&[
-        "run",
-        "--local",
-        spec.to_str().unwrap(),
-        "--input",
-        input.to_str().unwrap(),
-        "--data-dir",
-        data.to_str().unwrap(),
-        "--quiet",
-    ]);
+    run(&local_args(&spec, &input, &data));
     assert!(started.elapsed() < Duration::from_secs(20));
     let dead = std::fs::read_to_string(data.join("dead-letter/webhooks.ndjson")).unwrap();
     let first: Value = serde_json::from_str(dead.lines().next().unwrap()).unwrap();
@@ -235,7 +214,7 @@ fn bad_events_go_to_the_dead_letter_file_with_reasons() {
     write_lines(&input, &lines);
     std::fs::write(&input, std::fs::read_to_string(&input).unwrap() + "\n  \n").unwrap();
     let data = dir.join("data");
-    run(&["run", "--local", SPEC, "--input", input.to_str().unwrap(), "--data-dir", data.to_str().unwrap(), "--quiet"]);
+    run(&local_args(Path::new(SPEC), &input, &data));
     let dead: Vec<Value> = std::fs::read_to_string(data.join("dead-letter/events.ndjson"))
         .unwrap()
         .lines()
@@ -317,8 +296,7 @@ fn a_consumed_input_says_so_and_a_spec_without_a_store_claims_no_rows() {
     let input = dir.join("in.ndjson");
     write_lines(&input, &lines);
     let data = dir.join("data");
-    let args =
-        ["run", "--local", SPEC, "--input", input.to_str().unwrap(), "--data-dir", data.to_str().unwrap(), "--quiet"];
+    let args = local_args(Path::new(SPEC), &input, &data);
     let first = String::from_utf8_lossy(&run(&args).stderr).into_owned();
     assert!(first.contains("300 events in") && !first.contains("already consumed"), "{first}");
     let again = String::from_utf8_lossy(&run(&args).stderr).into_owned();
@@ -337,16 +315,7 @@ fn a_consumed_input_says_so_and_a_spec_without_a_store_claims_no_rows() {
     let spec = dir.join("no-store.yaml");
     std::fs::write(&spec, format!("{}{}", &spec_text[..start], &spec_text[end..])).unwrap();
     let data = dir.join("no-store");
-    let out = run(&[
-        "run",
-        "--local",
-        spec.to_str().unwrap(),
-        "--input",
-        input.to_str().unwrap(),
-        "--data-dir",
-        data.to_str().unwrap(),
-        "--quiet",
-    ]);
+    let out = run(&local_args(&spec, &input, &data));
     let text = String::from_utf8_lossy(&out.stderr);
     let flagged = expected_keys(&[lines, events(10, 14)].concat()).len();
     assert!(text.contains(&format!("flagged       {flagged} (notified only: the spec has no store)")), "{text}");
