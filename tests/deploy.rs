@@ -77,13 +77,7 @@ fn assert_exit(out: &Output, code: i32) {
 
 /// Runs boto3 (from the pinned tools venv) against the moto server.
 fn boto3(moto: &MotoServer, script: &str) {
-    let prelude = format!(
-        "import boto3, json\nkw = dict(endpoint_url={:?}, region_name='us-east-1', aws_access_key_id='testing', \
-         aws_secret_access_key='testing')\n",
-        moto.endpoint()
-    );
-    let out = run(Command::new(tools::python()).arg("-c").arg(prelude + script), LIMIT);
-    assert!(out.status.success(), "boto3 script failed:\n{}", describe(&out));
+    boto3_output(moto, script);
 }
 
 fn create_bucket(moto: &MotoServer) {
@@ -133,7 +127,7 @@ fn deploy_update_diff_and_destroy_the_reference_stack() {
 
     let scratch = temp_dir("deploy");
     let dir = scratch.path();
-    let changed = variant(&dir, "retention: 24h", "retention: 48h");
+    let changed = variant(dir, "retention: 24h", "retention: 48h");
     let changed = changed.to_str().unwrap();
     let out = pipec(&["diff", changed, "--stack", "tx", "--artifact-bucket", BUCKET], &url, LIMIT);
     assert_exit(&out, 0);
@@ -220,7 +214,7 @@ fn a_template_over_51200_bytes_goes_through_the_artifact_bucket() {
     }
     let scratch = temp_dir("deploy-large");
     let dir = scratch.path();
-    let spec = variant(&dir, "  store:\n", &format!("{rules}  store:\n"));
+    let spec = variant(dir, "  store:\n", &format!("{rules}  store:\n"));
     let spec = spec.to_str().unwrap();
 
     let out = pipec(&["deploy", spec, "--stack", "big", "--yes", "--artifact-bucket", BUCKET], &url, LIMIT);
@@ -300,7 +294,8 @@ fn configuration_errors_exit_2_before_any_call() {
     assert_exit(&out, 2);
 }
 
-/// Runs boto3 against the moto server and returns what the script prints.
+/// Runs boto3 (from the pinned tools venv) against the moto server; `kw` holds the client
+/// arguments. Returns what the script prints.
 fn boto3_output(moto: &MotoServer, script: &str) -> String {
     let prelude = format!(
         "import boto3, json\nkw = dict(endpoint_url={:?}, region_name='us-east-1', aws_access_key_id='testing', \
@@ -359,7 +354,7 @@ fn without_a_bucket_flag_deploy_makes_the_assets_stack_and_diff_reuses_it() {
     // A second pipeline in the same account and region reuses the assets bucket.
     let scratch = temp_dir("deploy-second");
     let dir = scratch.path();
-    let second = variant(&dir, "name: transactions\n", "name: payments\n");
+    let second = variant(dir, "name: transactions\n", "name: payments\n");
     let out = pipec(&["deploy", second.to_str().unwrap(), "--stack", "tx2", "--yes", "--timeout", "60s"], &url, LIMIT);
     assert_exit(&out, 0);
     let (_, stderr) = text(&out);
@@ -462,7 +457,7 @@ fn the_bucket_emptier_deletes_every_version_and_answers_cloudformation() {
     let moto = MotoServer::start();
     let scratch = temp_dir("emptier");
     let dir = scratch.path();
-    let (_, source) = throwaway_spec(&dir);
+    let (_, source) = throwaway_spec(dir);
     boto3(
         &moto,
         "s3 = boto3.client('s3', **kw)\ns3.create_bucket(Bucket='archive')\n\
@@ -504,7 +499,7 @@ fn destroy_of_a_throwaway_stack_empties_its_archive_bucket() {
     let url = moto.endpoint();
     let scratch = temp_dir("throwaway");
     let dir = scratch.path();
-    let (spec, _) = throwaway_spec(&dir);
+    let (spec, _) = throwaway_spec(dir);
     let spec = spec.to_str().unwrap().to_string();
     // moto's change-set execution does not wait for a custom resource (it cannot run its
     // function without Docker): the stack completes; the emptier's code is tested above.

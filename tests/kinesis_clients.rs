@@ -39,7 +39,7 @@ fn boto3_producer_and_consumer_loop_read_the_local_stream() {
     let scratch = temp_dir("kinesis-boto3");
     let dir = scratch.path();
     let run = Run::start(Path::new(SPEC), &dir.join("data"));
-    let result = run_script("boto3_client.py", &run, &dir);
+    let result = run_script("boto3_client.py", &run, dir);
     let sent = result["sent"].as_array().unwrap();
     assert_eq!(sent.len(), 250);
     assert_eq!(result["got"], result["sent"], "the consumer loop reads every record, in order");
@@ -160,7 +160,7 @@ fn cbor_requests_as_the_java_sdk_sends_them() {
     let scratch = temp_dir("kinesis-cbor");
     let dir = scratch.path();
     let run = Run::start(Path::new(SPEC), &dir.join("data"));
-    let result = run_script("cbor_client.py", &run, &dir);
+    let result = run_script("cbor_client.py", &run, dir);
     assert_eq!(
         result,
         json!({

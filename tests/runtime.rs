@@ -146,7 +146,7 @@ fn kill_9_then_restart_loses_and_duplicates_nothing() {
     let lines = events(200_000, 11);
     let input = dir.join("in.ndjson");
     write_lines(&input, &lines);
-    let spec = spec_with(&dir, "1MiB", None);
+    let spec = spec_with(dir, "1MiB", None);
     let data = dir.join("data");
     let args = local_args(&spec, &input, &data);
     let mut child = Command::new(BIN).args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
@@ -179,7 +179,7 @@ fn webhook_down_retries_then_dead_letters_and_the_run_completes() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
     };
-    let spec = spec_with(&dir, "1MiB", Some(&format!("http://127.0.0.1:{port}/hook")));
+    let spec = spec_with(dir, "1MiB", Some(&format!("http://127.0.0.1:{port}/hook")));
     let mut lines = events(200, 3);
     lines[0] = lines[0].replace(r#""transaction":"#, r#""transaction":9999,"x":"#);
     let input = dir.join("in.ndjson");
