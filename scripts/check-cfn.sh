@@ -12,6 +12,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS_DIR="${PIPEC_TOOLS_DIR:-$ROOT/.tools}"
 die() { echo "check-cfn.sh: error: $*" >&2; exit 2; }
+# shellcheck source=scripts/checkov-lib.sh
+source "$ROOT/scripts/checkov-lib.sh"
 
 [[ $# -ge 1 ]] || die "usage: scripts/check-cfn.sh TEMPLATE..."
 for f in "$@"; do [[ -f "$f" ]] || die "no such template: $f"; done
@@ -37,41 +39,6 @@ else
 fi
 
 echo "== checkov --framework cloudformation -f $*"
-json="$(mktemp)"
-trap 'rm -f "$json"' EXIT
-set +e
-BC_SKIP_MAPPING=TRUE CKV_SKIP_PACKAGE_UPDATE_CHECK=true LOG_LEVEL=ERROR \
-  "$TOOLS_DIR/checkov/bin/checkov" --skip-download --quiet --compact --framework cloudformation \
-  -o cli -o json --output-file-path "console,$json" -f "$@"
-rc=$?
-set -e
-if [[ $rc -ne 0 ]]; then
-  echo "check-cfn.sh: checkov FAILED (exit $rc)" >&2
-  status=1
-fi
-# Guard against "clean because nothing was parsed".
-if ! "$TOOLS_DIR/py/bin/python" - "$json" <<'PY'
-import json, sys
-raw = open(sys.argv[1]).read().strip()
-data = json.loads(raw) if raw else []
-reports = data if isinstance(data, list) else [data]
-bad = []
-scanned = 0
-for r in reports:
-    s = r.get("summary", {})
-    scanned += s.get("resource_count", 0)
-    if s.get("parsing_errors", 0):
-        bad.append("checkov could not parse %d file(s)" % s["parsing_errors"])
-if not reports or scanned == 0:
-    bad.append("checkov scanned no resources (unparseable template or not CloudFormation?)")
-for b in bad:
-    print("check-cfn.sh: " + b, file=sys.stderr)
-sys.exit(1 if bad else 0)
-PY
-then
-  status=1
-elif [[ $rc -eq 0 ]]; then
-  echo "checkov: clean"
-fi
+checkov_clean check-cfn.sh cloudformation "" -f "$@" || status=1
 
 exit $status

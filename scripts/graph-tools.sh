@@ -12,19 +12,18 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DIR="$ROOT/tests/graph"
-STAMP="$DIR/node_modules/.pipec-stamp"
 MODE="${1:-install}"
 
 die() { echo "graph-tools.sh: error: $*" >&2; exit 1; }
 say() { echo "graph-tools.sh: $*" >&2; }
 
-lock_sum() { sha256sum "$DIR/package-lock.json" | cut -d' ' -f1; }
+# shellcheck source=scripts/npm-lib.sh
+source "$ROOT/scripts/npm-lib.sh"
 
 if [[ "$MODE" == --check ]]; then
   command -v dot >/dev/null || die "graphviz's dot is missing: run make tools (or scripts/graph-tools.sh)"
   command -v node >/dev/null || die "node is missing: run make tools (or scripts/graph-tools.sh)"
-  [[ -f "$STAMP" && "$(cat "$STAMP")" == "$(lock_sum)" ]] \
-    || die "tests/graph/node_modules is missing or stale: run make tools (or scripts/graph-tools.sh)"
+  stamp_fresh || die "tests/graph/node_modules is missing or stale: run make tools (or scripts/graph-tools.sh)"
   exit 0
 fi
 
@@ -38,13 +37,7 @@ apt_install() {
 }
 command -v dot >/dev/null || apt_install "graphviz's dot" graphviz
 dot -V >/dev/null 2>&1 || die "dot does not run"
-{ command -v node >/dev/null && command -v npm >/dev/null; } || apt_install "node and npm" "nodejs npm"
-
-exec 9>"$DIR/.lock"
-command -v flock >/dev/null && flock -w 300 9
-if [[ ! -f "$STAMP" || "$(cat "$STAMP")" != "$(lock_sum)" ]]; then
-  say "installing mermaid and playwright-core (npm ci in tests/graph) ..."
-  (cd "$DIR" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
-    || die "npm ci failed in tests/graph (is the npm registry reachable?)"
-  lock_sum >"$STAMP"
-fi
+need_node
+# No browser download: the diagrams are rendered by /usr/bin/chromium.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+npm_ci_stamped "mermaid and playwright-core"

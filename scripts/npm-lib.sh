@@ -1,4 +1,4 @@
-# Sourced by scripts/node-tools.sh and scripts/browser.sh: node and npm from apt, and `npm ci`
+# Sourced by scripts/node-tools.sh, scripts/browser.sh and scripts/graph-tools.sh: node and npm from apt, and `npm ci`
 # into a tests/ folder, redone only when its package-lock.json changed (a stamp file in
 # node_modules holds the lock's sha256). The caller sets DIR (the folder with package-lock.json)
 # and defines die() and say().

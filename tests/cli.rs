@@ -8,19 +8,19 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{Output, Rng, Test};
+use common::{Output, Rng, Test, temp_dir};
 
 /// Runs pipec with `args` and nothing else set.
 fn pipec<S: AsRef<str>>(args: impl IntoIterator<Item = S>) -> Output {
     Test::new().args(args).run()
 }
 
-/// A file under the per-test scratch folder, written with `bytes`.
-fn scratch(name: &str, bytes: &[u8]) -> PathBuf {
-    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli").join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+/// A file `name` holding `bytes`, in a scratch folder removed when the returned guard drops.
+fn scratch(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = temp_dir("cli");
+    let path = dir.path().join(name);
     std::fs::write(&path, bytes).unwrap();
-    path
+    (dir, path)
 }
 
 fn path_str(path: &Path) -> &str {
@@ -69,7 +69,7 @@ fn several_specs_get_one_summary_and_the_worst_exit_code() {
 
 #[test]
 fn warnings_only_exit_0_and_are_printed() {
-    let path = scratch("warnings.yaml", WARNINGS_ONLY.as_bytes());
+    let (_dir, path) = scratch("warnings.yaml", WARNINGS_ONLY.as_bytes());
     let run = pipec(["check", path_str(&path)]);
     assert_eq!(run.status, 0, "{}", run.stderr);
     assert!(run.stderr.contains("pipec::encryption_disabled"), "{}", run.stderr);
@@ -165,7 +165,7 @@ fn check_reads_stdin() {
 
 #[test]
 fn build_prints_warnings_and_builds() {
-    let path = scratch("build-warnings.yaml", WARNINGS_ONLY.as_bytes());
+    let (_dir, path) = scratch("build-warnings.yaml", WARNINGS_ONLY.as_bytes());
     let out = tempfile::tempdir().unwrap();
     Test::new()
         .args(["build", path_str(&path), "--target", "local", "-o"])
@@ -182,7 +182,7 @@ fn build_prints_warnings_and_builds() {
 
 #[test]
 fn run_prints_warnings_before_running() {
-    let path = scratch("run-warnings.yaml", WARNINGS_ONLY.as_bytes());
+    let (_dir, path) = scratch("run-warnings.yaml", WARNINGS_ONLY.as_bytes());
     let data = tempfile::tempdir().unwrap();
     Test::new()
         .args(["run", "--local", path_str(&path), "--listen", "127.0.0.1:0", "--max-events", "5", "--data-dir"])
@@ -268,7 +268,7 @@ fn unknown_env_is_an_error() {
 #[test]
 fn variables_come_from_the_environment() {
     let spec = "version: 1\nname: ${PIPE_NAME}\nstream:\n  shards: 1\n  record:\n    id: string\n";
-    let path = scratch("vars.yaml", spec.as_bytes());
+    let (_dir, path) = scratch("vars.yaml", spec.as_bytes());
     Test::new().args(["check", path_str(&path)]).refused("pipec::missing_variable").run();
     let run = Test::new().args(["check", path_str(&path)]).env("PIPE_NAME", "from-env").run();
     assert_eq!(run.status, 0, "{}", run.stderr);
@@ -295,7 +295,7 @@ fn columns_sets_the_width() {
 
 #[test]
 fn invalid_utf8_is_refused() {
-    let path = scratch("latin1.yaml", b"version: 1\nname: caf\xe9\n");
+    let (_dir, path) = scratch("latin1.yaml", b"version: 1\nname: caf\xe9\n");
     let run = Test::new().args(["check", path_str(&path)]).refused("pipec::invalid_utf8").run();
     assert!(run.stderr.contains(":2:10]"), "label on the bad byte: {}", run.stderr);
 }
@@ -306,7 +306,7 @@ fn random_binary_garbage_is_refused() {
     for round in 0..8 {
         let len = 1 + usize::try_from(rng.next() % 4096).unwrap();
         let bytes: Vec<u8> = (0..len).map(|_| rng.next().to_le_bytes()[0]).collect();
-        let path = scratch(&format!("garbage-{round}.bin"), &bytes);
+        let (_dir, path) = scratch(&format!("garbage-{round}.bin"), &bytes);
         Test::new().args(["check", path_str(&path)]).refused("pipec::").run();
     }
 }
@@ -320,7 +320,7 @@ fn billion_laughs_is_refused() {
         let refs = vec![format!("*{prev}"); 9].join(",");
         let _ = writeln!(text, "{name}: &{name} [{refs}]");
     }
-    let path = scratch("lol.yaml", text.as_bytes());
+    let (_dir, path) = scratch("lol.yaml", text.as_bytes());
     Test::new().args(["check", path_str(&path)]).refused("pipec::alias_limit").run();
 }
 
@@ -328,10 +328,10 @@ fn billion_laughs_is_refused() {
 fn deep_block_nesting_is_refused() {
     // One level per line; 1,500 levels keep the file (indentation grows) under the size limit.
     let text: String = (0..1_500).map(|i| " ".repeat(i * 2) + "- \n").collect();
-    let path = scratch("deep-block.yaml", text.as_bytes());
+    let (_dir, path) = scratch("deep-block.yaml", text.as_bytes());
     Test::new().args(["check", path_str(&path)]).refused("pipec::nesting_too_deep").run();
     let text = "- ".repeat(20_000) + "x\n";
-    let path = scratch("deep-dashes.yaml", text.as_bytes());
+    let (_dir, path) = scratch("deep-dashes.yaml", text.as_bytes());
     Test::new().args(["check", path_str(&path)]).refused("pipec::nesting_too_deep").run();
 }
 
@@ -339,11 +339,11 @@ fn deep_block_nesting_is_refused() {
 fn deep_flow_nesting_is_refused() {
     for (name, open, close) in [("deep-flow-seq.yaml", "[", "]"), ("deep-flow-map.yaml", "{a: ", "}")] {
         let text = open.repeat(20_000) + &close.repeat(20_000) + "\n";
-        let path = scratch(name, text.as_bytes());
+        let (_dir, path) = scratch(name, text.as_bytes());
         // The YAML parser's own recursion limit may fire first (as `yaml_syntax`).
         Test::new().args(["check", path_str(&path)]).refused("pipec::").run();
         // Unclosed, too.
-        let path = scratch(&format!("unclosed-{name}"), open.repeat(20_000).as_bytes());
+        let (_dir, path) = scratch(&format!("unclosed-{name}"), open.repeat(20_000).as_bytes());
         Test::new().args(["check", path_str(&path)]).refused("pipec::").run();
     }
 }
@@ -355,7 +355,7 @@ fn fifty_megabytes() -> Vec<u8> {
 
 #[test]
 fn huge_file_is_refused() {
-    let path = scratch("huge.yaml", &fifty_megabytes());
+    let (_dir, path) = scratch("huge.yaml", &fifty_megabytes());
     Test::new().args(["check", path_str(&path)]).refused("pipec::file_too_large").run();
 }
 
@@ -372,7 +372,7 @@ fn just_under_the_limit_with_many_unknown_keys_completes() {
         let _ = writeln!(text, "unknown_key_{i:07}: value");
         i += 1;
     }
-    let path = scratch("many-unknown-keys.yaml", text.as_bytes());
+    let (_dir, path) = scratch("many-unknown-keys.yaml", text.as_bytes());
     // A hang guard, not a speed target (that is `benches/`): a debug build on a busy machine
     // takes over a minute here.
     Test::new().args(["check", path_str(&path)]).timeout(Duration::from_mins(3)).refused("pipec::unknown_field").run();

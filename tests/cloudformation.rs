@@ -10,14 +10,11 @@ mod tools;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use pipec::frontend::check_source;
-use pipec::ir::Pipeline;
-use pipec::source::Source;
 use pipec::target::{self, Artifact, Target};
 use serde_json::Value;
 
 mod common;
-use common::vars;
+use common::{pipeline, specs_in};
 
 /// Every spec that must build: the examples and the valid fixtures (the flink engine's too).
 fn specs() -> Vec<PathBuf> {
@@ -27,25 +24,6 @@ fn specs() -> Vec<PathBuf> {
 /// Also the reference specs of the language documentation.
 fn all_specs() -> Vec<PathBuf> {
     specs_in(&["examples", "tests/fixtures/valid", "tests/fixtures/flink", "specs/features"])
-}
-
-fn specs_in(dirs: &[&str]) -> Vec<PathBuf> {
-    let mut all: Vec<PathBuf> = dirs
-        .iter()
-        .flat_map(|dir| std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)).unwrap())
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    all.sort();
-    assert!(all.len() >= 3);
-    all
-}
-
-fn pipeline(path: &Path) -> Pipeline {
-    let text = std::fs::read_to_string(path).unwrap();
-    let checked = check_source(Source::new(path.display().to_string(), text), None, &vars);
-    assert!(!checked.has_errors(), "{} must check clean", path.display());
-    pipec::ir::lower(checked.spec.as_ref().unwrap()).unwrap()
 }
 
 /// The fixtures' fixed environment (as in tests/diagnostics.rs).

@@ -5,6 +5,7 @@
 //! is created, empty, and not refreshed); those are gaps of moto, so no test asserts them.
 #![cfg(feature = "aws")]
 
+mod common;
 #[path = "support/tools.rs"]
 mod tools;
 
@@ -15,6 +16,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use common::temp_dir;
 use tools::{MotoServer, describe};
 
 const BUCKET: &str = "pipec-artifacts";
@@ -75,13 +77,7 @@ fn assert_exit(out: &Output, code: i32) {
 
 /// Runs boto3 (from the pinned tools venv) against the moto server.
 fn boto3(moto: &MotoServer, script: &str) {
-    let prelude = format!(
-        "import boto3, json\nkw = dict(endpoint_url={:?}, region_name='us-east-1', aws_access_key_id='testing', \
-         aws_secret_access_key='testing')\n",
-        moto.endpoint()
-    );
-    let out = run(Command::new(tools::python()).arg("-c").arg(prelude + script), LIMIT);
-    assert!(out.status.success(), "boto3 script failed:\n{}", describe(&out));
+    boto3_output(moto, script);
 }
 
 fn create_bucket(moto: &MotoServer) {
@@ -129,9 +125,9 @@ fn deploy_update_diff_and_destroy_the_reference_stack() {
     assert_exit(&out, 0);
     assert_eq!(text(&out).0, "stack tx: no changes\n", "{}", describe(&out));
 
-    let dir = std::env::temp_dir().join(format!("pipec-deploy-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let changed = variant(&dir, "retention: 24h", "retention: 48h");
+    let scratch = temp_dir("deploy");
+    let dir = scratch.path();
+    let changed = variant(dir, "retention: 24h", "retention: 48h");
     let changed = changed.to_str().unwrap();
     let out = pipec(&["diff", changed, "--stack", "tx", "--artifact-bucket", BUCKET], &url, LIMIT);
     assert_exit(&out, 0);
@@ -152,7 +148,6 @@ fn deploy_update_diff_and_destroy_the_reference_stack() {
     let out = pipec(&["diff", changed, "--stack", "tx", "--artifact-bucket", BUCKET], &url, LIMIT);
     assert_exit(&out, 0);
     assert!(text(&out).0.contains("no changes"), "{}", describe(&out));
-    let _ = std::fs::remove_dir_all(&dir);
 
     let out = pipec(&["destroy", "--stack", "tx", "--yes", "--timeout", "60s"], &url, LIMIT);
     assert_exit(&out, 0);
@@ -217,9 +212,9 @@ fn a_template_over_51200_bytes_goes_through_the_artifact_bucket() {
         let _ = write!(rules, "    - name: burst-{i}\n      window: {{ tumbling: 1m }}\n      group_by: [bankId]\n");
         let _ = write!(rules, "      when: count(*) > {}\n      notify: [high-transactions]\n", 100 + i);
     }
-    let dir = std::env::temp_dir().join(format!("pipec-deploy-large-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let spec = variant(&dir, "  store:\n", &format!("{rules}  store:\n"));
+    let scratch = temp_dir("deploy-large");
+    let dir = scratch.path();
+    let spec = variant(dir, "  store:\n", &format!("{rules}  store:\n"));
     let spec = spec.to_str().unwrap();
 
     let out = pipec(&["deploy", spec, "--stack", "big", "--yes", "--artifact-bucket", BUCKET], &url, LIMIT);
@@ -230,7 +225,6 @@ fn a_template_over_51200_bytes_goes_through_the_artifact_bucket() {
     let out = pipec(&["diff", spec, "--stack", "big", "--artifact-bucket", BUCKET], &url, LIMIT);
     assert_exit(&out, 0);
     assert_eq!(text(&out).0, "stack big: no changes\n", "{}", describe(&out));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -300,7 +294,8 @@ fn configuration_errors_exit_2_before_any_call() {
     assert_exit(&out, 2);
 }
 
-/// Runs boto3 against the moto server and returns what the script prints.
+/// Runs boto3 (from the pinned tools venv) against the moto server; `kw` holds the client
+/// arguments. Returns what the script prints.
 fn boto3_output(moto: &MotoServer, script: &str) -> String {
     let prelude = format!(
         "import boto3, json\nkw = dict(endpoint_url={:?}, region_name='us-east-1', aws_access_key_id='testing', \
@@ -357,11 +352,10 @@ fn without_a_bucket_flag_deploy_makes_the_assets_stack_and_diff_reuses_it() {
     assert!(!stderr.contains("uploaded") && !stderr.contains("assets bucket"), "{stderr}");
 
     // A second pipeline in the same account and region reuses the assets bucket.
-    let dir = std::env::temp_dir().join(format!("pipec-deploy-second-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let second = variant(&dir, "name: transactions\n", "name: payments\n");
+    let scratch = temp_dir("deploy-second");
+    let dir = scratch.path();
+    let second = variant(dir, "name: transactions\n", "name: payments\n");
     let out = pipec(&["deploy", second.to_str().unwrap(), "--stack", "tx2", "--yes", "--timeout", "60s"], &url, LIMIT);
-    let _ = std::fs::remove_dir_all(&dir);
     assert_exit(&out, 0);
     let (_, stderr) = text(&out);
     assert!(stderr.contains(&format!("using the pipec assets bucket {bucket} (stack pipec-assets)")), "{stderr}");
@@ -428,8 +422,8 @@ fn throwaway_spec(dir: &Path) -> (PathBuf, String) {
 /// Runs the emptier's handler with a CloudFormation event against the moto server; its answer
 /// goes to `response_url`, or (when `None`) to a local server whose capture is returned.
 fn run_emptier(moto: &MotoServer, source: &str, event: &serde_json::Value, response_url: Option<&str>) -> String {
-    let dir = std::env::temp_dir().join(format!("pipec-emptier-{}-{}", std::process::id(), rand_suffix()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = temp_dir("emptier");
+    let dir = scratch.path();
     std::fs::write(dir.join("index.py"), source).unwrap();
     let script = format!(
         "import json, os, sys, threading\nfrom http.server import BaseHTTPRequestHandler, HTTPServer\n\
@@ -454,21 +448,16 @@ fn run_emptier(moto: &MotoServer, source: &str, event: &serde_json::Value, respo
             .env("AWS_SECRET_ACCESS_KEY", "testing"),
         LIMIT,
     );
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(out.status.success(), "the emptier failed:\n{}", describe(&out));
     String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn rand_suffix() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos())
 }
 
 #[test]
 fn the_bucket_emptier_deletes_every_version_and_answers_cloudformation() {
     let moto = MotoServer::start();
-    let dir = std::env::temp_dir().join(format!("pipec-emptier-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (_, source) = throwaway_spec(&dir);
+    let scratch = temp_dir("emptier");
+    let dir = scratch.path();
+    let (_, source) = throwaway_spec(dir);
     boto3(
         &moto,
         "s3 = boto3.client('s3', **kw)\ns3.create_bucket(Bucket='archive')\n\
@@ -502,16 +491,15 @@ fn the_bucket_emptier_deletes_every_version_and_answers_cloudformation() {
     let answer: serde_json::Value =
         serde_json::from_str(&run_emptier(&moto, &source, &event("Delete", "no-such-bucket"), None)).unwrap();
     assert_eq!(answer["Status"], "SUCCESS", "{answer}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn destroy_of_a_throwaway_stack_empties_its_archive_bucket() {
     let moto = MotoServer::start();
     let url = moto.endpoint();
-    let dir = std::env::temp_dir().join(format!("pipec-throwaway-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (spec, _) = throwaway_spec(&dir);
+    let scratch = temp_dir("throwaway");
+    let dir = scratch.path();
+    let (spec, _) = throwaway_spec(dir);
     let spec = spec.to_str().unwrap().to_string();
     // moto's change-set execution does not wait for a custom resource (it cannot run its
     // function without Docker): the stack completes; the emptier's code is tested above.
@@ -542,7 +530,6 @@ fn destroy_of_a_throwaway_stack_empties_its_archive_bucket() {
     let gone =
         boto3_output(&moto, "print(sorted(b['Name'] for b in boto3.client('s3', **kw).list_buckets()['Buckets']))");
     assert!(!gone.contains(&bucket), "the archive bucket {bucket} is still there: {gone}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A child process killed (by PID) when dropped.
@@ -666,11 +653,10 @@ fn view_signs_requests_that_botocore_verifies() {
 
 #[test]
 fn the_assets_template_is_cfn_lint_and_checkov_clean() {
-    let dir = std::env::temp_dir().join(format!("pipec-assets-template-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = temp_dir("assets-template");
+    let dir = scratch.path();
     let path = dir.join("assets.json");
     std::fs::write(&path, serde_json::to_string_pretty(&pipec::deploy::assets_template()).unwrap()).unwrap();
     tools::assert_cfn_lint_clean(&[&path]);
     tools::assert_checkov_cfn_clean(&[&path]);
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -15,8 +15,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use common::temp_dir;
+
 #[path = "support/archive.rs"]
 mod archive;
+mod common;
 
 const BIN: &str = env!("CARGO_BIN_EXE_pipec");
 const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/transactions.yaml");
@@ -50,9 +53,6 @@ impl Drop for Mounted {
             let _ = child.wait();
         }
         let _ = Command::new("umount").arg("-l").arg(&self.mnt).status();
-        if let Some(root) = self.mnt.parent() {
-            let _ = std::fs::remove_dir_all(root);
-        }
     }
 }
 
@@ -110,8 +110,9 @@ fn stored_ids(data: &Path) -> Vec<String> {
 
 #[test]
 fn a_full_disk_refuses_records_pauses_and_resumes_without_losing_an_acknowledged_one() {
-    let root = std::env::temp_dir().join(format!("pipec-diskfull-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
+    // Dropped after `fs` (declared before it): unmounted first, then removed.
+    let scratch = temp_dir("diskfull");
+    let root = scratch.path();
     let mut fs = Mounted::new(root.join("mnt"));
     let (mnt, data) = (fs.mnt.clone(), fs.mnt.join("data"));
     // A small archive buffer, so objects are cut (and written) while the disk fills.

@@ -2,6 +2,8 @@
 //! failures reproduce) prove that parsing never panics, that filter patterns never drop a
 //! flagged record, and that the Python lowering computes exactly what the Rust evaluator does.
 
+mod common;
+
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::Command;
@@ -12,22 +14,7 @@ use pipec::expr::{
 };
 use serde_json::{Map, Value as Json, json};
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next() % n as u64).unwrap()
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
+use common::{Rng, base64, temp_dir};
 
 fn schema() -> RecordSchema {
     RecordSchema::new(vec![
@@ -347,8 +334,8 @@ fn python_lowering_agrees_with_rust() {
             json!({"aggs": w.aggregates.flat(), "cond": w.condition.flat()})
         }).collect::<Vec<_>>(),
     });
-    let dir = std::env::temp_dir().join(format!("pipec-expr-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = temp_dir("expr");
+    let dir = scratch.path();
     std::fs::write(dir.join("job.json"), job.to_string()).unwrap();
     std::fs::File::create(dir.join("harness.py")).unwrap().write_all(HARNESS.as_bytes()).unwrap();
     let runtime_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/targets/lambda");
@@ -358,7 +345,6 @@ fn python_lowering_agrees_with_rust() {
         .arg(dir.join("job.json"))
         .output()
         .expect("python3 must be installed to check the Python lowering (it is not on PATH)");
-    std::fs::remove_dir_all(&dir).ok();
     assert!(output.status.success(), "python3 failed:\n{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8(output.stdout).unwrap();
     let mut lines = stdout.lines().map(|l| serde_json::from_str::<Json>(l).unwrap());
@@ -469,7 +455,7 @@ fn decoding_agrees_with_the_local_runtime() {
     cases.extend((0..300).map(|_| serde_json::to_vec(&record(&mut rng)).unwrap()));
     let job = json!({
         "schema": python::schema_literal(&schema()).flat(),
-        "cases": cases.iter().map(|c| base64_encode(c)).collect::<Vec<_>>(),
+        "cases": cases.iter().map(|c| base64(c)).collect::<Vec<_>>(),
     });
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("job.json"), job.to_string()).unwrap();
@@ -496,9 +482,4 @@ fn decoding_agrees_with_the_local_runtime() {
     assert_eq!(stdout.lines().count(), cases.len());
     assert!(mismatches.is_empty(), "Rust and Python decode differently:\n{mismatches}");
     assert!(refused >= 25, "only {refused} refused cases");
-}
-
-fn base64_encode(bytes: &[u8]) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
 }

@@ -22,7 +22,7 @@ use pipec::source::Source;
 use pipec::target::{self, Target};
 
 mod common;
-use common::vars;
+use common::{specs_in, temp_dir, vars};
 
 const FORMATS: [(Format, &str); 3] = [(Format::Svg, "svg"), (Format::Mermaid, "mermaid"), (Format::Dot, "dot")];
 
@@ -30,13 +30,7 @@ const FORMATS: [(Format, &str); 3] = [(Format::Svg, "svg"), (Format::Mermaid, "m
 /// script, no resources; `graph::resources` refuses it with a message).
 const DRAWN: [Target; 3] = [Target::Cfn, Target::Terraform, Target::Local];
 fn specs() -> Vec<PathBuf> {
-    let mut all: Vec<PathBuf> = ["examples", "tests/fixtures/valid", "tests/fixtures/graph"]
-        .iter()
-        .flat_map(|dir| std::fs::read_dir(tools::repo_root().join(dir)).unwrap())
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    all.sort();
+    let all = specs_in(&["examples", "tests/fixtures/valid", "tests/fixtures/graph"]);
     assert!(all.len() >= 9);
     all
 }
@@ -371,7 +365,8 @@ fn mermaid_check(name: &str, diagrams: &[(String, String)], render: usize) -> Ve
         Path::new("/usr/bin/chromium").is_file(),
         "/usr/bin/chromium is missing: run make tools (scripts/browser.sh)"
     );
-    let tmp = server::temp_dir(name);
+    let scratch = temp_dir(name);
+    let tmp = scratch.path();
     let files: Vec<PathBuf> = diagrams
         .iter()
         .map(|(name, text)| {
@@ -390,7 +385,6 @@ fn mermaid_check(name: &str, diagrams: &[(String, String)], render: usize) -> Ve
         .unwrap();
     let report = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "{report}{}", String::from_utf8_lossy(&out.stderr));
-    let _ = std::fs::remove_dir_all(&tmp);
     files
         .iter()
         .map(|f| {
@@ -434,7 +428,8 @@ fn mermaids_own_parser_accepts_every_diagram() {
 
 #[test]
 fn the_binary_prints_writes_and_refuses() {
-    let dir = server::temp_dir("graph-cli");
+    let scratch = temp_dir("graph-cli");
+    let dir = scratch.path();
     let out = Command::new(server::BIN).args(["graph", server::SPEC, "--format", "mermaid"]).output().unwrap();
     assert!(out.status.success(), "{}", tools::describe(&out));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("flowchart LR\n"));
@@ -448,21 +443,13 @@ fn the_binary_prints_writes_and_refuses() {
     let out = Command::new(server::BIN).args(["graph"]).arg(&bad).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", tools::describe(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no graph was drawn"), "{}", tools::describe(&out));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn the_viewer_shows_the_diagram_without_overlaps_in_chromium() {
-    let script = tools::repo_root().join("tests/browser/graph.mjs");
-    assert!(
-        Path::new("/usr/bin/chromium").is_file(),
-        "/usr/bin/chromium is missing: run make tools (scripts/browser.sh)"
-    );
-    assert!(
-        tools::repo_root().join("tests/browser/node_modules/playwright-core/package.json").is_file(),
-        "playwright-core is not installed in tests/browser: run make tools (scripts/browser.sh)"
-    );
-    let dir = server::temp_dir("graph-browser");
+    let script = tools::browser_script("graph.mjs");
+    let scratch = temp_dir("graph-browser");
+    let dir = scratch.path();
     let twenty = dir.join("twenty.yaml");
     std::fs::write(&twenty, twenty_rules()).unwrap();
     let runs = [
@@ -497,5 +484,4 @@ fn the_viewer_shows_the_diagram_without_overlaps_in_chromium() {
         !report.lines().any(|l| ["OVERLAP", "OUTSIDE", "CONSOLE", "ERROR"].iter().any(|p| l.starts_with(p))),
         "{report}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -9,12 +9,11 @@
 //! message by message (subject and body); the viewer function must list every row newest-first
 //! by the spec's sort, page by page. The filter patterns must let every flagged record through.
 
+mod common;
 #[path = "support/mbox.rs"]
 mod mbox;
 #[path = "support/tools.rs"]
 mod tools;
-
-mod common;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -23,10 +22,10 @@ use std::process::{Command, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use pipec::expr::{FieldSchema, Program, RecordSchema, ValueType, validate};
-use pipec::frontend::check_source;
 use pipec::ir::{Pipeline, RuleKind};
-use pipec::source::Source;
 use serde_json::{Map, Value, json};
+
+use common::{Rng, base64, pipeline, specs_in};
 
 /// Generated events per spec (`PIPEC_DIFFERENTIAL_EVENTS` overrides it for a longer run; the
 /// cost is linear in the events, mostly moto's per-call cost: see the README).
@@ -38,31 +37,6 @@ fn events() -> usize {
 /// A refused loopback port: the local run's webhook deliveries fail at once and land, message by
 /// message, in `dead-letter/webhooks.ndjson`, where the test reads them.
 const REFUSED: &str = "http://127.0.0.1:9/";
-
-fn pipeline(path: &Path) -> Pipeline {
-    let text = std::fs::read_to_string(path).unwrap();
-    let checked = check_source(Source::new(path.display().to_string(), text), None, &|_| None);
-    assert!(!checked.has_errors(), "{} must check clean", path.display());
-    pipec::ir::lower(checked.spec.as_ref().unwrap()).unwrap()
-}
-
-/// xorshift64*: small, seeded, reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[usize::try_from(self.below(items.len() as u64)).unwrap()]
-    }
-}
 
 const TEXTS: &[&str] = &[
     "web",
@@ -168,7 +142,7 @@ fn event(rng: &mut Rng, schema: &RecordSchema, keys: &[&str], i: usize) -> Strin
         record.insert(f.name.clone(), value(rng, f, i, key));
     }
     record.insert("extra".into(), json!({ "nested": [1, 2.5, "x"] }));
-    let field = schema.fields[usize::try_from(rng.below(schema.fields.len() as u64)).unwrap()].name.clone();
+    let field = rng.pick(&schema.fields).name.clone();
     if i % LIMIT_EVERY == LIMIT_EVERY / 2 {
         oversized(rng, i / LIMIT_EVERY, &mut record, schema, keys);
     }
@@ -197,19 +171,6 @@ fn event(rng: &mut Rng, schema: &RecordSchema, keys: &[&str], i: usize) -> Strin
         }
         _ => Value::Object(record).to_string(),
     }
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for (i, shift) in [18, 12, 6, 0].iter().enumerate() {
-            out.push(if i <= chunk.len() { ALPHABET[(n >> shift) as usize & 63] as char } else { '=' });
-        }
-    }
-    out
 }
 
 /// Numbers compare by value (a float field's `100` may come back as `100.0`).
@@ -419,11 +380,7 @@ fn differential(spec: &str, seed: u64) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let path = root.join(spec);
     let p = pipeline(&path);
-    let keys: Vec<&str> = p
-        .store
-        .iter()
-        .flat_map(|s| std::iter::once(s.partition.name.as_str()).chain(s.sort.as_ref().map(|k| k.name.as_str())))
-        .collect();
+    let keys = p.store_key_names();
     let mut rng = Rng(seed);
     let count = events();
     let lines: Vec<String> = (0..count).map(|i| event(&mut rng, &p.stream.schema, &keys, i)).collect();
@@ -579,15 +536,7 @@ fn check_filters(p: &Pipeline, out: &Path, lines: &[String]) {
 }
 
 fn specs() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut all: Vec<PathBuf> = ["examples", "specs/features"]
-        .iter()
-        .flat_map(|dir| std::fs::read_dir(root.join(dir)).unwrap())
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml") && !common::is_flink(p))
-        .collect();
-    all.sort();
-    all
+    specs_in(&["examples", "specs/features"]).into_iter().filter(|p| !common::is_flink(p)).collect()
 }
 
 macro_rules! differential {

@@ -2,6 +2,7 @@
 //! and Kinesis ingest APIs (boto3 as the client), the viewer's JSON, `/metrics`, `/healthz`,
 //! and the live page in Debian's headless Chromium. Each run is stopped by its PID.
 
+mod common;
 #[path = "support/server.rs"]
 mod server;
 #[path = "support/tools.rs"]
@@ -9,14 +10,15 @@ mod tools;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use server::{BIN, Reply, Run, SIGNED, SPEC, eventually, get, http, temp_dir};
+use common::temp_dir;
+use server::{BIN, Reply, Run, SIGNED, SPEC, eventually, get, http};
 
 #[path = "support/archive.rs"]
 mod archive;
@@ -115,7 +117,8 @@ json.dump({"sent": sent, "seqs": seqs, "wrong": wrong, "wrong_batch": wrong_batc
 
 #[test]
 fn boto3_producer_then_sigterm_archives_every_record() {
-    let dir = temp_dir("boto3");
+    let scratch = temp_dir("boto3");
+    let dir = scratch.path();
     let run = Run::start(Path::new(SPEC), &dir.join("data"));
     let script = dir.join("producer.py");
     std::fs::write(&script, PRODUCER).unwrap();
@@ -186,7 +189,8 @@ fn prometheus(text: &str) -> BTreeMap<String, String> {
 
 #[test]
 fn records_api_metrics_healthz_and_flagged_sorted_as_the_viewer_says() {
-    let dir = temp_dir("api");
+    let scratch = temp_dir("api");
+    let dir = scratch.path();
     let spec = dir.join("spec.yaml");
     let text = std::fs::read_to_string(SPEC).unwrap();
     std::fs::write(&spec, text.replace("title: Real Time High Transaction Table", r#"title: "<b>Tx</b> & 'co'""#))
@@ -286,7 +290,8 @@ fn records_api_metrics_healthz_and_flagged_sorted_as_the_viewer_says() {
 
 #[test]
 fn a_non_loopback_listen_address_is_refused() {
-    let dir = temp_dir("remote");
+    let scratch = temp_dir("remote");
+    let dir = scratch.path();
     let out = Command::new(BIN)
         .args(["run", "--local", SPEC, "--listen", "0.0.0.0:0", "--max-events", "1", "--data-dir"])
         .arg(dir.join("data"))
@@ -297,28 +302,11 @@ fn a_non_loopback_listen_address_is_refused() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-remote"), "{}", tools::describe(&out));
 }
 
-/// The browser, playwright-core and its driver script (installed by `make tools`).
-fn browser_script() -> PathBuf {
-    let root = tools::repo_root().join("tests/browser");
-    assert!(
-        Path::new("/usr/bin/chromium").is_file(),
-        "/usr/bin/chromium is missing: run make tools (scripts/browser.sh installs Debian's chromium)"
-    );
-    assert!(
-        Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success()),
-        "node is missing: run make tools (scripts/browser.sh)"
-    );
-    assert!(
-        root.join("node_modules/playwright-core/package.json").is_file(),
-        "playwright-core is not installed in tests/browser: run make tools (scripts/browser.sh)"
-    );
-    root.join("viewer.mjs")
-}
-
 #[test]
 fn viewer_in_chromium_shows_a_row_put_after_the_page_opened() {
-    let script = browser_script();
-    let dir = temp_dir("browser");
+    let script = tools::browser_script("viewer.mjs");
+    let scratch = temp_dir("browser");
+    let dir = scratch.path();
     let run = Run::start(Path::new(SPEC), &dir.join("data"));
     let addr = run.addr.clone();
     let mut older = String::new();

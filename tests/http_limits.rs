@@ -4,6 +4,7 @@
 //! keeps a connection open doing nothing, is cut off; a connection over the bound gets `503`
 //! at once, never a hang; `/healthz` answers throughout. Every wait here is bounded.
 
+mod common;
 #[path = "support/server.rs"]
 mod server;
 
@@ -12,7 +13,8 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use server::{Run, SPEC, get, temp_dir};
+use common::temp_dir;
+use server::{Run, SPEC, get};
 
 const FLAGS: &[&str] = &[
     "--http-header-timeout",
@@ -50,7 +52,8 @@ fn read_until_closed(s: &mut TcpStream) -> (String, Duration) {
 
 #[test]
 fn slow_and_idle_clients_are_cut_off_and_extra_connections_get_503() {
-    let dir = temp_dir("http-limits");
+    let scratch = temp_dir("http-limits");
+    let dir = scratch.path();
     let run = Run::start_with(Path::new(SPEC), &dir.join("data"), FLAGS);
     let addr = run.addr.clone();
 

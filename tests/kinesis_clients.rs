@@ -7,6 +7,7 @@
 //! Needs the pinned Python tools (`scripts/tools.sh`: boto3, awscli, cbor2) and node with
 //! `tests/kinesis/node_modules` (`scripts/node-tools.sh`); `make tools` installs both.
 
+mod common;
 #[path = "support/server.rs"]
 mod server;
 #[path = "support/tools.rs"]
@@ -18,7 +19,8 @@ use std::process::{Command, Output};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use server::{Run, SPEC, eventually, get, kinesis_dir, temp_dir};
+use common::temp_dir;
+use server::{Run, SPEC, eventually, get, kinesis_dir};
 
 fn run_script(script: &str, run: &Run, dir: &Path) -> Value {
     let out_file = dir.join("out.json");
@@ -34,9 +36,10 @@ fn run_script(script: &str, run: &Run, dir: &Path) -> Value {
 
 #[test]
 fn boto3_producer_and_consumer_loop_read_the_local_stream() {
-    let dir = temp_dir("kinesis-boto3");
+    let scratch = temp_dir("kinesis-boto3");
+    let dir = scratch.path();
     let run = Run::start(Path::new(SPEC), &dir.join("data"));
-    let result = run_script("boto3_client.py", &run, &dir);
+    let result = run_script("boto3_client.py", &run, dir);
     let sent = result["sent"].as_array().unwrap();
     assert_eq!(sent.len(), 250);
     assert_eq!(result["got"], result["sent"], "the consumer loop reads every record, in order");
@@ -80,7 +83,8 @@ fn aws_json(run: &Run, args: &[&str]) -> Value {
 
 #[test]
 fn the_aws_cli_creates_waits_puts_and_gets() {
-    let dir = temp_dir("kinesis-cli");
+    let scratch = temp_dir("kinesis-cli");
+    let dir = scratch.path();
     let run = Run::start(Path::new(SPEC), &dir.join("data"));
     let created = aws(&run, &["create-stream", "--stream-name", "transactions", "--shard-count", "1"]);
     assert!(!created.status.success());
@@ -131,7 +135,8 @@ fn the_aws_cli_creates_waits_puts_and_gets() {
 #[test]
 fn the_node_sdk_default_client_speaks_http2() {
     server::require_node_tools();
-    let dir = temp_dir("kinesis-node");
+    let scratch = temp_dir("kinesis-node");
+    let dir = scratch.path();
     let run = Run::start(Path::new(SPEC), &dir.join("data"));
     let out = Command::new("node").arg(kinesis_dir().join("node_client.mjs")).arg(run.url()).output().unwrap();
     assert!(out.status.success(), "the Node client failed:\n{}", tools::describe(&out));
@@ -152,9 +157,10 @@ fn the_node_sdk_default_client_speaks_http2() {
 
 #[test]
 fn cbor_requests_as_the_java_sdk_sends_them() {
-    let dir = temp_dir("kinesis-cbor");
+    let scratch = temp_dir("kinesis-cbor");
+    let dir = scratch.path();
     let run = Run::start(Path::new(SPEC), &dir.join("data"));
-    let result = run_script("cbor_client.py", &run, &dir);
+    let result = run_script("cbor_client.py", &run, dir);
     assert_eq!(
         result,
         json!({

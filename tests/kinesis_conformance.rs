@@ -12,6 +12,7 @@
 //!
 //! Needs node and `tests/kinesis/node_modules` (`scripts/node-tools.sh`, part of `make tools`).
 
+mod common;
 #[path = "support/server.rs"]
 mod server;
 
@@ -21,11 +22,11 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use base64::Engine as _;
 use ciborium::Value as Cbor;
 use serde_json::{Value, json};
 
-use server::{Run, SIGNED, SPEC, temp_dir};
+use common::{base64, temp_dir};
+use server::{Run, SIGNED, SPEC};
 
 const JSON: &str = "application/x-amz-json-1.1";
 const CBOR: &str = "application/x-amz-cbor-1.1";
@@ -179,7 +180,7 @@ fn cbor_json(value: Cbor) -> Value {
     match value {
         Cbor::Integer(i) => json!(i128::from(i)),
         Cbor::Float(f) => json!(f),
-        Cbor::Bytes(b) => json!(base64::engine::general_purpose::STANDARD.encode(b)),
+        Cbor::Bytes(b) => json!(base64(&b)),
         Cbor::Text(t) => json!(t),
         Cbor::Bool(b) => json!(b),
         Cbor::Tag(_, inner) => cbor_json(*inner),
@@ -193,10 +194,6 @@ fn cbor_json(value: Cbor) -> Value {
 
 fn target(op: &str) -> String {
     format!("Kinesis_20131202.{op}")
-}
-
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 fn json_request(op: &str, body: &Value) -> Request {
@@ -219,12 +216,12 @@ fn cmap(entries: Vec<(&str, Cbor)>) -> Cbor {
 }
 
 fn put(data: &[u8], key: &str) -> Value {
-    json!({ "StreamName": STREAM, "Data": b64(data), "PartitionKey": key })
+    json!({ "StreamName": STREAM, "Data": base64(data), "PartitionKey": key })
 }
 
 fn records(n: usize, size: usize) -> Value {
     let entries: Vec<Value> = (0..n)
-        .map(|i| json!({ "Data": b64(format!("{i:0size$}").as_bytes()), "PartitionKey": format!("k{i}") }))
+        .map(|i| json!({ "Data": base64(format!("{i:0size$}").as_bytes()), "PartitionKey": format!("k{i}") }))
         .collect();
     json!({ "StreamName": STREAM, "Records": entries })
 }
@@ -505,7 +502,7 @@ fn corpus() -> Vec<Case> {
     same(
         &mut cases,
         "Data of 1 MiB + 1",
-        json_request("PutRecord", &with("Data", json!(b64(&vec![b'x'; MIB + 1])))),
+        json_request("PutRecord", &with("Data", json!(base64(&vec![b'x'; MIB + 1])))),
         V,
         "ValidationException",
     );
@@ -661,7 +658,7 @@ fn corpus() -> Vec<Case> {
         "SerializationException",
     );
     let mut big = records(2, 8);
-    big["Records"][1]["Data"] = json!(b64(&vec![b'x'; MIB + 1]));
+    big["Records"][1]["Data"] = json!(base64(&vec![b'x'; MIB + 1]));
     same(&mut cases, "PutRecords, one record of 1 MiB + 1", json_request("PutRecords", &big), V, "ValidationException");
     let mut hash = records(2, 8);
     hash["Records"][1]["ExplicitHashKey"] = json!("340282366920938463463374607431768211456");
@@ -694,8 +691,9 @@ fn corpus() -> Vec<Case> {
         200,
         "",
     );
-    let entries: Vec<Value> =
-        (0..6).map(|_| json!({ "Data": b64(&refused_by_pipec(5 * MIB / 6 + 20_000)), "PartitionKey": "k" })).collect();
+    let entries: Vec<Value> = (0..6)
+        .map(|_| json!({ "Data": base64(&refused_by_pipec(5 * MIB / 6 + 20_000)), "PartitionKey": "k" }))
+        .collect();
     cases.push(Case {
         name: "PutRecords over 5 MiB (under kinesalite's 7 MiB body limit)".into(),
         request: json_request("PutRecords", &json!({ "StreamName": STREAM, "Records": entries })),
@@ -935,7 +933,7 @@ fn data_of(data: &Value) -> String {
         Value::Object(buffer) => {
             let bytes: Vec<u8> =
                 buffer["data"].as_array().unwrap().iter().map(|b| u8::try_from(b.as_u64().unwrap()).unwrap()).collect();
-            b64(&bytes)
+            base64(&bytes)
         }
         _ => String::new(),
     }
@@ -983,7 +981,8 @@ fn the_endpoint_answers_as_kinesalite_except_where_aws_documents_otherwise() {
     let kinesalite = Kinesalite::start();
     let created = call(&kinesalite.addr, "CreateStream", &json!({ "StreamName": STREAM, "ShardCount": 1 }));
     assert_eq!(created.status, 200, "kinesalite CreateStream: {created:?}");
-    let dir = temp_dir("kinesis-conformance");
+    let scratch = temp_dir("kinesis-conformance");
+    let dir = scratch.path();
     let run = Run::start_with(Path::new(SPEC), &dir.join("data"), &[]);
     let pipec = run.addr.clone();
 
@@ -1038,7 +1037,7 @@ fn the_endpoint_answers_as_kinesalite_except_where_aws_documents_otherwise() {
 
     // Both streams hold the same records (less those only kinesalite took), read back in order.
     let ours = read_all(&pipec, iterator(&pipec, "TRIM_HORIZON", None), None);
-    let prefix = b64(b"ZZZ");
+    let prefix = base64(b"ZZZ");
     let theirs: Vec<String> = read_all(&kinesalite.addr, iterator(&kinesalite.addr, "TRIM_HORIZON", None), None)
         .into_iter()
         .filter(|d| !d.starts_with(&prefix))
@@ -1057,9 +1056,9 @@ fn the_endpoint_answers_as_kinesalite_except_where_aws_documents_otherwise() {
         let second = call(addr, "PutRecord", &put(b"{\"n\":2}", "k"));
         let seq = first.body["SequenceNumber"].as_str().unwrap();
         assert!(seq < second.body["SequenceNumber"].as_str().unwrap());
-        assert_eq!(read_all(addr, latest, None), [b64(b"{\"n\":1}"), b64(b"{\"n\":2}")], "{addr} LATEST");
-        assert_eq!(read_all(addr, iterator(addr, "AT_SEQUENCE_NUMBER", Some(seq)), Some(1)), [b64(b"{\"n\":1}")]);
-        assert_eq!(read_all(addr, iterator(addr, "AFTER_SEQUENCE_NUMBER", Some(seq)), Some(1)), [b64(b"{\"n\":2}")]);
+        assert_eq!(read_all(addr, latest, None), [base64(b"{\"n\":1}"), base64(b"{\"n\":2}")], "{addr} LATEST");
+        assert_eq!(read_all(addr, iterator(addr, "AT_SEQUENCE_NUMBER", Some(seq)), Some(1)), [base64(b"{\"n\":1}")]);
+        assert_eq!(read_all(addr, iterator(addr, "AFTER_SEQUENCE_NUMBER", Some(seq)), Some(1)), [base64(b"{\"n\":2}")]);
     }
     let (status, stderr) = run.terminate();
     assert!(status.success(), "{stderr}");

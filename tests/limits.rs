@@ -5,23 +5,18 @@
 //! is stored and alerted with only its key (`"truncated": true`); every alert is one e-mail with
 //! the subject SNS would carry. `pipec check` warns when declared bounds allow such records.
 
-use std::path::PathBuf;
+mod common;
+#[path = "support/mbox.rs"]
+mod mbox;
+
 use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
-#[path = "support/mbox.rs"]
-mod mbox;
+use common::temp_dir;
 
 const BIN: &str = env!("CARGO_BIN_EXE_pipec");
 const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/transactions.yaml");
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pipec-limits-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn record(id: &str, transaction: i64, address: &str, created: &str) -> String {
     json!({
@@ -33,7 +28,8 @@ fn record(id: &str, transaction: i64, address: &str, created: &str) -> String {
 
 #[test]
 fn records_over_aws_limits_are_dead_lettered_or_truncated_the_documented_way() {
-    let dir = temp_dir("run");
+    let scratch = temp_dir("run");
+    let dir = scratch.path();
     let created = "2026-11-03T12:00:00.000Z";
     let long_created = format!("2026-11-03T12:00:00.{}Z", "1".repeat(1100));
     let lines = [
@@ -119,7 +115,6 @@ fn records_over_aws_limits_are_dead_lettered_or_truncated_the_documented_way() {
     }
     assert!(mails[0].1.get("truncated").is_none());
     assert_eq!(mails[3].1["record"]["customEnrichment"], 10_000);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// DynamoDB's size of the item the example stores for `line`, computed here by hand: names
@@ -152,7 +147,8 @@ fn limits_item_size(line: &str) -> usize {
 
 #[test]
 fn check_warns_when_declared_strings_can_exceed_the_limits() {
-    let dir = temp_dir("check");
+    let scratch = temp_dir("check");
+    let dir = scratch.path();
     let spec = std::fs::read_to_string(SPEC)
         .unwrap()
         .replace("transactionId: string(64)", "transactionId: string(600)")
@@ -178,5 +174,4 @@ fn check_warns_when_declared_strings_can_exceed_the_limits() {
             "a record can hold 442424 bytes of strings, over DynamoDB's 400 KB item limit",
         ]
     );
-    let _ = std::fs::remove_dir_all(dir);
 }

@@ -3,6 +3,7 @@
 //! the pinned ruff's default rules plus W, B and N, and already formatted as `ruff format`
 //! writes them; random rule expressions are laid out exactly as ruff lays them out.
 
+mod common;
 #[path = "support/tools.rs"]
 mod tools;
 
@@ -16,22 +17,13 @@ use pipec::frontend::check_source;
 use pipec::source::Source;
 use pipec::target::{self, Target};
 
+use common::{Rng, specs_in, vars};
+
 /// ruff's settings for generated code: no config files, Lambda's Python.
 const COMMON: &[&str] = &["--isolated", "--target-version", "py313"];
 
 fn specs() -> Vec<PathBuf> {
-    let mut all: Vec<PathBuf> = ["examples", "tests/fixtures/valid", "specs/features"]
-        .iter()
-        .flat_map(|dir| std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)).unwrap())
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    all.sort();
-    all
-}
-
-fn vars(name: &str) -> Option<String> {
-    (name == "PRESENT").then(|| "value".to_string())
+    specs_in(&["examples", "tests/fixtures/valid", "specs/features"])
 }
 
 /// Every `.py` file the two AWS targets generate for `path`: (name, text).
@@ -106,17 +98,6 @@ fn every_generated_handler_is_ruff_clean() {
     let runtimes = files.iter().filter(|(n, _)| n.ends_with("pipec_runtime.py")).count();
     assert!(handlers >= 20 && runtimes >= 10, "only {handlers} handlers and {runtimes} runtimes found");
     assert_ruff_clean(&files, true);
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        usize::try_from(self.0 % n as u64).unwrap()
-    }
 }
 
 fn num(rng: &mut Rng, names: &[&str], depth: u32) -> String {

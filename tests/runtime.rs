@@ -7,8 +7,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use common::{Rng, temp_dir};
+
 #[path = "support/archive.rs"]
 mod archive;
+mod common;
 
 #[path = "support/mbox.rs"]
 mod mbox;
@@ -16,34 +19,21 @@ mod mbox;
 const BIN: &str = env!("CARGO_BIN_EXE_pipec");
 const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/transactions.yaml");
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pipec-rt-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// Seed-shaped events made here, independently of the engine's generator.
 fn events(n: usize, seed: u64) -> Vec<String> {
-    let mut x = seed | 1;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut rng = Rng(seed);
     let banks = ["CHASUS33XXX", "DEUTDEFFXXX", "HSBCGB2LXXX", "BNPAFRPPXXX", "UBSWCHZHXXX"];
     (0..n)
         .map(|i| {
-            let t = 1000 + next() % 9001;
+            let t = 1000 + rng.next() % 9001;
             format!(
                 r#"{{"transactionId":"{:08x}-{:04x}-4abc-9def-{:012x}","name":"Jane Doe","age":{},"address":"{} Oak Street, Springfield, IL 62704","city":"Springfield","state":"Illinois","transaction":{t},"bankId":"{}","createdAt":"2026-11-03T12:{:02}:{:02}.{:03}Z"}}"#,
-                next() & 0xffff_ffff,
+                rng.next() & 0xffff_ffff,
                 i % 65536,
                 i,
-                18 + next() % 70,
-                next() % 9999,
-                banks[usize::try_from(next() % 5).unwrap()],
+                18 + rng.next() % 70,
+                rng.next() % 9999,
+                rng.pick(&banks),
                 (i / 60_000) % 60,
                 (i / 1000) % 60,
                 i % 1000
@@ -62,6 +52,12 @@ fn run(args: &[&str]) -> Output {
     let out = Command::new(BIN).args(args).stdin(Stdio::null()).output().unwrap();
     assert!(out.status.success(), "pipec {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     out
+}
+
+/// `pipec run --local SPEC --input INPUT --data-dir DATA --quiet`.
+fn local_args<'a>(spec: &'a Path, input: &'a Path, data: &'a Path) -> [&'a str; 8] {
+    let path = |p: &'a Path| p.to_str().expect("test paths are UTF-8");
+    ["run", "--local", path(spec), "--input", path(input), "--data-dir", path(data), "--quiet"]
 }
 
 fn counts(lines: &[String]) -> BTreeMap<&str, usize> {
@@ -110,7 +106,8 @@ fn spec_with(dir: &Path, buffer: &str, webhook: Option<&str>) -> PathBuf {
 
 #[test]
 fn file_of_100k_events_exact_store_and_archive() {
-    let dir = temp_dir("exact");
+    let scratch = temp_dir("exact");
+    let dir = scratch.path();
     let mut lines = events(100_000, 7);
     // The rule's edge, and the same key twice (stored once).
     lines[10] = lines[10].replace(r#""transaction":"#, r#""transaction":9000,"x":"#);
@@ -119,16 +116,7 @@ fn file_of_100k_events_exact_store_and_archive() {
     let input = dir.join("in.ndjson");
     write_lines(&input, &lines);
     let data = dir.join("data");
-    let out = run(&[
-        "run",
-        "--local",
-        SPEC,
-        "--input",
-        input.to_str().unwrap(),
-        "--data-dir",
-        data.to_str().unwrap(),
-        "--quiet",
-    ]);
+    let out = run(&local_args(Path::new(SPEC), &input, &data));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("100,001 events in"), "{stderr}");
 
@@ -153,22 +141,14 @@ fn file_of_100k_events_exact_store_and_archive() {
 
 #[test]
 fn kill_9_then_restart_loses_and_duplicates_nothing() {
-    let dir = temp_dir("kill");
+    let scratch = temp_dir("kill");
+    let dir = scratch.path();
     let lines = events(200_000, 11);
     let input = dir.join("in.ndjson");
     write_lines(&input, &lines);
-    let spec = spec_with(&dir, "1MiB", None);
+    let spec = spec_with(dir, "1MiB", None);
     let data = dir.join("data");
-    let args = [
-        "run",
-        "--local",
-        spec.to_str().unwrap(),
-        "--input",
-        input.to_str().unwrap(),
-        "--data-dir",
-        data.to_str().unwrap(),
-        "--quiet",
-    ];
+    let args = local_args(&spec, &input, &data);
     let mut child = Command::new(BIN).args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     // Kill once some objects are archived and rows stored, well before the end.
     let started = Instant::now();
@@ -193,28 +173,20 @@ fn kill_9_then_restart_loses_and_duplicates_nothing() {
 
 #[test]
 fn webhook_down_retries_then_dead_letters_and_the_run_completes() {
-    let dir = temp_dir("webhook");
+    let scratch = temp_dir("webhook");
+    let dir = scratch.path();
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
     };
-    let spec = spec_with(&dir, "1MiB", Some(&format!("http://127.0.0.1:{port}/hook")));
+    let spec = spec_with(dir, "1MiB", Some(&format!("http://127.0.0.1:{port}/hook")));
     let mut lines = events(200, 3);
     lines[0] = lines[0].replace(r#""transaction":"#, r#""transaction":9999,"x":"#);
     let input = dir.join("in.ndjson");
     write_lines(&input, &lines);
     let data = dir.join("data");
     let started = Instant::now();
-    run(&[
-        "run",
-        "--local",
-        spec.to_str().unwrap(),
-        "--input",
-        input.to_str().unwrap(),
-        "--data-dir",
-        data.to_str().unwrap(),
-        "--quiet",
-    ]);
+    run(&local_args(&spec, &input, &data));
     assert!(started.elapsed() < Duration::from_secs(20));
     let dead = std::fs::read_to_string(data.join("dead-letter/webhooks.ndjson")).unwrap();
     let first: Value = serde_json::from_str(dead.lines().next().unwrap()).unwrap();
@@ -229,7 +201,8 @@ fn webhook_down_retries_then_dead_letters_and_the_run_completes() {
 
 #[test]
 fn bad_events_go_to_the_dead_letter_file_with_reasons() {
-    let dir = temp_dir("bad");
+    let scratch = temp_dir("bad");
+    let dir = scratch.path();
     let mut lines = events(50, 5);
     let good = lines.len();
     lines.push("not json".into());
@@ -241,7 +214,7 @@ fn bad_events_go_to_the_dead_letter_file_with_reasons() {
     write_lines(&input, &lines);
     std::fs::write(&input, std::fs::read_to_string(&input).unwrap() + "\n  \n").unwrap();
     let data = dir.join("data");
-    run(&["run", "--local", SPEC, "--input", input.to_str().unwrap(), "--data-dir", data.to_str().unwrap(), "--quiet"]);
+    run(&local_args(Path::new(SPEC), &input, &data));
     let dead: Vec<Value> = std::fs::read_to_string(data.join("dead-letter/events.ndjson"))
         .unwrap()
         .lines()
@@ -260,7 +233,8 @@ fn bad_events_go_to_the_dead_letter_file_with_reasons() {
 
 #[test]
 fn max_events_and_duration_bound_generated_runs() {
-    let dir = temp_dir("bounds");
+    let scratch = temp_dir("bounds");
+    let dir = scratch.path();
     let data = dir.join("a");
     let out = run(&[
         "run",
@@ -303,7 +277,8 @@ fn max_events_and_duration_bound_generated_runs() {
 
 #[test]
 fn build_local_writes_the_run_configuration() {
-    let dir = temp_dir("build");
+    let scratch = temp_dir("build");
+    let dir = scratch.path();
     run(&["build", SPEC, "--target", "local", "-o", dir.to_str().unwrap()]);
     let plan: Value = serde_json::from_slice(&std::fs::read(dir.join("local.json")).unwrap()).unwrap();
     assert_eq!(plan["pipeline"], "transactions");
@@ -315,13 +290,13 @@ fn build_local_writes_the_run_configuration() {
 
 #[test]
 fn a_consumed_input_says_so_and_a_spec_without_a_store_claims_no_rows() {
-    let dir = temp_dir("say");
+    let scratch = temp_dir("say");
+    let dir = scratch.path();
     let lines = events(300, 13);
     let input = dir.join("in.ndjson");
     write_lines(&input, &lines);
     let data = dir.join("data");
-    let args =
-        ["run", "--local", SPEC, "--input", input.to_str().unwrap(), "--data-dir", data.to_str().unwrap(), "--quiet"];
+    let args = local_args(Path::new(SPEC), &input, &data);
     let first = String::from_utf8_lossy(&run(&args).stderr).into_owned();
     assert!(first.contains("300 events in") && !first.contains("already consumed"), "{first}");
     let again = String::from_utf8_lossy(&run(&args).stderr).into_owned();
@@ -340,16 +315,7 @@ fn a_consumed_input_says_so_and_a_spec_without_a_store_claims_no_rows() {
     let spec = dir.join("no-store.yaml");
     std::fs::write(&spec, format!("{}{}", &spec_text[..start], &spec_text[end..])).unwrap();
     let data = dir.join("no-store");
-    let out = run(&[
-        "run",
-        "--local",
-        spec.to_str().unwrap(),
-        "--input",
-        input.to_str().unwrap(),
-        "--data-dir",
-        data.to_str().unwrap(),
-        "--quiet",
-    ]);
+    let out = run(&local_args(&spec, &input, &data));
     let text = String::from_utf8_lossy(&out.stderr);
     let flagged = expected_keys(&[lines, events(10, 14)].concat()).len();
     assert!(text.contains(&format!("flagged       {flagged} (notified only: the spec has no store)")), "{text}");

@@ -26,7 +26,7 @@ use tempfile::TempDir;
 mod common;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use common::vars;
+use common::{specs_in, vars};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -53,18 +53,7 @@ fn emit(p: &Pipeline) -> Vec<Artifact> {
 
 /// Every spec that must build: examples first, then the valid fixtures (the flink engine's too).
 fn specs() -> Vec<PathBuf> {
-    let mut all = Vec::new();
-    for dir in ["examples", "tests/fixtures/valid", "tests/fixtures/flink"] {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension() == Some("yaml".as_ref()))
-            .collect();
-        assert!(!paths.is_empty(), "no specs in {dir}");
-        paths.sort();
-        all.extend(paths);
-    }
-    all
+    specs_in(&["examples", "tests/fixtures/valid", "tests/fixtures/flink"])
 }
 
 fn stem(path: &Path) -> String {

@@ -230,4 +230,10 @@ impl Pipeline {
     pub fn window_rules(&self) -> impl Iterator<Item = &Rule> {
         self.rules.iter().filter(|r| r.is_windowed())
     }
+
+    /// The names of the store's key fields (partition, then sort); none without a store.
+    #[must_use]
+    pub fn store_key_names(&self) -> Vec<&str> {
+        self.store.iter().flat_map(|s| std::iter::once(&s.partition).chain(&s.sort)).map(|k| k.name.as_str()).collect()
+    }
 }

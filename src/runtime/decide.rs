@@ -328,12 +328,7 @@ impl Decider {
     #[must_use]
     pub fn record_alerts(&self, seq: u64, rules: &[usize], item: &Map<String, Json>) -> Vec<Alert> {
         let pipeline = &self.pipeline;
-        let keys: Vec<&str> = pipeline
-            .store
-            .iter()
-            .flat_map(|s| std::iter::once(&s.partition).chain(&s.sort))
-            .map(|k| k.name.as_str())
-            .collect();
+        let keys = pipeline.store_key_names();
         rules
             .iter()
             .map(|&index| (index, &pipeline.rules[index]))

@@ -6,7 +6,7 @@ mod interpolate;
 pub mod keys;
 pub mod model;
 mod overlay;
-mod reader;
+pub(crate) mod reader;
 pub mod units;
 mod window_shape;
 

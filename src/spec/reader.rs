@@ -10,31 +10,100 @@ use crate::yaml::{Entry, Node, NodeKind, ScalarStyle};
 
 pub type Diags = Vec<Diagnostic>;
 
+/// What a YAML file read with these readers calls its parts: where a wrong shape's help points
+/// and how an unknown key is labelled. The spec is read in [`SPEC`]; `pipec test` files
+/// (`spectest::read`) in a language of their own, through the same readers.
+#[derive(Clone, Copy, Debug)]
+pub struct Language {
+    /// The help of a wrong-shape diagnostic: where every key's shape is documented.
+    pub shapes: &'static str,
+    /// The label of an unknown key.
+    pub unknown: &'static str,
+    /// Whether a key with no value (`key:`) reads as an empty mapping, or is refused.
+    pub null_is_empty_map: bool,
+}
+
+/// The spec language.
+pub const SPEC: Language = Language {
+    shapes: "specs/reference.md shows every key's shape; `pipec schema` gives it to editors",
+    unknown: "not part of the spec language here",
+    null_is_empty_map: true,
+};
+
+impl Language {
+    #[must_use]
+    pub fn wrong_type(self, node: &Node, expected: &str) -> Diagnostic {
+        Diagnostic::error(Code::WrongType, node.span, format!("expected {expected}, found {}", node.describe()))
+            .with_label(format!("expected {expected}"))
+            .with_help(self.shapes)
+    }
+
+    /// The entries of a mapping whose keys are user-chosen names (record fields, topics).
+    pub fn entries<'n>(self, node: &'n Node, what: &str, d: &mut Diags) -> &'n [Entry] {
+        match &node.kind {
+            NodeKind::Map(entries) => entries,
+            _ if node.is_null() => &[],
+            _ => {
+                d.push(self.wrong_type(node, &format!("a mapping for `{what}`")));
+                &[]
+            }
+        }
+    }
+
+    /// The items of a list.
+    pub fn items<'n>(self, node: &'n Node, what: &str, d: &mut Diags) -> &'n [Node] {
+        match &node.kind {
+            NodeKind::Seq(items) => items,
+            _ if node.is_null() => &[],
+            _ => {
+                d.push(self.wrong_type(node, &format!("a list for `{what}`")));
+                &[]
+            }
+        }
+    }
+
+    /// A text value. Numbers and words are both text; mappings, lists and null are not.
+    pub fn text(self, node: &Node, d: &mut Diags) -> Option<Spanned<String>> {
+        match &node.kind {
+            NodeKind::Scalar { value, .. } if !node.is_null() => Some(Spanned::new(value.clone(), node.span)),
+            _ => {
+                d.push(self.wrong_type(node, "a text value"));
+                None
+            }
+        }
+    }
+}
+
 /// Reads the keys of one mapping; keys never asked for are reported by [`MapReader::finish`].
 pub struct MapReader<'n> {
     entries: &'n [Entry],
     span: Span,
     known: Vec<&'static str>,
-    what: &'static str,
+    /// The mapping as messages name it: `` `stream` `` in the spec, "a test" in a test file.
+    what: String,
+    language: Language,
     /// Required keys found missing, with the index of their diagnostic.
     missing: Vec<(&'static str, usize)>,
 }
 
 impl<'n> MapReader<'n> {
-    /// A reader over `node`, which must be a mapping (a null node reads as an empty mapping).
+    /// A reader over the spec's mapping `node` at `what` (a null node reads as an empty
+    /// mapping).
     pub fn new(node: &'n Node, what: &'static str, d: &mut Diags) -> Option<Self> {
-        match &node.kind {
-            NodeKind::Map(entries) => {
-                Some(Self { entries, span: node.span, known: Vec::new(), what, missing: Vec::new() })
-            }
-            _ if node.is_null() => {
-                Some(Self { entries: &[], span: node.span, known: Vec::new(), what, missing: Vec::new() })
-            }
+        Self::read(SPEC, node, format!("`{what}`"), d)
+    }
+
+    /// A reader over `node` in `language`; `what` names the mapping in messages as it stands.
+    pub fn read(language: Language, node: &'n Node, what: String, d: &mut Diags) -> Option<Self> {
+        let entries = match &node.kind {
+            NodeKind::Map(entries) => entries,
+            _ if node.is_null() && language.null_is_empty_map => &[][..],
             _ => {
-                d.push(wrong_type(node, &format!("a mapping for `{what}`")));
-                None
+                d.push(language.wrong_type(node, &format!("a mapping for {what}")));
+                return None;
             }
-        }
+        };
+        Some(Self { entries, span: node.span, known: Vec::new(), what, language, missing: Vec::new() })
     }
 
     #[must_use]
@@ -42,22 +111,36 @@ impl<'n> MapReader<'n> {
         self.span
     }
 
-    /// The value of `key`, if present. Keys are read only through [`keys`](super::keys), where
-    /// each is defined once with its default and range.
+    /// The value of `key`, if present. The spec's keys are read only through
+    /// [`keys`](super::keys), where each is defined once with its default and range.
     pub fn take(&mut self, key: &Key) -> Option<&'n Node> {
-        self.known.push(key.name);
-        self.entries.iter().find(|e| e.key == key.name).map(|e| &e.value)
+        self.take_name(key.name)
+    }
+
+    /// The value of the key `name`, for a language without a keys table (a test file).
+    pub fn take_name(&mut self, name: &'static str) -> Option<&'n Node> {
+        self.take_entry(name).map(|(_, node)| node)
+    }
+
+    /// The span of the key `name` and its value, if present.
+    pub fn take_entry(&mut self, name: &'static str) -> Option<(Span, &'n Node)> {
+        self.known.push(name);
+        self.entries.iter().find(|e| e.key == name).map(|e| (e.key_span, &e.value))
     }
 
     /// The value of `key`, reporting `missing_field` with an example when absent.
     pub fn required(&mut self, key: &Key, example: &str, d: &mut Diags) -> Option<&'n Node> {
-        let node = self.take(key);
-        let key = key.name;
+        self.required_name(key.name, example, d)
+    }
+
+    /// [`required`](Self::required) for the key `name` of a language without a keys table.
+    pub fn required_name(&mut self, key: &'static str, example: &str, d: &mut Diags) -> Option<&'n Node> {
+        let node = self.take_name(key);
         if node.is_none() {
             self.missing.push((key, d.len()));
             let at = Span::new(self.span.start, self.span.start);
             d.push(
-                Diagnostic::error(Code::MissingField, at, format!("`{}` is missing `{key}`", self.what))
+                Diagnostic::error(Code::MissingField, at, format!("{} is missing `{key}`", self.what))
                     .with_label(format!("`{key}` is required here"))
                     .with_help(format!("add it, for example `{key}: {example}`")),
             );
@@ -84,14 +167,15 @@ impl<'n> MapReader<'n> {
                 Diagnostic::error(
                     Code::UnknownField,
                     entry.key_span,
-                    format!("unknown key `{}` in `{}`", entry.key, self.what),
+                    format!("unknown key `{}` in {}", entry.key, self.what),
                 )
-                .with_label("not part of the spec language here")
+                .with_label(self.language.unknown)
                 .with_help(help),
             );
         }
         // A misspelt required key is one mistake: reported as the misspelling only.
         superseded.sort_unstable();
+        superseded.dedup();
         for index in superseded.into_iter().rev() {
             if index < d.len() && d[index].code == Code::MissingField {
                 d.remove(index);
@@ -102,43 +186,22 @@ impl<'n> MapReader<'n> {
 
 /// The entries of a mapping whose keys are user-chosen names (record fields, topics).
 pub fn entries<'n>(node: &'n Node, what: &str, d: &mut Diags) -> &'n [Entry] {
-    match &node.kind {
-        NodeKind::Map(entries) => entries,
-        _ if node.is_null() => &[],
-        _ => {
-            d.push(wrong_type(node, &format!("a mapping for `{what}`")));
-            &[]
-        }
-    }
+    SPEC.entries(node, what, d)
 }
 
 /// The items of a list.
 pub fn items<'n>(node: &'n Node, what: &str, d: &mut Diags) -> &'n [Node] {
-    match &node.kind {
-        NodeKind::Seq(items) => items,
-        _ if node.is_null() => &[],
-        _ => {
-            d.push(wrong_type(node, &format!("a list for `{what}`")));
-            &[]
-        }
-    }
+    SPEC.items(node, what, d)
 }
 
+#[must_use]
 pub fn wrong_type(node: &Node, expected: &str) -> Diagnostic {
-    Diagnostic::error(Code::WrongType, node.span, format!("expected {expected}, found {}", node.describe()))
-        .with_label(format!("expected {expected}"))
-        .with_help("specs/reference.md shows every key's shape; `pipec schema` gives it to editors")
+    SPEC.wrong_type(node, expected)
 }
 
 /// A text value. Numbers and words are both text; mappings, lists and null are not.
 pub fn text(node: &Node, d: &mut Diags) -> Option<Spanned<String>> {
-    match &node.kind {
-        NodeKind::Scalar { value, .. } if !node.is_null() => Some(Spanned::new(value.clone(), node.span)),
-        _ => {
-            d.push(wrong_type(node, "a text value"));
-            None
-        }
-    }
+    SPEC.text(node, d)
 }
 
 /// One text value or a list of them.

@@ -80,8 +80,8 @@ def code_dir(build, template, function):
     return target
 
 
-def load(build, template, function, names, now):
-    """Imports a function's index.py with its environment, its `now()` pinned."""
+def load(build, template, function, names, now=None):
+    """Imports a function's index.py with its environment, its `now()` pinned when given."""
     env = template["Resources"][function]["Properties"]["Environment"]["Variables"]
     for key, value in env.items():
         os.environ[key] = resolve(value, names)
@@ -94,7 +94,8 @@ def load(build, template, function, names, now):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     sys.path.remove(path)
-    module.rt.now = lambda: now
+    if now is not None:
+        module.rt.now = lambda: now
     return module
 
 

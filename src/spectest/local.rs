@@ -26,12 +26,7 @@ pub fn evaluate(pipeline: &Pipeline, case: &Case) -> Outcome {
         dead_letters: vec![None; case.events.len()],
         ..Outcome::default()
     };
-    let keys: Vec<&str> = pipeline
-        .store
-        .iter()
-        .flat_map(|s| std::iter::once(&s.partition).chain(&s.sort))
-        .map(|k| k.name.as_str())
-        .collect();
+    let keys = pipeline.store_key_names();
     let key_of = |item: &Map<String, Json>| -> Vec<Json> {
         keys.iter().map(|k| item.get(*k).cloned().unwrap_or(Json::Null)).collect()
     };

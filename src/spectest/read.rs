@@ -13,14 +13,13 @@ use crate::diagnostic::{Code, Diagnostic, Span, did_you_mean};
 use crate::expr::Program;
 use crate::ir::{Pipeline, RuleKind};
 use crate::source::Source;
+use crate::spec::reader::{Diags, Language, MapReader};
 use crate::yaml::{Entry, Node, NodeKind};
 
 /// The `now` of a case that pins none: the epoch.
 pub const DEFAULT_NOW: &str = "1970-01-01T00:00:00Z";
 /// Events files larger than this are refused (a test is a few events, not a data set).
 pub const MAX_EVENTS_FILE: u64 = 64 * 1024 * 1024;
-
-type Diags = Vec<Diagnostic>;
 
 /// Reads a test file. `dir` is where `events_file:` paths are relative to.
 ///
@@ -34,9 +33,9 @@ pub fn read(source: Source, dir: &Path, pipeline: &Pipeline) -> Result<TestFile,
     let mut d = Diags::new();
     let mut cases = Vec::new();
     let cx = Context { dir, pipeline };
-    if let Some(mut top) = Keys::new(&root, "the test file", &mut d) {
-        let now = top.take("now").and_then(|n| time(n, None, &mut d));
-        if let Some(tests) = top.required("tests", "[{name: ..., events: [...], expect: {...}}]", &mut d) {
+    if let Some(mut top) = keys(&root, "the test file", &mut d) {
+        let now = top.take_name("now").and_then(|n| time(n, None, &mut d));
+        if let Some(tests) = top.required_name("tests", "[{name: ..., events: [...], expect: {...}}]", &mut d) {
             let mut names: BTreeMap<String, Span> = BTreeMap::new();
             for node in items(tests, "tests", &mut d) {
                 if let Some(case) = cx.case(node, now, &mut d) {
@@ -79,12 +78,12 @@ struct Context<'a> {
 
 impl Context<'_> {
     fn case(&self, node: &Node, file_now: Option<i64>, d: &mut Diags) -> Option<Case> {
-        let mut keys = Keys::new(node, "a test", d)?;
-        let name = keys.required("name", "a large transaction is flagged", d).and_then(|n| text(n, d));
-        let now = keys.take("now").and_then(|n| time(n, None, d)).or(file_now).unwrap_or(0);
-        let inline = keys.take("events");
-        let file = keys.take("events_file");
-        let expect = keys.required("expect", "{flagged: {...}}", d);
+        let mut keys = keys(node, "a test", d)?;
+        let name = keys.required_name("name", "a large transaction is flagged", d).and_then(|n| text(n, d));
+        let now = keys.take_name("now").and_then(|n| time(n, None, d)).or(file_now).unwrap_or(0);
+        let inline = keys.take_name("events");
+        let file = keys.take_name("events_file");
+        let expect = keys.required_name("expect", "{flagged: {...}}", d);
         keys.finish(d);
         let mut events = Vec::new();
         let mut refs: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -118,12 +117,12 @@ impl Context<'_> {
     ) {
         let mut last_arrival = i64::MIN;
         for (position, node) in items(list, "events", d).iter().enumerate() {
-            let Some(mut keys) = Keys::new(node, "an event", d) else { continue };
-            let record = keys.take("record");
-            let raw = keys.take("raw");
-            let name = keys.take("name").and_then(|n| text(n, d));
-            let at = keys.take("at").and_then(|n| time(n, Some(now), d).map(|ms| (ms, n.span)));
-            let repeat = keys.take("repeat").and_then(|n| count(n, d));
+            let Some(mut keys) = keys(node, "an event", d) else { continue };
+            let record = keys.take_name("record");
+            let raw = keys.take_name("raw");
+            let name = keys.take_name("name").and_then(|n| text(n, d));
+            let at = keys.take_name("at").and_then(|n| time(n, Some(now), d).map(|ms| (ms, n.span)));
+            let repeat = keys.take_name("repeat").and_then(|n| count(n, d));
             keys.finish(d);
             let bytes = match (record, raw) {
                 (Some(record), None) => match (&record.kind, to_json(record)) {
@@ -227,7 +226,7 @@ impl Context<'_> {
     }
 
     fn expect(&self, node: &Node, refs: &BTreeMap<String, Vec<usize>>, d: &mut Diags) -> Expect {
-        let Some(mut keys) = Keys::new(node, "expect", d) else { return Expect::default() };
+        let Some(mut keys) = keys(node, "expect", d) else { return Expect::default() };
         let flagged = keys.take_entry("flagged").map(|(span, n)| Section { span, items: self.flagged(n, refs, d) });
         let stored = keys.take_entry("stored").map(|(span, n)| Section { span, items: self.stored(span, n, d) });
         let alerts = keys.take_entry("alerts").map(|(span, n)| Section { span, items: self.alerts(n, d) });
@@ -398,9 +397,9 @@ impl Context<'_> {
     fn dead_letters(node: &Node, refs: &BTreeMap<String, Vec<usize>>, d: &mut Diags) -> Vec<DeadLetter> {
         let mut out = Vec::new();
         for item in items(node, "dead_letters", d) {
-            let Some(mut keys) = Keys::new(item, "a dead letter", d) else { continue };
-            let event = keys.required("event", "3", d).and_then(|n| text(n, d));
-            let reason = keys.take("reason").and_then(|n| text(n, d));
+            let Some(mut keys) = keys(item, "a dead letter", d) else { continue };
+            let event = keys.required_name("event", "3", d).and_then(|n| text(n, d));
+            let reason = keys.take_name("reason").and_then(|n| text(n, d));
             keys.finish(d);
             let Some((event, span)) = event else { continue };
             event_ref(&event, span, refs, d);
@@ -412,12 +411,12 @@ impl Context<'_> {
     fn windows(&self, node: &Node, d: &mut Diags) -> Vec<WindowDecision> {
         let mut out = Vec::new();
         for item in items(node, "windows", d) {
-            let Some(mut keys) = Keys::new(item, "a window decision", d) else { continue };
-            let rule = keys.required("rule", "bank-burst", d).and_then(|n| text(n, d));
-            let group = keys.required("group", "{bankId: b1}", d).cloned();
-            let start = keys.take("start").cloned();
-            let end = keys.take("end").cloned();
-            let aggregates = keys.take("aggregates").cloned();
+            let Some(mut keys) = keys(item, "a window decision", d) else { continue };
+            let rule = keys.required_name("rule", "bank-burst", d).and_then(|n| text(n, d));
+            let group = keys.required_name("group", "{bankId: b1}", d).cloned();
+            let start = keys.take_name("start").cloned();
+            let end = keys.take_name("end").cloned();
+            let aggregates = keys.take_name("aggregates").cloned();
             keys.finish(d);
             let (Some((name, span)), Some(group)) = (rule, group) else { continue };
             if let Some(rule) = self.rule(&name, span, true, d) {
@@ -527,108 +526,32 @@ fn count(node: &Node, d: &mut Diags) -> Option<usize> {
     }
 }
 
+/// How a test file names its parts for the spec's readers (`spec::reader`).
+const TEST_FILE: Language = Language {
+    shapes: "the README's \"Testing rules\" section shows every key of a test file",
+    unknown: "not part of a test file here",
+    null_is_empty_map: false,
+};
+
 fn text(node: &Node, d: &mut Diags) -> Option<(String, Span)> {
-    match &node.kind {
-        NodeKind::Scalar { value, .. } if !node.is_null() => Some((value.clone(), node.span)),
-        _ => {
-            d.push(wrong_type(node, "a text value"));
-            None
-        }
-    }
+    TEST_FILE.text(node, d).map(|t| (t.value, t.span))
 }
 
 fn items<'n>(node: &'n Node, what: &str, d: &mut Diags) -> &'n [Node] {
-    match &node.kind {
-        NodeKind::Seq(items) => items,
-        _ if node.is_null() => &[],
-        _ => {
-            d.push(wrong_type(node, &format!("a list for `{what}`")));
-            &[]
-        }
-    }
+    TEST_FILE.items(node, what, d)
 }
 
 fn entries<'n>(node: &'n Node, what: &str, d: &mut Diags) -> &'n [Entry] {
-    match &node.kind {
-        NodeKind::Map(entries) => entries,
-        _ if node.is_null() => &[],
-        _ => {
-            d.push(wrong_type(node, &format!("a mapping for `{what}`")));
-            &[]
-        }
-    }
+    TEST_FILE.entries(node, what, d)
 }
 
 fn wrong_type(node: &Node, expected: &str) -> Diagnostic {
-    Diagnostic::error(Code::WrongType, node.span, format!("expected {expected}, found {}", node.describe()))
-        .with_label(format!("expected {expected}"))
-        .with_help("the README's \"Testing rules\" section shows every key of a test file")
+    TEST_FILE.wrong_type(node, expected)
 }
 
-/// The keys of one mapping of the test file; keys never asked for are reported by `finish`.
-struct Keys<'n> {
-    entries: &'n [Entry],
-    span: Span,
-    what: &'static str,
-    known: Vec<&'static str>,
-}
-
-impl<'n> Keys<'n> {
-    fn new(node: &'n Node, what: &'static str, d: &mut Diags) -> Option<Self> {
-        if let NodeKind::Map(entries) = &node.kind {
-            Some(Self { entries, span: node.span, what, known: Vec::new() })
-        } else {
-            d.push(wrong_type(node, &format!("a mapping for {what}")));
-            None
-        }
-    }
-
-    fn take(&mut self, key: &'static str) -> Option<&'n Node> {
-        self.take_entry(key).map(|(_, n)| n)
-    }
-
-    fn take_entry(&mut self, key: &'static str) -> Option<(Span, &'n Node)> {
-        self.known.push(key);
-        self.entries.iter().find(|e| e.key == key).map(|e| (e.key_span, &e.value))
-    }
-
-    fn required(&mut self, key: &'static str, example: &str, d: &mut Diags) -> Option<&'n Node> {
-        let node = self.take(key);
-        if node.is_none() {
-            d.push(
-                Diagnostic::error(Code::MissingField, at_start(self.span), format!("{} is missing `{key}`", self.what))
-                    .with_label(format!("`{key}` is required here"))
-                    .with_help(format!("add it, for example `{key}: {example}`")),
-            );
-        }
-        node
-    }
-
-    fn finish(self, d: &mut Diags) {
-        for entry in self.entries.iter().filter(|e| !self.known.contains(&e.key.as_str())) {
-            let close = did_you_mean(&entry.key, self.known.iter().copied());
-            // A misspelt required key is one mistake: reported as the misspelling only.
-            if let Some(close) = close {
-                let missing = format!("{} is missing `{close}`", self.what);
-                d.retain(|x| {
-                    !(x.code == Code::MissingField && x.message == missing && x.span() == at_start(self.span))
-                });
-            }
-            let help = match close {
-                Some(close) => format!("did you mean `{close}`?"),
-                None => format!("known keys here: {}", self.known.join(", ")),
-            };
-            d.push(
-                Diagnostic::error(
-                    Code::UnknownField,
-                    entry.key_span,
-                    format!("unknown key `{}` in {}", entry.key, self.what),
-                )
-                .with_label("not part of a test file here")
-                .with_help(help),
-            );
-        }
-    }
+/// The keys of one mapping of the test file (`what` as messages name it, e.g. "a test").
+fn keys<'n>(node: &'n Node, what: &str, d: &mut Diags) -> Option<MapReader<'n>> {
+    MapReader::read(TEST_FILE, node, what.to_owned(), d)
 }
 
 /// An empty span at the start of `span` (where a missing key would go).

@@ -78,12 +78,7 @@ fn expectations(pipeline: &Pipeline, case: &Case, outcome: &Outcome, out: &mut S
         }
     }
     section(out, "alerts", outcome.alerts.is_empty(), "{}");
-    let keys: Vec<&str> = pipeline
-        .store
-        .iter()
-        .flat_map(|s| std::iter::once(&s.partition).chain(&s.sort))
-        .map(|k| k.name.as_str())
-        .collect();
+    let keys = pipeline.store_key_names();
     for topic in &pipeline.topics {
         let sent: Vec<_> = outcome.alerts.iter().filter(|a| a.topic == topic.name).collect();
         if sent.is_empty() {

@@ -9,34 +9,14 @@
 //   OUTSIDE <url> <width> <label>           a node not inside the SVG's viewBox
 //   CONSOLE <message>                       a console or page error (CSP violations show up here)
 // Exits 0 when every page was measured, 1 otherwise (with ERROR <message>).
-import { chromium } from "playwright-core";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { say, withPage } from "./chromium.mjs";
 
 const urls = process.argv.slice(2);
 if (urls.length === 0) {
   console.log("ERROR usage: node graph.mjs URL...");
   process.exit(2);
 }
-const profile = mkdtempSync(join(tmpdir(), "pipec-chromium-"));
-const say = (line) => console.log(line.replace(/\s+/g, " ").trim());
-let browser;
-let code = 1;
-try {
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-    viewport: { width: 1400, height: 900 },
-    timeout: 30_000,
-  });
-  const page = await browser.newPage();
-  page.on("console", (m) => { if (m.type() === "error") say(`CONSOLE ${m.text()}`); });
-  page.on("pageerror", (e) => say(`CONSOLE ${e.message}`));
+await withPage(async (page) => {
   for (const url of urls) {
     for (const [width, height] of [[1400, 900], [390, 844]]) {
       await page.setViewportSize({ width, height });
@@ -70,11 +50,4 @@ try {
       say(`CHECKED ${url} ${width} ${found.texts} ${found.nodes}`);
     }
   }
-  code = 0;
-} catch (e) {
-  say(`ERROR ${e && e.message ? e.message : e}`);
-} finally {
-  if (browser) await browser.close().catch(() => {});
-  rmSync(profile, { recursive: true, force: true });
-}
-process.exit(code);
+});

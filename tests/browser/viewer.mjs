@@ -12,10 +12,7 @@
 //   OVERFLOW <w> <px>   how far the page is wider than a <w>-px window (0: no horizontal scroll)
 //   SCREENSHOT <path>   at 1400×900, then at 390×844 (a phone) as <path>-phone.png
 // Exits 0 when the row appeared, 1 otherwise (with ERROR <message>).
-import { chromium } from "playwright-core";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { say, withPage } from "./chromium.mjs";
 
 const [url, text, screenshot] = process.argv.slice(2);
 if (!url || !text || !screenshot) {
@@ -23,25 +20,7 @@ if (!url || !text || !screenshot) {
   process.exit(2);
 }
 const origin = new URL(url).origin;
-const profile = mkdtempSync(join(tmpdir(), "pipec-chromium-"));
-const say = (line) => console.log(line.replace(/\s+/g, " ").trim());
-let browser;
-let code = 1;
-try {
-  // A persistent context on a fresh, empty profile directory (= --user-data-dir).
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-    viewport: { width: 1400, height: 900 },
-    timeout: 30_000,
-  });
-  const page = await browser.newPage();
-  page.on("console", (m) => { if (m.type() === "error") say(`CONSOLE ${m.text()}`); });
-  page.on("pageerror", (e) => say(`CONSOLE ${e.message}`));
+await withPage(async (page) => {
   page.on("request", (r) => { if (!r.url().startsWith(origin) && !r.url().startsWith("data:")) say(`OFFSITE ${r.url()}`); });
   await page.goto(url, { waitUntil: "load", timeout: 15_000 });
   await page.waitForSelector("#status.live", { timeout: 10_000 });
@@ -67,11 +46,4 @@ try {
   const phone = screenshot.replace(/\.png$/, "-phone.png");
   await page.screenshot({ path: phone, fullPage: true });
   say(`SCREENSHOT ${phone}`);
-  code = 0;
-} catch (e) {
-  say(`ERROR ${e && e.message ? e.message : e}`);
-} finally {
-  if (browser) await browser.close().catch(() => {});
-  rmSync(profile, { recursive: true, force: true });
-}
-process.exit(code);
+});

@@ -1,12 +1,16 @@
-//! What the integration tests share: one seeded random generator, the variable table the
-//! fixtures are written against, and one builder for runs of the real binary (after just's
-//! `tests/test.rs`: `Test::new().args(..).stdin(..).env(..).status(1).stderr_has(..).run()`).
-//! Each test file includes it with `mod common;` and uses what it needs.
+//! What the integration tests share: one seeded random generator ([`Rng`]), scratch folders
+//! ([`temp_dir`], the `tempfile` crate: removed when dropped), [`base64`] (the crate), the
+//! variable table the fixtures are written against ([`vars`]), the specs of a few folders
+//! ([`specs_in`]) and their lowered pipelines ([`pipeline`]), and one builder for runs of the
+//! real binary (after just's `tests/test.rs`:
+//! `Test::new().args(..).stdin(..).env(..).status(1).stderr_has(..).run()`). Each test file
+//! includes it with `mod common;` and uses what it needs; what only some files need lives in
+//! `tests/support/` (a server, the pinned tools, mailboxes, the archive, snapshot names).
 
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -36,9 +40,49 @@ impl Rng {
     }
 }
 
+/// A fresh scratch folder `pipec-<name>-…` under the temporary directory (`TMPDIR`; in CI
+/// `target/test-tmp`), removed with everything in it when the returned value is dropped.
+pub fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new().prefix(&format!("pipec-{name}-")).tempdir().expect("create a scratch folder")
+}
+
+/// `bytes` in standard base64 with padding (the `base64` crate), as Kinesis carries a record.
+pub fn base64(bytes: &[u8]) -> String {
+    use ::base64::Engine as _;
+    ::base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 /// The environment the fixtures are written against: only `PRESENT=value` is set.
 pub fn vars(name: &str) -> Option<String> {
     (name == "PRESENT").then(|| "value".to_string())
+}
+
+/// The `.yaml` specs in these folders of the repository, sorted by path (so `examples/` comes
+/// before `tests/fixtures/`).
+pub fn specs_in(dirs: &[&str]) -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut all = Vec::new();
+    for dir in dirs {
+        let before = all.len();
+        all.extend(
+            std::fs::read_dir(root.join(dir))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "yaml")),
+        );
+        assert!(all.len() > before, "no specs in {dir}");
+    }
+    all.sort();
+    all
+}
+
+/// The spec at `path` read, checked (it must be clean, with [`vars`]) and lowered.
+pub fn pipeline(path: &Path) -> pipec::ir::Pipeline {
+    let text = std::fs::read_to_string(path).unwrap();
+    let checked =
+        pipec::frontend::check_source(pipec::source::Source::new(path.display().to_string(), text), None, &vars);
+    assert!(!checked.has_errors(), "{} must check clean: {:?}", path.display(), checked.diagnostics);
+    pipec::ir::lower(checked.spec.as_ref().unwrap()).unwrap()
 }
 
 /// What one run of the binary produced.

@@ -4,7 +4,9 @@ Usage: run_aws.py TEMPLATE_DIR EVENTS_FILE OUT_FILE
 
 The template's DynamoDB tables (with their indexes), SNS topics and SQS queues are created as
 declared; each function is imported from its code (inline ZipFile or the zip asset, unpacked)
-with its own environment resolved against them. EVENTS_FILE lines ("seq\\tb64") are:
+with its own environment resolved against them, both by the driver pipec ships for `pipec test
+--target lambda` (src/spectest/lambda_driver.py), so the two set moto up alike. EVENTS_FILE
+lines ("seq\\tb64") are:
 * delivered to the hot function as Kinesis batches of 100, then every batch again;
 * delivered to each window function as one tumbling window (batches of 100, the state carried
   through JSON), terminated early once halfway (isWindowTerminatedEarly: the next invocation
@@ -15,14 +17,9 @@ OUT_FILE receives {"items", "windows", "dead_letters", "messages": {"topic": [{"
 "message"}]}, "failures", "viewer": {"rows", "pages", "alerts"}}.
 """
 
-import base64
-import decimal
-import importlib.util
 import json
 import os
 import sys
-import tempfile
-import zipfile
 
 os.environ.update(
     AWS_ACCESS_KEY_ID="testing",
@@ -30,98 +27,19 @@ os.environ.update(
     AWS_DEFAULT_REGION="us-east-1",
 )
 
-import boto3  # noqa: E402
+# The moto setup is the shipped `pipec test --target lambda` driver's: the same tables, topics
+# and queues from the template, the same way of importing a function with its environment.
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "src", "spectest"))
+import lambda_driver as driver  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from moto.core.models import DEFAULT_ACCOUNT_ID  # noqa: E402
 from moto.sns.models import sns_backends  # noqa: E402
 from moto.sqs.models import sqs_backends  # noqa: E402
 
 
-def code_dir(directory, template, function):
-    """A directory holding the function's code: its zip asset unpacked, or inline index.py."""
-    code = template["Resources"][function]["Properties"]["Code"]
-    target = tempfile.mkdtemp()
-    if "ZipFile" in code:
-        with open(os.path.join(target, "index.py"), "w") as f:
-            f.write(code["ZipFile"])
-        return target
-    with zipfile.ZipFile(os.path.join(directory, "assets", code["S3Key"].rsplit("/", 1)[-1])) as z:
-        z.extractall(target)
-    return target
-
-
-def load(directory, template, function, names):
-    """Sets the function's environment and imports its index.py as a module of its own."""
-    env = template["Resources"][function]["Properties"]["Environment"]["Variables"]
-    for key, value in env.items():
-        os.environ[key] = resolve(value, names)
-    path = code_dir(directory, template, function)
-    sys.path.insert(0, path)
-    spec = importlib.util.spec_from_file_location("pipec_" + function, os.path.join(path, "index.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    sys.path.remove(path)
-    return module
-
-
-def resolve(value, names):
-    if isinstance(value, str):
-        return value
-    if "Ref" in value:
-        return names[value["Ref"]]
-    text = value["Fn::Sub"]
-    for logical, name in names.items():
-        text = text.replace("${%s}" % logical, name)
-    return text.replace("${!", "${")
-
-
-def plain(value):
-    if isinstance(value, decimal.Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    return value
-
-
-def create(template):
-    """Creates the tables, topics and queues; returns {logical id: name, ARN or URL}."""
-    names = {}
-    dynamo, sns, sqs = boto3.client("dynamodb"), boto3.client("sns"), boto3.client("sqs")
-    for logical, resource in template["Resources"].items():
-        props = resource["Properties"]
-        if resource["Type"] == "AWS::DynamoDB::Table":
-            args = {
-                "TableName": props["TableName"],
-                "KeySchema": props["KeySchema"],
-                "AttributeDefinitions": props["AttributeDefinitions"],
-                "BillingMode": "PAY_PER_REQUEST",
-            }
-            if "GlobalSecondaryIndexes" in props:
-                args["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
-            dynamo.create_table(**args)
-            names[logical] = props["TableName"]
-        elif resource["Type"] == "AWS::SNS::Topic":
-            names[logical] = sns.create_topic(Name=props["TopicName"])["TopicArn"]
-        elif resource["Type"] == "AWS::SQS::Queue":
-            names[logical] = sqs.create_queue(QueueName=logical)["QueueUrl"]
-    return names
-
-
-def scan(table_name):
-    table = boto3.resource("dynamodb").Table(table_name)
-    items, args = [], {}
-    while True:
-        page = table.scan(**args)
-        items += [plain(i) for i in page["Items"]]
-        if "LastEvaluatedKey" not in page:
-            return items
-        args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
 def _queue(queue_url):
-    return sqs_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].queues[queue_url.rsplit("/", 1)[-1]]
+    return sqs_backends[DEFAULT_ACCOUNT_ID][driver.REGION].queues[queue_url.rsplit("/", 1)[-1]]
 
 
 def drain(queue_url):
@@ -146,7 +64,7 @@ class Drain:
         self.bodies = []
         if not queue_url:
             return
-        backend = sqs_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+        backend = sqs_backends[DEFAULT_ACCOUNT_ID][driver.REGION]
         queue = _queue(queue_url)
         send = backend.send_message
 
@@ -205,7 +123,7 @@ def main(directory, events_file, out_file):
     with open(os.path.join(directory, "template.json")) as f:
         template = json.load(f)
     resources = template["Resources"]
-    names = create(template)
+    names = driver.create(template)
     records = []
     with open(events_file) as f:
         for line in f:
@@ -215,23 +133,23 @@ def main(directory, events_file, out_file):
     failures = 0
     drain = Drain(names.get("DeadLetterQueue"))
     if "HotFunction" in resources:
-        hot = load(directory, template, "HotFunction", names)
+        hot = driver.load(directory, template, "HotFunction", names)
         batches = [records[i : i + 100] for i in range(0, len(records), 100)]
         for _ in range(2):
             for batch in batches:
                 failures += len(hot.handler({"Records": batch}, None)["batchItemFailures"])
     windows = sorted(k for k, r in resources.items() if k.startswith("Window") and r["Type"] == "AWS::Lambda::Function")
     for function in windows:
-        handler = load(directory, template, function, names)
+        handler = driver.load(directory, template, function, names)
         for _ in range(2):
             failures += run_window(handler, records)
     out = {"failures": failures, "items": [], "windows": [], "dead_letters": []}
     if "FlaggedTable" in names:
-        out["items"] = scan(names["FlaggedTable"])
+        out["items"] = driver.scan(names["FlaggedTable"])
     if "WindowsTable" in names:
-        out["windows"] = scan(names["WindowsTable"])
+        out["windows"] = driver.scan(names["WindowsTable"])
     out["dead_letters"] = drain.bodies
-    backend = sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    backend = sns_backends[DEFAULT_ACCOUNT_ID][driver.REGION]
     out["messages"] = {
         resources[logical]["Properties"]["TopicName"]: [
             {"subject": n[2], "message": json.loads(n[1])} for n in backend.topics[arn].sent_notifications
@@ -240,7 +158,7 @@ def main(directory, events_file, out_file):
         if resources[logical]["Type"] == "AWS::SNS::Topic"
     }
     if "ViewerFunction" in resources:
-        out["viewer"] = read_viewer(load(directory, template, "ViewerFunction", names))
+        out["viewer"] = read_viewer(driver.load(directory, template, "ViewerFunction", names))
     with open(out_file, "w") as f:
         json.dump(out, f)
 

@@ -16,7 +16,8 @@ import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(__file__))
-from run_aws import boto3, create, drain, load, mock_aws  # noqa: E402
+import boto3  # noqa: E402
+from run_aws import drain, driver, mock_aws  # noqa: E402
 
 received = []
 
@@ -43,7 +44,7 @@ def refused_port():
 def main(directory, message_file, out_file):
     with open(os.path.join(directory, "template.json")) as f:
         template = json.load(f)
-    names = create(template)
+    names = driver.create(template)
     server = http.server.HTTPServer(("127.0.0.1", 0), Recorder)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     env = template["Resources"]["FanoutFunction"]["Properties"]["Environment"]["Variables"]
@@ -51,7 +52,7 @@ def main(directory, message_file, out_file):
     topic_name, (topic, _) = next(iter(webhooks.items()))
     urls = [f"http://127.0.0.1:{server.server_port}/hook", f"http://127.0.0.1:{refused_port()}/down"]
     env["WEBHOOKS"] = json.dumps({topic_name: [topic, urls]})
-    fanout = load(directory, template, "FanoutFunction", names)
+    fanout = driver.load(directory, template, "FanoutFunction", names)
     fanout.FIRST_BACKOFF = 0.01
     with open(message_file) as f:
         message = f.read()

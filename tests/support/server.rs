@@ -15,13 +15,6 @@ use serde_json::Value;
 pub const BIN: &str = env!("CARGO_BIN_EXE_pipec");
 pub const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/transactions.yaml");
 
-pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pipec-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// `pipec run --local` reading a stdin that stays open (so only HTTP feeds it), on a free port.
 pub struct Run {
     pub child: Child,

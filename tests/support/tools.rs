@@ -358,3 +358,15 @@ impl Drop for MotoServer {
 pub fn ruff() -> PathBuf {
     require("py", "ruff")
 }
+
+/// `tests/browser/<script>`, after checking what it needs (`scripts/browser.sh --check`:
+/// Debian's `/usr/bin/chromium`, node, playwright-core in `tests/browser/node_modules`).
+pub fn browser_script(script: &str) -> PathBuf {
+    let check = repo_root().join("scripts/browser.sh");
+    match Command::new("bash").arg(check).arg("--check").output() {
+        Ok(out) if out.status.success() => {}
+        Ok(out) => panic!("{}", String::from_utf8_lossy(&out.stderr).trim()),
+        Err(e) => panic!("cannot run scripts/browser.sh --check ({e}): run make tools"),
+    }
+    repo_root().join("tests/browser").join(script)
+}
