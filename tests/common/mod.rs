@@ -259,5 +259,5 @@ pub fn is_flink(path: &Path) -> bool {
     let checked =
         pipec::frontend::check_source(pipec::source::Source::new(path.display().to_string(), text), None, &vars);
     let Some(spec) = checked.spec.as_ref().filter(|_| !checked.has_errors()) else { return false };
-    pipec::ir::lower(spec).unwrap().engine == pipec::ir::Engine::Flink
+    matches!(pipec::ir::lower(spec).unwrap().engine, pipec::ir::Engine::Flink(_))
 }
