@@ -346,7 +346,8 @@ fn window_alerts(data: &Path) -> Vec<Value> {
 /// partitioned by `paymentId` over the example's 4 shards), never reaches 5.
 #[test]
 fn card_velocity_example_counts_the_whole_stream_where_lambda_shards_do_not() {
-    let dir = temp_dir("card-velocity");
+    let scratch = temp_dir("card-velocity");
+    let dir = scratch.path();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let spec = root.join("examples/card-velocity.yaml");
     let input = root.join("examples/data/card-velocity.ndjson");
@@ -502,7 +503,8 @@ fn flink_outcome(data: &Path) -> FlinkOutcome {
 /// uninterrupted run decides (each window alert once, no row twice, every late record).
 #[test]
 fn flink_kill_9_then_restart_decides_what_an_uninterrupted_run_does() {
-    let dir = temp_dir("kill-flink");
+    let scratch = temp_dir("kill-flink");
+    let dir = scratch.path();
     let spec = dir.join("spec.yaml");
     std::fs::write(&spec, FLINK_SPEC).unwrap();
     let input = dir.join("in.ndjson");
