@@ -257,24 +257,13 @@ impl Decider {
     /// The alerts of a flagged record (one per matched rule with topics); `seq` names them.
     #[must_use]
     pub fn record_alerts(&self, seq: u64, rules: &[usize], item: &Map<String, Json>) -> Vec<Alert> {
-        let pipeline = &self.pipeline;
-        let keys: Vec<&str> = pipeline
-            .store
-            .iter()
-            .flat_map(|s| std::iter::once(&s.partition).chain(&s.sort))
-            .map(|k| k.name.as_str())
-            .collect();
-        rules
-            .iter()
-            .map(|&index| (index, &pipeline.rules[index]))
-            .filter(|(_, rule)| !rule.notify.is_empty())
-            .map(|(index, rule)| Alert {
-                topics: rule.notify.clone(),
-                id: format!("{seq:012}-{index}"),
-                subject: crate::alert::subject(&pipeline.name, rule.severity.name(), &rule.name),
-                body: crate::alert::record_message(&pipeline.name, rule, item, &keys).into(),
-            })
-            .collect()
+        record_alerts(&self.pipeline, seq, rules, item)
+    }
+
+    /// Whether any of `rules` notifies a topic (a flagged record then has alerts).
+    #[must_use]
+    pub fn notifies(&self, rules: &[usize]) -> bool {
+        rules.iter().any(|&i| !self.pipeline.rules[i].notify.is_empty())
     }
 
     /// The alert of a fired window group, when its rule notifies a topic.
@@ -388,4 +377,27 @@ impl Decider {
             w.closed_until = closed_until.get(&self.pipeline.rules[w.rule].name).copied().unwrap_or(i64::MIN);
         }
     }
+}
+
+/// The alerts of a flagged record (one per matched rule that notifies): what
+/// [`Decider::record_alerts`] returns, also for a notifier that renders them off the hot path.
+#[must_use]
+pub fn record_alerts(pipeline: &Pipeline, seq: u64, rules: &[usize], item: &Map<String, Json>) -> Vec<Alert> {
+    let keys: Vec<&str> = pipeline
+        .store
+        .iter()
+        .flat_map(|s| std::iter::once(&s.partition).chain(&s.sort))
+        .map(|k| k.name.as_str())
+        .collect();
+    rules
+        .iter()
+        .map(|&index| (index, &pipeline.rules[index]))
+        .filter(|(_, rule)| !rule.notify.is_empty())
+        .map(|(index, rule)| Alert {
+            topics: rule.notify.clone(),
+            id: format!("{seq:012}-{index}"),
+            subject: crate::alert::subject(&pipeline.name, rule.severity.name(), &rule.name),
+            body: crate::alert::record_message(&pipeline.name, rule, item, &keys).into(),
+        })
+        .collect()
 }
