@@ -60,7 +60,7 @@ impl Histogram {
         if us < u64::from(SUB) {
             return usize::try_from(us).expect("small");
         }
-        let octave = 63 - us.leading_zeros(); // ≥ 3
+        let octave = us.ilog2(); // ≥ 3
         let sub = (us >> (octave - 3)) & u64::from(SUB - 1);
         (octave as usize - 2) * SUB as usize + usize::try_from(sub).expect("small")
     }
