@@ -57,10 +57,16 @@ impl Drop for Mounted {
 }
 
 fn http(addr: &str, method: &str, path: &str, body: &[u8]) -> (u16, String) {
+    let (status, _, body) = request(addr, method, path, "", body);
+    (status, body)
+}
+
+/// One request with extra header lines (`"Name: value\r\n"` each): status, head, body.
+fn request(addr: &str, method: &str, path: &str, headers: &str, body: &[u8]) -> (u16, String, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{headers}Content-Length: {}\r\n\r\n",
         body.len()
     );
     s.write_all(head.as_bytes()).unwrap();
@@ -69,8 +75,41 @@ fn http(addr: &str, method: &str, path: &str, body: &[u8]) -> (u16, String) {
     s.read_to_end(&mut raw).unwrap();
     let text = String::from_utf8_lossy(&raw).into_owned();
     let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map_or(String::new(), |(_, b)| b.to_owned());
-    (status, body)
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    (status, head.to_owned(), body.to_owned())
+}
+
+/// Sends `lines` as one Kinesis `PutRecords` call: `true` when acknowledged; a refusal must be
+/// `InternalFailure` (HTTP 500, which the SDKs retry) with `Retry-After`.
+fn put_records(addr: &str, lines: &[String]) -> bool {
+    use base64::Engine as _;
+    let records: Vec<Value> = lines
+        .iter()
+        .map(
+            |l| serde_json::json!({ "Data": base64::engine::general_purpose::STANDARD.encode(l), "PartitionKey": "k" }),
+        )
+        .collect();
+    let body = serde_json::json!({ "StreamName": "transactions", "Records": records }).to_string();
+    let headers = "Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: Kinesis_20131202.PutRecords\r\n\
+                   X-Amz-Date: 20261202T000000Z\r\nAuthorization: AWS4-HMAC-SHA256 \
+                   Credential=k/20261202/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=0\r\n";
+    let (status, head, body) = request(addr, "POST", "/", headers, body.as_bytes());
+    match status {
+        200 => {
+            let reply: Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(reply["FailedRecordCount"], 0, "{body}");
+            true
+        }
+        500 => {
+            assert!(body.contains("InternalFailure"), "{body}");
+            assert!(
+                head.to_ascii_lowercase().contains("\r\nretry-after: 1"),
+                "a paused run says when to retry: {head}"
+            );
+            false
+        }
+        other => panic!("PutRecords answered {other}: {head}\n{body}"),
+    }
 }
 
 /// `n` distinct events starting at `from`; about every tenth is over 9000.
@@ -175,6 +214,20 @@ fn a_full_disk_refuses_records_pauses_and_resumes_without_losing_an_acknowledged
     let (_, metrics) = http(&addr, "GET", "/metrics", b"");
     let paused = metrics.lines().find_map(|l| l.strip_prefix("pipec_paused_parts ")).unwrap_or("0");
     assert!(paused.parse::<u64>().unwrap() >= 1, "{metrics}");
+    // The Kinesis endpoint refuses too, and says when to retry.
+    let mut kinesis_refused = false;
+    for _ in 0..5 {
+        let lines = batch(next, 40);
+        next += 40;
+        if put_records(&addr, &lines) {
+            acked.extend(lines);
+        } else {
+            refused.extend(lines);
+            kinesis_refused = true;
+            break;
+        }
+    }
+    assert!(kinesis_refused, "PutRecords was acknowledged five times while /healthz said paused");
 
     // Space returns: the run resumes by itself and takes records again.
     std::fs::remove_file(&filler).unwrap();

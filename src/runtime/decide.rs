@@ -327,19 +327,13 @@ impl Decider {
     /// The alerts of a flagged record (one per matched rule with topics); `seq` names them.
     #[must_use]
     pub fn record_alerts(&self, seq: u64, rules: &[usize], item: &Map<String, Json>) -> Vec<Alert> {
-        let pipeline = &self.pipeline;
-        let keys = pipeline.store_key_names();
-        rules
-            .iter()
-            .map(|&index| (index, &pipeline.rules[index]))
-            .filter(|(_, rule)| !rule.notify.is_empty())
-            .map(|(index, rule)| Alert {
-                topics: rule.notify.clone(),
-                id: format!("{seq:012}-{index}"),
-                subject: crate::alert::subject(&pipeline.name, rule.severity.name(), &rule.name),
-                body: crate::alert::record_message(&pipeline.name, rule, item, &keys).into(),
-            })
-            .collect()
+        record_alerts(&self.pipeline, seq, rules, item)
+    }
+
+    /// Whether any of `rules` notifies a topic (a flagged record then has alerts).
+    #[must_use]
+    pub fn notifies(&self, rules: &[usize]) -> bool {
+        rules.iter().any(|&i| !self.pipeline.rules[i].notify.is_empty())
     }
 
     /// The alert of a fired window group, when its rule notifies a topic.
@@ -508,6 +502,23 @@ fn window_group(
     );
     WindowGroup { position, key, group, aggregates, message }
 }
+
+/// The alerts of a flagged record (one per matched rule that notifies): what
+/// [`Decider::record_alerts`] returns, also for a notifier that renders them off the hot path.
+#[must_use]
+pub fn record_alerts(pipeline: &Pipeline, seq: u64, rules: &[usize], item: &Map<String, Json>) -> Vec<Alert> {
+    let keys = pipeline.store_key_names();
+    rules
+        .iter()
+        .map(|&index| (index, &pipeline.rules[index]))
+        .filter(|(_, rule)| !rule.notify.is_empty())
+        .map(|(index, rule)| Alert {
+            topics: rule.notify.clone(),
+            id: format!("{seq:012}-{index}"),
+            subject: crate::alert::subject(&pipeline.name, rule.severity.name(), &rule.name),
+            body: crate::alert::record_message(&pipeline.name, rule, item, &keys).into(),
+        })
+        .collect()
 
 #[cfg(test)]
 mod tests {

@@ -39,7 +39,7 @@ use super::decide::{At, Decider, Decision, Verdict, WindowClose};
 use super::health::{Backoff, Health, is_transient};
 use super::log::Log;
 use super::metrics::Metrics;
-use super::notify::Alert;
+use super::notify::Job;
 use super::store::{Row, Store};
 use crate::ir::Pipeline;
 
@@ -53,7 +53,7 @@ pub struct HotParts {
     pub log: Log,
     pub store: Store,
     pub dead_letter: Arc<DeadLetter>,
-    pub alerts: Sender<Alert>,
+    pub alerts: Sender<Job>,
     pub metrics: Arc<Metrics>,
     pub changes: tokio::sync::watch::Sender<Change>,
     pub stop: Arc<AtomicBool>,
@@ -73,7 +73,7 @@ struct Counts {
 struct Hot {
     p: HotParts,
     decider: Decider,
-    pending: Vec<Alert>,
+    pending: Vec<Job>,
     new_rows_arrivals: Vec<i64>,
     dirty: bool,
     counts: Counts,
@@ -248,18 +248,18 @@ impl Hot {
                     // Flagged by a per-record rule, and left out of a windowed rule's windows.
                     self.p.dead_letter.write(Some(at.seq), &late, record, &self.p.metrics)?;
                 }
-                self.flagged(at.seq, &item, &rules, at.arrival_ms)
+                self.flagged(at.seq, item, rules, at.arrival_ms)
             }
         }
     }
 
-    fn flagged(&mut self, seq: u64, item: &Map<String, Json>, matched: &[usize], arrival: i64) -> io::Result<()> {
+    fn flagged(&mut self, seq: u64, item: Map<String, Json>, matched: Vec<usize>, arrival: i64) -> io::Result<()> {
         let pipeline = self.p.pipeline.clone();
         let is_new = match &pipeline.store {
             Some(store) => {
                 let rules: Vec<&crate::ir::Rule> = matched.iter().map(|&i| &pipeline.rules[i]).collect();
                 let severity = rules.iter().map(|r| r.severity).max().expect("matched is not empty");
-                let text = serde_json::to_string(item).expect("JSON values serialize");
+                let text = serde_json::to_string(&item).expect("JSON values serialize");
                 let names = serde_json::to_string(&rules.iter().map(|r| &r.name).collect::<Vec<_>>()).expect("strings");
                 let sort_field = store.viewer.as_ref().and_then(|v| v.sort.as_ref()).map(|(f, _)| f.as_str());
                 let row = Row {
@@ -283,7 +283,10 @@ impl Hot {
             self.counts.stored += 1;
             self.new_rows_arrivals.push(arrival);
         }
-        self.pending.extend(self.decider.record_alerts(seq, matched, item));
+        // The notifier renders the messages (off the hot path).
+        if self.decider.notifies(&matched) {
+            self.pending.push(Job::Record { seq, rules: matched, item });
+        }
         Ok(())
     }
 
@@ -300,7 +303,7 @@ impl Hot {
                     .map_err(io_err)?
                 {
                     self.counts.window_alerts += 1;
-                    self.pending.extend(self.decider.window_alert(&close, group));
+                    self.pending.extend(self.decider.window_alert(&close, group).map(Job::Alert));
                 }
             }
         }

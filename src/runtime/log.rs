@@ -22,7 +22,9 @@
 //! * Recovery ([`Log::open`]) checks the last segment frame by frame and truncates it after the
 //!   last whole frame with a good CRC: a torn append is dropped whole, never half-read. When
 //!   whole frames follow a bad one (a damaged file), they are kept in a quarantine file and
-//!   reported ([`Log::recovery`], see [`super::quarantine`]), never silently dropped.
+//!   reported ([`Log::recoveries`], see [`super::quarantine`]), never silently dropped. Every
+//!   older segment is checked too (one sequential read of the log at start): a bad frame there
+//!   is damage, and its bytes and the frames after it are quarantined the same way.
 //! * Each frame carries the position of the source it came from, so a file source resumes
 //!   after a crash exactly where its last acknowledged batch ended ([`Log::source_position`]).
 //! * Retention: a segment is deleted when it was last written more than the spec's retention
@@ -164,8 +166,8 @@ struct Shared {
     next_seq: AtomicU64,
     changed: Condvar,
     changed_lock: Mutex<()>,
-    /// What [`Log::open`] quarantined, if anything.
-    recovery: Option<super::quarantine::Recovery>,
+    /// What [`Log::open`] quarantined, oldest first.
+    recoveries: Vec<super::quarantine::Recovery>,
 }
 
 /// The log (cheap to clone: shared).
@@ -216,6 +218,60 @@ fn read_frame(file: &mut File, buf: &mut Vec<u8>) -> io::Result<Option<usize>> {
     Ok((crc32fast::hash(buf) == crc).then_some(FRAME_HEADER + len))
 }
 
+/// Checks every segment before `last` (the one [`Log::open`] recovered as the end) frame by
+/// frame; a bad frame in one of them is damage: its bytes and the whole frames after it are
+/// quarantined, then the segment is cut at the bad frame (readers continue with the next
+/// segment, as they do at the end of any segment).
+fn check_older(
+    dir: &Path,
+    bases: &[u64],
+    last: u64,
+    buf: &mut Vec<u8>,
+) -> io::Result<Vec<super::quarantine::Recovery>> {
+    let mut found = Vec::new();
+    let mut next_seq = None;
+    for (i, &base) in bases.iter().enumerate().take_while(|&(_, &b)| b < last) {
+        let path = segment_path(dir, base);
+        let mut file = File::open(&path)?;
+        let mut pos = base;
+        while let Some(n) = read_frame(&mut file, buf)? {
+            let frame = parse_body(buf, 0)?;
+            next_seq = Some(frame.first_seq + frame.count());
+            pos += n as u64;
+        }
+        let size = file.metadata()?.len();
+        if pos - base == size {
+            continue;
+        }
+        let mut tail = Vec::new();
+        file.seek(SeekFrom::Start(pos - base))?;
+        file.read_to_end(&mut tail)?;
+        // The first sequence number of the next segment bounds what the damage held.
+        let following = match bases.get(i + 1) {
+            Some(&next) => {
+                let mut next_file = File::open(segment_path(dir, next))?;
+                read_frame(&mut next_file, buf)?.map(|_| u64_at(buf, 0))
+            }
+            None => None,
+        };
+        // Unknown when the oldest segment's first frame is the bad one: nothing is filtered
+        // then, and the damaged frame's own records are not counted.
+        let min_seq = next_seq.unwrap_or(0);
+        let salvaged = super::quarantine::salvage(dir, base, pos, &tail, min_seq, Some(following.unwrap_or(min_seq)))?;
+        if let Some(mut r) = salvaged {
+            if next_seq.is_none() {
+                r.unreadable = 0;
+            }
+            next_seq = Some(r.next_seq);
+            found.push(r);
+        }
+        let file = OpenOptions::new().write(true).open(&path)?;
+        file.set_len(pos - base)?;
+        file.sync_all()?;
+    }
+    Ok(found)
+}
+
 impl Log {
     /// Opens (or creates) the log in `dir`, recovering after a crash.
     pub fn open(dir: &Path, fsync: Fsync, segment_bytes: u64) -> io::Result<Self> {
@@ -227,7 +283,9 @@ impl Log {
         let mut buf = Vec::new();
         let mut recovery = None;
         // The last segment with a whole frame decides the end; empty trailing segments go.
+        let mut last_checked = u64::MAX;
         while let Some(&base) = bases.last() {
+            last_checked = base;
             let path = segment_path(dir, base);
             let mut file = File::open(&path)?;
             let mut pos = base;
@@ -244,7 +302,7 @@ impl Log {
                 let mut tail = Vec::new();
                 file.seek(SeekFrom::Start(pos - base))?;
                 file.read_to_end(&mut tail)?;
-                recovery = super::quarantine::salvage(dir, base, pos, &tail, next_seq)?;
+                recovery = super::quarantine::salvage(dir, base, pos, &tail, next_seq, None)?;
             }
             let file = OpenOptions::new().write(true).open(&path)?;
             file.set_len(pos - base)?;
@@ -263,11 +321,13 @@ impl Log {
             fs::remove_file(&path)?;
             bases.pop();
         }
+        let mut recoveries = check_older(dir, &bases, last_checked, &mut buf)?;
+        let has_recovery = recovery.is_some();
+        recoveries.extend(recovery);
         let base = bases.last().copied().unwrap_or(0);
         let file = OpenOptions::new().create(true).append(true).open(segment_path(dir, base))?;
         sync_dir(dir)?;
         let writer = Writer { file, base, end, next_seq, last_ms, dirty: false, torn: false };
-        let has_recovery = recovery.is_some();
         let log = Self {
             shared: Arc::new(Shared {
                 dir: dir.to_path_buf(),
@@ -278,7 +338,7 @@ impl Log {
                 next_seq: AtomicU64::new(next_seq),
                 changed: Condvar::new(),
                 changed_lock: Mutex::new(()),
-                recovery,
+                recoveries,
             }),
         };
         if has_recovery {
@@ -363,10 +423,11 @@ impl Log {
         Ok(())
     }
 
-    /// Frames recovery moved to the quarantine because they followed a corrupt one.
+    /// What recovery moved to the quarantine (damaged bytes and the frames after them), one
+    /// entry per damaged segment, oldest first.
     #[must_use]
-    pub fn recovery(&self) -> Option<&super::quarantine::Recovery> {
-        self.shared.recovery.as_ref()
+    pub fn recoveries(&self) -> &[super::quarantine::Recovery] {
+        &self.shared.recoveries
     }
 
     #[must_use]
@@ -506,10 +567,18 @@ impl Reader {
             {
                 self.pos = next;
             }
-            self.open()?;
-            let file = self.file.as_mut().expect("opened above");
-            read_frame(file, &mut self.buf)?
-                .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "log: bad frame"))?
+            loop {
+                self.open()?;
+                let file = self.file.as_mut().expect("opened above");
+                if let Some(n) = read_frame(file, &mut self.buf)? {
+                    break n;
+                }
+                // A segment that recovery emptied (its first frame was damaged): the next.
+                match bases.iter().find(|&&b| b > self.pos) {
+                    Some(&next) if self.pos < self.log.committed() => self.pos = next,
+                    _ => return Err(io::Error::new(io::ErrorKind::InvalidData, "log: bad frame")),
+                }
+            }
         };
         self.pos += n as u64;
         parse_body(&self.buf, self.pos).map(Some)
@@ -549,7 +618,7 @@ mod tests {
         assert_eq!(log.source_position(8).unwrap(), None);
         batch.push(b"after");
         assert_eq!(log.append(&mut batch, None).unwrap(), 6..7);
-        assert!(log.recovery().is_none(), "a torn tail is not a quarantine");
+        assert!(log.recoveries().is_empty(), "a torn tail is not a quarantine");
         let _ = fs::remove_dir_all(&dir);
     }
 
@@ -573,8 +642,8 @@ mod tests {
         fs::write(&path, &bytes).unwrap();
 
         let log = Log::open(&dir, Fsync::Always, 1 << 20).unwrap();
-        let r = log.recovery().expect("the third frame is quarantined").clone();
-        assert_eq!((r.offset, r.frames, r.records, r.next_seq), (ends[0], 1, 1, 3));
+        let r = log.recoveries().first().expect("the third frame is quarantined").clone();
+        assert_eq!((r.offset, r.frames, r.records, r.unreadable, r.next_seq), (ends[0], 1, 1, 1, 3));
         assert_eq!(fs::read(&r.records_file).unwrap(), b"{\"n\":2}\n");
         // New records get new sequence numbers and offsets; a reader skips the damaged bytes.
         batch.push(b"new");
@@ -588,6 +657,47 @@ mod tests {
         // A consumer whose checkpoint was inside the damaged bytes goes on after them.
         let mut reader = log.reader(ends[1]);
         assert_eq!(reader.next_frame().unwrap().unwrap().first_seq, 3);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_corrupt_frame_in_an_older_segment_is_quarantined_counted_and_skipped() {
+        let dir = std::env::temp_dir().join(format!("pipec-log-old-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        // Segments of at most 100 bytes: two frames of two records each per segment.
+        let log = Log::open(&dir, Fsync::Always, 100).unwrap();
+        let mut batch = Batch::default();
+        for i in 0..6 {
+            batch.push(format!("{{\"n\":{}}}", 2 * i).as_bytes());
+            batch.push(format!("{{\"n\":{}}}", 2 * i + 1).as_bytes());
+            log.append(&mut batch, None).unwrap();
+        }
+        drop(log);
+        let bases = segments(&dir).unwrap();
+        assert!(bases.len() >= 3, "{bases:?}");
+        // Damage the first frame of the second segment (an older, rolled one).
+        let path = segment_path(&dir, bases[1]);
+        let mut bytes = fs::read(&path).unwrap();
+        bytes[FRAME_HEADER + 2] ^= 0xff;
+        fs::write(&path, &bytes).unwrap();
+
+        let log = Log::open(&dir, Fsync::Always, 100).unwrap();
+        let r = log.recoveries().first().expect("the older segment is quarantined").clone();
+        assert_eq!(r.offset, bases[1]);
+        // The damaged frame's 2 records are unreadable; the whole frame after it is kept.
+        assert_eq!((r.frames, r.records, r.unreadable), (1, 2, 2));
+        assert_eq!(fs::read(&r.records_file).unwrap(), b"{\"n\":6}\n{\"n\":7}\n");
+        let mut reader = log.reader(0);
+        let mut seen = Vec::new();
+        while let Some(frame) = reader.next_frame().unwrap() {
+            seen.extend(frame.records().map(|(s, _)| s));
+        }
+        assert_eq!(seen, [0, 1, 2, 3, 8, 9, 10, 11]);
+        assert_eq!(log.next_seq(), 12);
+        drop(log);
+        // Said once: the damaged bytes were cut after they were kept.
+        let log = Log::open(&dir, Fsync::Always, 100).unwrap();
+        assert!(log.recoveries().is_empty());
         let _ = fs::remove_dir_all(&dir);
     }
 }

@@ -36,8 +36,45 @@ pub struct Metrics {
     pub cold_seq: AtomicU64,
     /// Log sequence number (records ever appended, across runs).
     pub log_seq: AtomicU64,
-    /// Event in (log append) → row in the store, microseconds: log2 buckets.
-    latency_buckets: [AtomicU64; 32],
+    /// Event in (log append) → row in the store, microseconds.
+    latency: Histogram,
+}
+
+/// Sub-buckets per power of two: a percentile is reported within 12.5 %.
+const SUB: u32 = 8;
+/// Buckets: exact below [`SUB`], then `SUB` per power of two up to 2^64.
+const BUCKETS: usize = (64 - 2) * SUB as usize;
+
+/// A lock-free histogram of microseconds with log-linear buckets (as HDR histograms have).
+#[derive(Debug)]
+struct Histogram([AtomicU64; BUCKETS]);
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Self(std::array::from_fn(|_| AtomicU64::new(0)))
+    }
+}
+
+impl Histogram {
+    fn bucket(us: u64) -> usize {
+        if us < u64::from(SUB) {
+            return usize::try_from(us).expect("small");
+        }
+        let octave = us.ilog2(); // ≥ 3
+        let sub = (us >> (octave - 3)) & u64::from(SUB - 1);
+        (octave as usize - 2) * SUB as usize + usize::try_from(sub).expect("small")
+    }
+
+    /// The largest value that falls in bucket `i`.
+    fn upper(i: usize) -> u64 {
+        let sub_count = SUB as usize;
+        if i < sub_count {
+            return i as u64;
+        }
+        let (octave, sub) = (u32::try_from(i / sub_count).expect("small") + 2, (i % sub_count) as u64);
+        let lower = (u64::from(SUB) + sub) << (octave - 3);
+        lower.saturating_add((1u64 << (octave - 3)) - 1)
+    }
 }
 
 /// A consistent-enough copy of the counters.
@@ -60,7 +97,8 @@ pub struct Snapshot {
     pub hot_lag: u64,
     /// Records appended but not yet in a committed archive object.
     pub cold_lag: u64,
-    /// Latency percentiles (upper bucket bounds, microseconds) of event in → row stored.
+    /// Latency percentiles of event in → row stored, microseconds (the upper bound of the
+    /// histogram bucket: at most 12.5 % above the true value).
     pub store_latency_p50_us: u64,
     pub store_latency_p99_us: u64,
     /// Parts that cannot write right now (disk full): the run is paused and retrying.
@@ -73,12 +111,11 @@ impl Metrics {
     }
 
     pub fn record_latency_us(&self, us: u64) {
-        let bucket = (64 - us.leading_zeros() as usize).min(31);
-        self.latency_buckets[bucket].fetch_add(1, Ordering::Relaxed);
+        self.latency.0[Histogram::bucket(us).min(BUCKETS - 1)].fetch_add(1, Ordering::Relaxed);
     }
 
     fn percentile(&self, p: f64) -> u64 {
-        let counts: Vec<u64> = self.latency_buckets.iter().map(|b| b.load(Ordering::Relaxed)).collect();
+        let counts: Vec<u64> = self.latency.0.iter().map(|b| b.load(Ordering::Relaxed)).collect();
         let total: u64 = counts.iter().sum();
         if total == 0 {
             return 0;
@@ -89,7 +126,7 @@ impl Metrics {
         for (i, c) in counts.iter().enumerate() {
             seen += c;
             if seen >= rank {
-                return (1u64 << i).saturating_sub(1).max(1);
+                return Histogram::upper(i).max(1);
             }
         }
         u64::MAX
@@ -119,5 +156,28 @@ impl Metrics {
             store_latency_p99_us: self.percentile(0.99),
             paused_parts: 0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_cover_every_value_and_percentiles_are_within_an_eighth() {
+        for us in (0..5000).chain([16_383, 16_384, 25_000, 1 << 40, u64::MAX]) {
+            let i = Histogram::bucket(us);
+            assert!(i < BUCKETS, "{us}");
+            assert!(Histogram::upper(i) >= us, "{us} above its bucket {i}");
+            assert!(i == 0 || Histogram::upper(i - 1) < us, "{us} below its bucket {i}");
+            assert!(Histogram::upper(i) - us <= us / 8, "{us}: bucket too wide");
+        }
+        let m = Metrics::default();
+        for ms in 1..=100 {
+            m.record_latency_us(ms * 1000);
+        }
+        let s = m.snapshot();
+        assert!((50_000..=56_250).contains(&s.store_latency_p50_us), "{}", s.store_latency_p50_us);
+        assert!((99_000..=111_375).contains(&s.store_latency_p99_us), "{}", s.store_latency_p99_us);
     }
 }

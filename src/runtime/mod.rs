@@ -273,7 +273,7 @@ impl Engine {
         }
 
         let notify = notify::NotifyConfig {
-            pipeline: pipeline.name.clone(),
+            pipeline: pipeline.clone(),
             topics: pipeline.topics.clone(),
             outbox: paths.outbox.clone(),
             dead_letter: paths.webhook_dead_letter.clone(),
@@ -400,10 +400,11 @@ impl Handle {
         self.health.episodes()
     }
 
-    /// Records recovery moved to the quarantine at start (they followed a corrupt frame).
+    /// What recovery moved to the quarantine at start (corrupt frames and the frames after
+    /// them), one entry per damaged segment.
     #[must_use]
-    pub fn recovery(&self) -> Option<&Recovery> {
-        self.log.recovery()
+    pub fn recoveries(&self) -> &[Recovery] {
+        self.log.recoveries()
     }
 
     /// Appends records as one batch (one log frame). Records over the size limit are

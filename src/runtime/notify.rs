@@ -48,6 +48,15 @@ pub struct Alert {
     pub body: Arc<str>,
 }
 
+/// What the hot path hands the notifier: an alert, or a flagged record whose alerts the
+/// notifier renders itself ([`super::decide::record_alerts`]), so that formatting the messages
+/// costs the hot path nothing.
+#[derive(Clone, Debug)]
+pub enum Job {
+    Alert(Alert),
+    Record { seq: u64, rules: Vec<usize>, item: serde_json::Map<String, serde_json::Value> },
+}
+
 /// An alert for the console: the topic's name and the message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Console {
@@ -76,7 +85,8 @@ impl Default for WebhookPolicy {
 
 #[derive(Clone, Debug)]
 pub struct NotifyConfig {
-    pub pipeline: String,
+    /// The pipeline (its name, rules and store keys render record alerts).
+    pub pipeline: Arc<crate::ir::Pipeline>,
     pub topics: Vec<Topic>,
     pub outbox: PathBuf,
     pub dead_letter: PathBuf,
@@ -98,7 +108,7 @@ struct Notifier {
 }
 
 /// Starts the notifier; it flushes everything and ends when `alerts` is closed.
-pub fn spawn(config: NotifyConfig, alerts: Receiver<Alert>, metrics: Arc<Metrics>) -> io::Result<JoinHandle<()>> {
+pub fn spawn(config: NotifyConfig, alerts: Receiver<Job>, metrics: Arc<Metrics>) -> io::Result<JoinHandle<()>> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_connect(Some(Duration::from_millis(config.webhook.connect_timeout_ms)))
         .timeout_global(Some(Duration::from_millis(config.webhook.timeout_ms)))
@@ -107,9 +117,17 @@ pub fn spawn(config: NotifyConfig, alerts: Receiver<Alert>, metrics: Arc<Metrics
     let mut n =
         Notifier { config, mailboxes: HashMap::new(), agent, failing: std::collections::HashSet::new(), metrics };
     std::thread::Builder::new().name("pipec-notify".into()).spawn(move || {
-        for alert in alerts {
-            for topic in &alert.topics {
-                n.deliver(topic.0, &alert);
+        for job in alerts {
+            let alerts = match job {
+                Job::Alert(alert) => vec![alert],
+                Job::Record { seq, rules, item } => {
+                    super::decide::record_alerts(&n.config.pipeline, seq, &rules, &item)
+                }
+            };
+            for alert in &alerts {
+                for topic in &alert.topics {
+                    n.deliver(topic.0, alert);
+                }
             }
         }
     })
@@ -158,7 +176,7 @@ impl Notifier {
             rfc2822(now),
             alert.id,
             topic.name,
-            self.config.pipeline,
+            self.config.pipeline.name,
             // Compact JSON is one line starting with `{`: no body line needs mboxrd's `>From `.
             alert.body,
         );

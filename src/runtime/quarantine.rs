@@ -1,5 +1,7 @@
 //! Salvage after a corrupt log frame: what recovery does when a bad frame is followed by good
-//! ones (a torn append can only be the last frame, so this means the file was damaged).
+//! ones in the last segment (a torn append can only be the last frame, so this means the file
+//! was damaged), or when any frame of an older, rolled segment is bad (segments are fsynced
+//! when they roll, so that is damage too).
 //!
 //! The bytes from the bad frame to the end of its segment are kept, never silently dropped:
 //! `log/quarantine/<segment base>-<offset>.bin` holds them exactly, and
@@ -7,7 +9,10 @@
 //! the bad one (one per line, ready for `pipec run --local SPEC --input FILE`). The log then
 //! continues in a new segment that starts past the damaged bytes, and sequence numbers
 //! continue after the salvaged frames, so no offset or sequence number is ever given twice.
-//! The [`Recovery`] is reported to the front end, which says how many records were skipped.
+//! In an older segment the damaged bytes are cut off after they are kept; readers go on with
+//! the next segment. Every [`Recovery`] is reported to the front end, which says how many
+//! records were skipped: the salvaged ones (in the `.ndjson` file) and those of the damaged
+//! frames themselves, counted from the sequence numbers around them (only in the `.bin` file).
 
 use std::fs;
 use std::io::{self, Write};
@@ -25,9 +30,11 @@ pub struct Recovery {
     /// Global log offset of the bad frame.
     pub offset: u64,
     pub bytes: u64,
-    /// Whole frames found after the bad one, and their records.
+    /// Whole frames found after the bad one, and their records (in `records_file`).
     pub frames: u64,
     pub records: u64,
+    /// Records in the damaged bytes that no whole frame holds (only in `bytes_file`).
+    pub unreadable: u64,
     /// The sequence number after the last salvaged record.
     pub next_seq: u64,
 }
@@ -62,12 +69,21 @@ fn whole_frames(tail: &[u8], min_seq: u64) -> Vec<(usize, usize)> {
     found
 }
 
-/// Looks past the bad frame at `offset` (`tail` = the segment's bytes from there on); when
-/// whole frames follow, writes the quarantine files under `dir` and returns what it kept.
-/// `None`: only a torn tail (nothing acknowledged is lost by cutting it off).
-pub fn salvage(dir: &Path, segment_base: u64, offset: u64, tail: &[u8], min_seq: u64) -> io::Result<Option<Recovery>> {
+/// Looks past the bad frame at `offset` (`tail` = the segment's bytes from there on, `min_seq`
+/// the sequence number after the last good frame); writes the quarantine files under `dir` and
+/// returns what it kept. `following`: the first sequence number of the next segment, for an
+/// older segment (whose damaged bytes are always kept). `None` for the last segment: when no
+/// whole frame follows, it is a torn tail (nothing acknowledged is lost by cutting it off).
+pub fn salvage(
+    dir: &Path,
+    segment_base: u64,
+    offset: u64,
+    tail: &[u8],
+    min_seq: u64,
+    following: Option<u64>,
+) -> io::Result<Option<Recovery>> {
     let frames = whole_frames(tail, min_seq);
-    if frames.is_empty() {
+    if tail.is_empty() || (frames.is_empty() && following.is_none()) {
         return Ok(None);
     }
     let dir = dir.join("quarantine");
@@ -78,6 +94,9 @@ pub fn salvage(dir: &Path, segment_base: u64, offset: u64, tail: &[u8], min_seq:
     let mut records = 0u64;
     let mut next_seq = min_seq;
     let mut lines = Vec::new();
+    // The sequence number of the first record a whole frame holds again.
+    let readable_from = frames.first().map(|&(start, _)| u64_at(&tail[start + FRAME_HEADER..], 0)).or(following);
+    let unreadable = readable_from.map_or(0, |seq| seq.saturating_sub(min_seq));
     for &(start, end) in &frames {
         let body = &tail[start + FRAME_HEADER..end];
         let count = u64::from(u32::from_le_bytes(body[16..20].try_into().expect("4 bytes")));
@@ -106,6 +125,7 @@ pub fn salvage(dir: &Path, segment_base: u64, offset: u64, tail: &[u8], min_seq:
         bytes: tail.len() as u64,
         frames: frames.len() as u64,
         records,
+        unreadable,
         next_seq,
     }))
 }
@@ -140,12 +160,16 @@ mod tests {
         tail.extend(frame(6, &[b"{\"a\":1}", b"{\"a\":2}"]));
         tail.extend(frame(8, &[b"{\"a\":3}"]));
         tail.extend_from_slice(&[1, 2, 3]); // torn end
-        let recovery = salvage(&dir, 0, 100, &tail, 5).unwrap().expect("frames follow");
-        assert_eq!((recovery.frames, recovery.records, recovery.next_seq), (2, 3, 9));
+        let recovery = salvage(&dir, 0, 100, &tail, 5, None).unwrap().expect("frames follow");
+        assert_eq!((recovery.frames, recovery.records, recovery.unreadable, recovery.next_seq), (2, 3, 1, 9));
         assert_eq!(fs::read(&recovery.records_file).unwrap(), b"{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n");
         assert_eq!(fs::read(&recovery.bytes_file).unwrap(), tail);
         // A torn tail alone is not quarantined.
-        assert_eq!(salvage(&dir, 0, 100, &bad[..bad.len() - 3], 5).unwrap(), None);
+        assert_eq!(salvage(&dir, 0, 100, &bad[..bad.len() - 3], 5, None).unwrap(), None);
+        // In an older segment, damage without a whole frame after it is kept and counted too.
+        let older = salvage(&dir, 0, 200, &bad, 5, Some(6)).unwrap().expect("older segments keep damage");
+        assert_eq!((older.frames, older.records, older.unreadable), (0, 0, 1));
+        assert_eq!(fs::read(&older.bytes_file).unwrap(), bad);
         let _ = fs::remove_dir_all(&dir);
     }
 }

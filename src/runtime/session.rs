@@ -117,11 +117,17 @@ pub fn run(
         .map_err(|error| Error::Listen { address: config.listen.clone(), error })?;
     let handle = Arc::new(Engine::start(pipeline, config).map_err(Error::Start)?);
     observe(Event::Started { handle: &handle, input: &options.input });
-    if let Some(r) = handle.recovery() {
+    for r in handle.recoveries() {
+        let unreadable = if r.unreadable > 0 {
+            format!("; {} records inside the damaged frames could not be read (kept only as raw bytes)", r.unreadable)
+        } else {
+            String::new()
+        };
         observe(Event::Warning(format!(
-            "the log was damaged at offset {}: {} records in {} whole frames after the damage were skipped \
-             and kept in {} (re-ingest them with --input; raw bytes in {})",
+            "the log was damaged at offset {}: {} records skipped{unreadable}; the {} records in {} whole frames \
+             after the damage are kept in {} (re-ingest them with --input; raw bytes in {})",
             r.offset,
+            r.records + r.unreadable,
             r.records,
             r.frames,
             r.records_file.display(),

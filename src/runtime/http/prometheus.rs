@@ -57,7 +57,7 @@ pub fn render(m: &Snapshot, failed: bool) -> String {
     family(
         "pipec_store_latency_microseconds",
         "gauge",
-        "Event in to row stored, upper bound of the percentile's log2 bucket.",
+        "Event in to row stored, upper bound of the percentile's histogram bucket (within 12.5 %).",
         &[("{quantile=\"0.5\"}", m.store_latency_p50_us), ("{quantile=\"0.99\"}", m.store_latency_p99_us)],
     );
     family(

@@ -9,12 +9,15 @@ pub struct ApiError {
     pub status: StatusCode,
     pub kind: &'static str,
     pub message: String,
+    /// Seconds for a `Retry-After` header: set when intake is paused (disk full), so that a
+    /// client waits before it retries instead of hammering a run that cannot take records.
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
     /// A client error (HTTP 400).
     pub fn new(kind: &'static str, message: impl Into<String>) -> Self {
-        Self { status: StatusCode::BAD_REQUEST, kind, message: message.into() }
+        Self { status: StatusCode::BAD_REQUEST, kind, message: message.into(), retry_after: None }
     }
 
     pub fn validation(message: impl Into<String>) -> Self {
@@ -32,6 +35,16 @@ impl ApiError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             kind: "InternalFailure",
             message: format!("could not append to the local log: {message}"),
+            retry_after: None,
         }
+    }
+
+    /// An append that failed: `InternalFailure` (HTTP 500, the SDKs retry it), with
+    /// `Retry-After: 1` when the run is paused because a part cannot write
+    /// ([`std::io::ErrorKind::StorageFull`]: nothing was appended, retry later).
+    #[must_use]
+    pub fn append_failed(error: &std::io::Error) -> Self {
+        let paused = error.kind() == std::io::ErrorKind::StorageFull;
+        Self { retry_after: paused.then_some(1), ..Self::internal(&error.to_string()) }
     }
 }

@@ -308,6 +308,9 @@ fn reply(protocol: Protocol, status: StatusCode, body: &Json) -> Response {
 fn error(protocol: Protocol, e: &ApiError) -> Response {
     let mut response = reply(protocol, e.status, &json!({ "__type": e.kind, "message": e.message }));
     response.headers_mut().insert("x-amzn-ErrorType", HeaderValue::from_static(e.kind));
+    if let Some(seconds) = e.retry_after {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
     response
 }
 

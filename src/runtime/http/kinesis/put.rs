@@ -46,7 +46,7 @@ async fn ingest(app: &App, records: Vec<Vec<u8>>) -> Result<std::ops::Range<u64>
         Ok(Ok(report)) if report.rejected.is_empty() => Ok(report.seqs),
         // Checked above against the same limit; the engine's own check is a second line.
         Ok(Ok(report)) => Err(ApiError::invalid_argument(report.rejected[0].1.clone())),
-        Ok(Err(e)) => Err(ApiError::internal(&e.to_string())),
+        Ok(Err(e)) => Err(ApiError::append_failed(&e)),
         Err(e) => Err(ApiError::internal(&e.to_string())),
     }
 }
