@@ -138,11 +138,16 @@ fn every_resource_of_the_cloudformation_template_is_in_its_graph() {
         let g = graph::resources(Target::Cfn, &p).unwrap();
         assert_eq!(titles(&g), resources.keys().cloned().collect(), "{}", path.display());
         assert_eq!(g.nodes.len(), resources.len());
-        // Each event-source mapping reads the stream and invokes its function.
+        // Each event-source mapping reads its stream (the flink engine's alerts function reads
+        // the alerts stream) and invokes its function.
         for (id, r) in resources.iter().filter(|(_, r)| r["Type"] == "AWS::Lambda::EventSourceMapping") {
             let function = r["Properties"]["FunctionName"]["Ref"].as_str().unwrap();
+            let stream = r["Properties"]["EventSourceArn"]["Fn::GetAtt"][0].as_str().unwrap();
             assert!(linked(&g, id, function), "{id} -> {function} in {}", path.display());
-            assert!(linked(&g, "Stream", id), "Stream -> {id} in {}", path.display());
+            assert!(linked(&g, stream, id), "{stream} -> {id} in {}", path.display());
+        }
+        if matches!(p.engine, pipec::ir::Engine::Flink(_)) {
+            assert!(linked(&g, "Stream", "FlinkApplication"), "Stream -> FlinkApplication in {}", path.display());
         }
         // Each function uses its role.
         for (id, r) in resources.iter().filter(|(_, r)| r["Type"] == "AWS::Lambda::Function") {
@@ -177,12 +182,12 @@ fn every_block_of_the_terraform_module_is_in_its_graph() {
         let g = graph::resources(Target::Terraform, &p).unwrap();
         assert!(blocks.len() > 5, "{}", path.display());
         assert_eq!(titles(&g), blocks, "{}", path.display());
-        assert!(
-            linked(&g, "aws_kinesis_stream.stream", "aws_lambda_event_source_mapping.hot_function_mapping")
-                || p.record_rules().next().is_none(),
-            "{}",
-            path.display()
-        );
+        let (from, to) = if matches!(p.engine, pipec::ir::Engine::Flink(_)) {
+            ("aws_kinesis_stream.stream", "aws_kinesisanalyticsv2_application.flink_application")
+        } else {
+            ("aws_kinesis_stream.stream", "aws_lambda_event_source_mapping.hot_function_mapping")
+        };
+        assert!(linked(&g, from, to) || p.record_rules().next().is_none(), "{from} -> {to} in {}", path.display());
     }
 }
 

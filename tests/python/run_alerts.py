@@ -18,8 +18,6 @@ sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 
 import run_aws  # noqa: E402
 from moto import mock_aws  # noqa: E402
-from moto.core.models import DEFAULT_ACCOUNT_ID  # noqa: E402
-from moto.sns.models import sns_backends  # noqa: E402
 
 
 @mock_aws
@@ -27,7 +25,7 @@ def main(directory, alerts_file, out_file):
     with open(os.path.join(directory, "template.json")) as f:
         template = json.load(f)
     resources = template["Resources"]
-    names = run_aws.create(template)
+    names = run_aws.driver.create(template)
     records = []
     with open(alerts_file) as f:
         for seq, line in enumerate(f):
@@ -35,25 +33,17 @@ def main(directory, alerts_file, out_file):
             kinesis = {"sequenceNumber": str(seq), "data": data, "partitionKey": "k"}
             records.append({"kinesis": kinesis, "eventSource": "aws:kinesis"})
     drain = run_aws.Drain(names.get("DeadLetterQueue"))
-    alerts = run_aws.load(directory, template, "AlertsFunction", names)
+    alerts = run_aws.driver.load(directory, template, "AlertsFunction", names)
     failures = 0
     for _ in range(2):
         failures += len(alerts.handler({"Records": records}, None)["batchItemFailures"])
     out = {"failures": failures, "items": [], "windows": []}
     if "FlaggedTable" in names:
-        out["items"] = run_aws.scan(names["FlaggedTable"])
+        out["items"] = run_aws.driver.scan(names["FlaggedTable"])
     if "WindowsTable" in names:
-        out["windows"] = run_aws.scan(names["WindowsTable"])
+        out["windows"] = run_aws.driver.scan(names["WindowsTable"])
     out["dead_letters"] = drain.bodies
-    backend = sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
-    out["messages"] = {
-        resources[logical]["Properties"]["TopicName"]: [
-            {"subject": n[2], "message": json.loads(n[1])}
-            for n in backend.topics[arn].sent_notifications
-        ]
-        for logical, arn in names.items()
-        if resources[logical]["Type"] == "AWS::SNS::Topic"
-    }
+    out["messages"] = run_aws.messages(resources, names)
     with open(out_file, "w") as f:
         json.dump(out, f)
 

@@ -118,6 +118,18 @@ def read_viewer(viewer):
             return {"rows": rows, "pages": pages, "alerts": alerts}
 
 
+def messages(resources, names):
+    """Every SNS message sent, per topic name: {"subject", "message"} in the order sent."""
+    backend = sns_backends[DEFAULT_ACCOUNT_ID][driver.REGION]
+    return {
+        resources[logical]["Properties"]["TopicName"]: [
+            {"subject": n[2], "message": json.loads(n[1])} for n in backend.topics[arn].sent_notifications
+        ]
+        for logical, arn in names.items()
+        if resources[logical]["Type"] == "AWS::SNS::Topic"
+    }
+
+
 @mock_aws
 def main(directory, events_file, out_file):
     with open(os.path.join(directory, "template.json")) as f:
@@ -149,14 +161,7 @@ def main(directory, events_file, out_file):
     if "WindowsTable" in names:
         out["windows"] = driver.scan(names["WindowsTable"])
     out["dead_letters"] = drain.bodies
-    backend = sns_backends[DEFAULT_ACCOUNT_ID][driver.REGION]
-    out["messages"] = {
-        resources[logical]["Properties"]["TopicName"]: [
-            {"subject": n[2], "message": json.loads(n[1])} for n in backend.topics[arn].sent_notifications
-        ]
-        for logical, arn in names.items()
-        if resources[logical]["Type"] == "AWS::SNS::Topic"
-    }
+    out["messages"] = messages(resources, names)
     if "ViewerFunction" in resources:
         out["viewer"] = read_viewer(driver.load(directory, template, "ViewerFunction", names))
     with open(out_file, "w") as f:
