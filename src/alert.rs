@@ -63,13 +63,13 @@ pub fn window_message(
     rule: &crate::ir::Rule,
     window: (&str, &str),
     group: &Map<String, Json>,
-    aggregates: Vec<Json>,
+    aggregates: &[Json],
 ) -> String {
     let build = |group: Map<String, Json>, truncated: bool| {
         let mut message = head(pipeline, rule);
         message.insert("window".into(), json!({ "start": window.0, "end": window.1 }));
         message.insert("group".into(), Json::Object(group));
-        message.insert("aggregates".into(), Json::Array(aggregates.clone()));
+        message.insert("aggregates".into(), Json::Array(aggregates.to_vec()));
         if truncated {
             message.insert("truncated".into(), Json::Bool(true));
         }
@@ -120,12 +120,12 @@ mod tests {
     fn oversized_window_groups_are_cut() {
         let group = json!({ "user": "u".repeat(MESSAGE_BYTES), "n": 5 });
         let aggregates = vec![json!({ "aggregate": "count(*)", "value": 7 })];
-        let text = window_message("p", &rule(), ("a", "b"), group.as_object().unwrap(), aggregates.clone());
+        let text = window_message("p", &rule(), ("a", "b"), group.as_object().unwrap(), &aggregates);
         let message: Json = serde_json::from_str(&text).unwrap();
         assert_eq!(message["group"], json!({ "user": "u".repeat(GROUP_VALUE_CHARS), "n": 5 }));
         assert_eq!((message["truncated"].clone(), message["aggregates"].clone()), (json!(true), json!(aggregates)));
         let wide: Map<String, Json> = (0..300).map(|i| (format!("g{i}"), json!("é".repeat(1000)))).collect();
-        let text = window_message("p", &rule(), ("a", "b"), &wide, aggregates);
+        let text = window_message("p", &rule(), ("a", "b"), &wide, &aggregates);
         let message: Json = serde_json::from_str(&text).unwrap();
         assert_eq!((message["group"].clone(), message["truncated"].clone()), (json!({}), json!(true)));
     }

@@ -30,7 +30,7 @@ use serde_json::{Map, Value, json};
 
 /// Generated events per spec (`PIPEC_DIFFERENTIAL_EVENTS` overrides it for a longer run; the
 /// cost is linear in the events, mostly moto's per-call cost: see the README).
-const EVENTS: usize = 2000;
+const EVENTS: usize = 3000;
 
 fn events() -> usize {
     std::env::var("PIPEC_DIFFERENTIAL_EVENTS").ok().and_then(|n| n.parse().ok()).unwrap_or(EVENTS)

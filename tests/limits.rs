@@ -220,7 +220,7 @@ fn numbers_and_window_alerts_match_the_python_mirror() {
     let rust = json!({
         "floats": floats.iter().map(|t| pipec::limits::float_value(&serde_json::from_str(t).unwrap()).to_string()).collect::<Vec<_>>(),
         "computed": computed.iter().map(|x| pipec::limits::storable(json!(x)).to_string()).collect::<Vec<_>>(),
-        "windows": groups.iter().map(|g| pipec::alert::window_message("p", &rule, ("a", "b"), g.as_object().unwrap(), aggregates.clone())).collect::<Vec<_>>(),
+        "windows": groups.iter().map(|g| pipec::alert::window_message("p", &rule, ("a", "b"), g.as_object().unwrap(), &aggregates)).collect::<Vec<_>>(),
     });
     let lambda = concat!(env!("CARGO_MANIFEST_DIR"), "/targets/lambda");
     let script = r#"

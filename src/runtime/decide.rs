@@ -364,7 +364,7 @@ impl Decider {
                     })
                     .collect();
                 let message =
-                    crate::alert::window_message(&pipeline.name, rule, (&start, &finish), &group, aggregates.clone());
+                    crate::alert::window_message(&pipeline.name, rule, (&start, &finish), &group, &aggregates);
                 WindowGroup { position, key, group, aggregates, message }
             })
             .collect();

@@ -64,9 +64,8 @@ fn raw_members(text: &str) -> Option<Vec<(String, &str)>> {
                 match b {
                     b'"' => in_string = true,
                     b'{' | b'[' => depth += 1,
-                    b'}' | b']' if depth == 0 => return i,
+                    b'}' | b']' | b',' if depth == 0 => return i,
                     b'}' | b']' => depth -= 1,
-                    b',' if depth == 0 => return i,
                     _ => {}
                 }
             }
