@@ -8,13 +8,18 @@
 //!   the stored item (declared fields and enrichments).
 //! * Window alert: `{"pipeline", "rule", "severity", "condition", "window": {"start", "end"},
 //!   "group", "aggregates": [{"aggregate", "value"}]}`.
-//! * A message over [`MESSAGE_BYTES`] of compact JSON (only a record can make it so) keeps only
-//!   the table key fields in `record` and gets `"truncated": true`: the full row is in the
-//!   table. So every alert fits SNS, and the truncation is the same on every target.
+//! * A record alert over [`MESSAGE_BYTES`] of compact JSON keeps only the table key fields in
+//!   `record` and gets `"truncated": true`: the full row is in the table.
+//! * A window alert over [`MESSAGE_BYTES`] (a group-by value of hundreds of KB) keeps each
+//!   group value that is a string cut to its first [`GROUP_VALUE_CHARS`] characters (or, when
+//!   even that is too long, no group values) and gets `"truncated": true`. The stored window
+//!   decision holds the same group as its alert, so it fits DynamoDB's 400 KB item too.
+//!
+//! So every alert fits SNS, and the truncation is the same on every target.
 
 use serde_json::{Map, Value as Json, json};
 
-use crate::limits::{MESSAGE_BYTES, SUBJECT_CHARS};
+use crate::limits::{GROUP_VALUE_CHARS, MESSAGE_BYTES, SUBJECT_CHARS};
 
 /// The subject of every alert's message.
 #[must_use]
@@ -58,13 +63,34 @@ pub fn window_message(
     rule: &crate::ir::Rule,
     window: (&str, &str),
     group: &Map<String, Json>,
-    aggregates: Vec<Json>,
+    aggregates: &[Json],
 ) -> String {
-    let mut message = head(pipeline, rule);
-    message.insert("window".into(), json!({ "start": window.0, "end": window.1 }));
-    message.insert("group".into(), Json::Object(group.clone()));
-    message.insert("aggregates".into(), Json::Array(aggregates));
-    Json::Object(message).to_string()
+    let build = |group: Map<String, Json>, truncated: bool| {
+        let mut message = head(pipeline, rule);
+        message.insert("window".into(), json!({ "start": window.0, "end": window.1 }));
+        message.insert("group".into(), Json::Object(group));
+        message.insert("aggregates".into(), Json::Array(aggregates.to_vec()));
+        if truncated {
+            message.insert("truncated".into(), Json::Bool(true));
+        }
+        Json::Object(message).to_string()
+    };
+    let text = build(group.clone(), false);
+    if text.len() <= MESSAGE_BYTES {
+        return text;
+    }
+    let cut = group
+        .iter()
+        .map(|(k, v)| {
+            let v = match v {
+                Json::String(s) => Json::String(s.chars().take(GROUP_VALUE_CHARS).collect()),
+                other => other.clone(),
+            };
+            (k.clone(), v)
+        })
+        .collect();
+    let text = build(cut, true);
+    if text.len() <= MESSAGE_BYTES { text } else { build(Map::new(), true) }
 }
 
 #[cfg(test)]
@@ -88,6 +114,20 @@ mod tests {
     fn subject_is_cut_to_sns_limit() {
         assert_eq!(subject("p", "high", "r"), "[high] p: r");
         assert_eq!(subject("p", "high", &"r".repeat(200)).chars().count(), SUBJECT_CHARS);
+    }
+
+    #[test]
+    fn oversized_window_groups_are_cut() {
+        let group = json!({ "user": "u".repeat(MESSAGE_BYTES), "n": 5 });
+        let aggregates = vec![json!({ "aggregate": "count(*)", "value": 7 })];
+        let text = window_message("p", &rule(), ("a", "b"), group.as_object().unwrap(), &aggregates);
+        let message: Json = serde_json::from_str(&text).unwrap();
+        assert_eq!(message["group"], json!({ "user": "u".repeat(GROUP_VALUE_CHARS), "n": 5 }));
+        assert_eq!((message["truncated"].clone(), message["aggregates"].clone()), (json!(true), json!(aggregates)));
+        let wide: Map<String, Json> = (0..300).map(|i| (format!("g{i}"), json!("é".repeat(1000)))).collect();
+        let text = window_message("p", &rule(), ("a", "b"), &wide, &aggregates);
+        let message: Json = serde_json::from_str(&text).unwrap();
+        assert_eq!((message["group"].clone(), message["truncated"].clone()), (json!({}), json!(true)));
     }
 
     #[test]

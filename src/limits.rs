@@ -10,6 +10,13 @@
 //! map 3 bytes plus 1 byte and the size of each element (and a map key's name). The stored item
 //! is the record's declared fields and enrichments plus pipec's own attributes
 //! ([`BOOKKEEPING`]), which count too.
+//!
+//! Numbers: DynamoDB holds at most 38 significant digits with a magnitude of 1E-130 up to
+//! 9.9999999999999999999999999999999999999E+125. An `int` is within 64 bits (at most 19
+//! digits); a `float` field holds the double its JSON number reads as ([`float_value`], at most
+//! 17 digits) and validation keeps it within the range ([`in_number_range`]); so every stored
+//! field fits, on every target. A computed number (an enrichment, a window aggregate) outside
+//! the range is kept as its text ([`storable`]), the same on every target.
 
 use serde_json::{Map, Value as Json};
 
@@ -22,6 +29,8 @@ pub const SORT_KEY_BYTES: usize = 1024;
 /// SNS's message limit (256 KB) less 1 KiB kept for the subject and the message attributes,
 /// which count towards the same request limit.
 pub const MESSAGE_BYTES: usize = 256 * 1024 - 1024;
+/// The characters of each string group value a window alert over [`MESSAGE_BYTES`] keeps.
+pub const GROUP_VALUE_CHARS: usize = 1024;
 /// SNS's subject limit, in characters.
 pub const SUBJECT_CHARS: usize = 100;
 
@@ -31,6 +40,37 @@ pub const SUBJECT_CHARS: usize = 100;
 pub const BOOKKEEPING: [&str; 3] = ["_pipec_rules", "_pipec_notified", "_pipec_view"];
 /// The value of `_pipec_view` in every item.
 pub const VIEW: &str = "1";
+
+/// DynamoDB's number range: zero, or a magnitude in [1e-130, 1e126) (doubles only reach its
+/// largest number, 9.99…9E+125 with 38 nines, as 1e126, which is over it).
+#[must_use]
+pub fn in_number_range(x: f64) -> bool {
+    x == 0.0 || (1e-130..1e126).contains(&x.abs())
+}
+
+/// A `float` field's value as stored and sent: the double its JSON number reads as (what the
+/// rules compare), so a 42-digit integer is stored as `1.2345678901234568e+41`, never with more
+/// digits than DynamoDB takes. An integer text that is exactly its double stays as written
+/// (`100` stays `100`).
+#[must_use]
+pub fn float_value(value: &Json) -> Json {
+    let Json::Number(n) = value else { return value.clone() };
+    let Some(x) = n.as_f64().filter(|_| !n.is_f64()) else { return value.clone() };
+    let integer = n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from));
+    #[allow(clippy::cast_possible_truncation)] // an integer's double is integral and within i128
+    let exact = integer == Some(x as i128);
+    if exact { value.clone() } else { Json::from(x) }
+}
+
+/// A computed number as stored and sent: a double outside DynamoDB's range becomes the text of
+/// its shortest printout (`"1.5e+200"`); anything else is unchanged.
+#[must_use]
+pub fn storable(value: Json) -> Json {
+    match &value {
+        Json::Number(n) if n.as_f64().is_some_and(|x| n.is_f64() && !in_number_range(x)) => Json::String(n.to_string()),
+        _ => value,
+    }
+}
 
 /// The significant digits of a JSON number's text (sign, point and exponent dropped, leading
 /// and trailing zeros trimmed); zero has one.
@@ -97,6 +137,31 @@ mod tests {
             let n: Json = serde_json::from_str(text).unwrap();
             assert_eq!(value_size(&n), size, "{text}");
         }
+    }
+
+    #[test]
+    fn numbers_fit_dynamodb() {
+        let read = |text: &str| serde_json::from_str::<Json>(text).unwrap();
+        for (text, stored) in [
+            ("100", "100"),
+            ("100.0", "100.0"),
+            ("9007199254740992", "9007199254740992"),
+            ("9007199254740993", "9007199254740992.0"),
+            ("9223372036854775807", "9.223372036854776e+18"),
+            ("18446744073709551615", "1.8446744073709552e+19"),
+            ("123456789012345678901234567890123456789012", "1.2345678901234568e+41"),
+            ("-0", "-0.0"),
+        ] {
+            assert_eq!(float_value(&read(text)).to_string(), stored, "{text}");
+            assert!(significant_digits(stored) <= 38);
+        }
+        assert_eq!(storable(json!(1.5e200)), json!("1.5e+200"));
+        assert_eq!(storable(json!(-5e-131)), json!("-5e-131"));
+        assert_eq!(storable(json!(1e126)), json!("1e+126"));
+        assert_eq!(storable(json!(9.999_999_999_999_998e125)), json!(9.999_999_999_999_998e125));
+        assert_eq!(storable(json!(1e-130)), json!(1e-130));
+        assert_eq!(storable(json!(i64::MAX)), json!(i64::MAX));
+        assert_eq!(storable(json!(0.0)), json!(0.0));
     }
 
     #[test]

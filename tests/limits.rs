@@ -8,6 +8,8 @@
 mod common;
 #[path = "support/mbox.rs"]
 mod mbox;
+#[path = "support/tools.rs"]
+mod tools;
 
 use std::process::{Command, Stdio};
 
@@ -174,4 +176,85 @@ fn check_warns_when_declared_strings_can_exceed_the_limits() {
             "a record can hold 442424 bytes of strings, over DynamoDB's 400 KB item limit",
         ]
     );
+}
+
+/// `src/limits.rs` and `src/alert.rs` against their Python mirror, `targets/lambda/pipec_limits.py`
+/// (what the Lambda handlers import): a float field's stored number, a computed number outside
+/// DynamoDB's range, and a window alert over SNS's limit come out byte for byte the same.
+#[test]
+fn numbers_and_window_alerts_match_the_python_mirror() {
+    let floats = [
+        "100",
+        "100.0",
+        "-0",
+        "1E+3",
+        "9000.250000000001",
+        "9007199254740993",
+        "9223372036854775807",
+        "18446744073709551615",
+        "123456789012345678901234567890123456789012",
+        "0.1000000000000000055511151231257827",
+        "1e-130",
+    ];
+    let computed = [1.5e200, -5e-131, 1e126, 9.99e125, 1e-130, 0.25];
+    let rule = pipec::ir::Rule {
+        name: "burst".into(),
+        description: None,
+        severity: pipec::ir::Severity::High,
+        when: pipec::expr::parse("1 = 1").unwrap(),
+        source: "count(*) > 1".into(),
+        kind: pipec::ir::RuleKind::PerRecord,
+        notify: Vec::new(),
+    };
+    let groups = [
+        json!({ "user": "ü".repeat(140_000), "n": 5 }),
+        json!({ "user": "small", "n": 1.5 }),
+        Value::Object((0..300).map(|i| (format!("g{i}"), json!("é".repeat(1000)))).collect()),
+    ];
+    let aggregates = vec![json!({ "aggregate": "count(*)", "value": 2 })];
+    let rust = json!({
+        "floats": floats.iter().map(|t| pipec::limits::float_value(&serde_json::from_str(t).unwrap()).to_string()).collect::<Vec<_>>(),
+        "computed": computed.iter().map(|x| pipec::limits::storable(json!(x)).to_string()).collect::<Vec<_>>(),
+        "windows": groups.iter().map(|g| pipec::alert::window_message("p", &rule, ("a", "b"), g.as_object().unwrap(), &aggregates)).collect::<Vec<_>>(),
+    });
+    let lambda = concat!(env!("CARGO_MANIFEST_DIR"), "/targets/lambda");
+    let script = r#"
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import pipec_limits as limits, pipec_runtime as rt
+case = json.load(sys.stdin)
+floats = []
+for text in case["floats"]:
+    record, reason = rt.decode(('{"x": %s}' % text).encode(), [("x", "float", True, None)])
+    floats.append(limits.compact(limits.float_value(record["x"])))
+computed = [limits.compact(limits.storable(x)) for x in case["computed"]]
+windows = [
+    limits.window_message("p", "burst", "high", "count(*) > 1", ("a", "b"), g, case["aggregates"])
+    for g in case["groups"]
+]
+print(json.dumps({"floats": floats, "computed": computed, "windows": windows}))
+"#;
+    let input = json!({ "floats": floats, "computed": computed, "groups": groups, "aggregates": aggregates });
+    let mut child = Command::new(tools::python())
+        .args(["-c", script, lambda])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.to_string().as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", tools::describe(&out));
+    let python: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for part in ["floats", "computed", "windows"] {
+        let (r, p) = (rust[part].as_array().unwrap(), python[part].as_array().unwrap());
+        assert_eq!(r.len(), p.len());
+        for (i, (r, p)) in r.iter().zip(p).enumerate() {
+            assert!(r == p, "{part}[{i}]: Rust and Python differ:\n{:.300}\n{:.300}", r.to_string(), p.to_string());
+        }
+    }
+    let cut: Value = serde_json::from_str(rust["windows"][0].as_str().unwrap()).unwrap();
+    assert_eq!((cut["group"]["user"].as_str().unwrap().chars().count(), &cut["truncated"]), (1024, &json!(true)));
+    assert_eq!(rust["floats"][8], "1.2345678901234568e+41");
+    assert_eq!(rust["computed"][0], "\"1.5e+200\"");
 }

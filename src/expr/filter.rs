@@ -11,10 +11,14 @@
 //! filter), which `pipec check` reports by rule. Conservative choices, because the service
 //! matches numbers with limited precision (documented for EventBridge-style matching as up to
 //! ±5e9 with six decimals):
-//! * numeric bounds are integers within ±5e9 (else no filter); float fields get non-strict
-//!   bounds rounded outwards (`amount > 9000.5` becomes `>= 9000`); int fields get exact
-//!   integer bounds (`transaction > 9000.5` becomes `>= 9001`);
-//! * `!=` / `NOT IN` on numbers become `anything-but` only for int fields;
+//! * numeric bounds are integers within ±5e9 (else `exists`); int fields get exact integer
+//!   bounds (`transaction > 9000.5` becomes `>= 9001`);
+//! * AWS's matcher (event-ruler) compares a number only when its JSON text is exactly the
+//!   shortest printout of a double (see `Lower::comparable`); any other text never matches a
+//!   `numeric` pattern, though the handler reads it. So only an int field bounded on both sides
+//!   (`BETWEEN`, `> a AND < b`) or compared for equality (`=`, `IN`) keeps `numeric` patterns;
+//!   every other numeric condition — any on a float field, a one-sided int range, `!=` /
+//!   `NOT IN` on numbers — is widened to `exists` on its field;
 //! * IS NOT NULL becomes `exists: true` (sound whether or not the service counts a JSON null as
 //!   existing: a NULL never makes the condition TRUE);
 //! * timestamps compare as instants, so `=` / `IN` on one become `exists: true` (another text
@@ -60,7 +64,7 @@ pub fn filter_patterns(expr: &Expr, schema: &RecordSchema) -> Option<Vec<Json>> 
             })
     };
     if let Some(patterns) = lower.lower(expr, false) {
-        let json: Vec<Json> = patterns.iter().map(to_json).collect();
+        let json: Vec<Json> = patterns.into_iter().map(|p| to_json(&lower.comparable(p))).collect();
         if fits(&json) {
             return Some(json);
         }
@@ -209,6 +213,32 @@ fn numeric(op: BinaryOp, value: f64, ty: ValueType) -> Option<Cond> {
 }
 
 impl Lower<'_> {
+    /// The pattern with every numeric condition that AWS's matcher could fail on a flagged
+    /// record widened to `exists`. event-ruler (`ComparableNumber.generate`) compares a number
+    /// only when the exact decimal value of its JSON text equals the value of the shortest
+    /// printout of its nearest double; any other number text (`9007199254740993`,
+    /// `9000.250000000001`, `0.1000000000000000055511151231257827`) is matched as a string,
+    /// so no `numeric` or numeric exact pattern matches it, while the handler decides on the
+    /// double. A float field may hold such a text at any value; an int field only beyond
+    /// ±2^53, which a range bounded on both sides (within ±5e9) or an equality excludes.
+    fn comparable(&self, pattern: Pattern) -> Pattern {
+        pattern
+            .into_iter()
+            .map(|(field, conds)| {
+                let ty = self.schema.get(&field).map(|f| f.ty);
+                let unsound = |c: &Cond| match c {
+                    Cond::Range(Some(("=", _)), None) | Cond::Range(Some(_), Some(_)) => ty == Some(ValueType::Float),
+                    Cond::Range(..) => ty.is_some_and(ValueType::is_numeric),
+                    Cond::AnythingBut(values) => values.iter().any(Json::is_number),
+                    Cond::Exact(v) => v.is_number(),
+                    Cond::Prefix(_) | Cond::Exists => false,
+                };
+                let conds = if conds.iter().any(unsound) { vec![Cond::Exists] } else { conds };
+                (field, conds)
+            })
+            .collect()
+    }
+
     fn field<'e>(&self, e: &'e Expr) -> Option<(&'e str, ValueType)> {
         match &e.kind {
             ExprKind::Field(name) => self.schema.get(name).map(|f| (name.as_str(), f.ty)),
@@ -468,8 +498,15 @@ mod tests {
 
     #[test]
     fn lowerings() {
-        assert_eq!(lower("transaction > 9000"), Some(json!([{"data": {"transaction": [{"numeric": [">", 9000]}]}}])));
-        assert_eq!(lower("amount > 9000.5"), Some(json!([{"data": {"amount": [{"numeric": [">=", 9000]}]}}])));
+        // One-sided int ranges and every float condition: event-ruler cannot compare every text.
+        assert_eq!(lower("transaction > 9000"), Some(json!([{"data": {"transaction": [{"exists": true}]}}])));
+        assert_eq!(lower("amount > 9000.5"), Some(json!([{"data": {"amount": [{"exists": true}]}}])));
+        assert_eq!(lower("amount BETWEEN 1 AND 5"), Some(json!([{"data": {"amount": [{"exists": true}]}}])));
+        assert_eq!(lower("transaction != 7"), Some(json!([{"data": {"transaction": [{"exists": true}]}}])));
+        assert_eq!(
+            lower("transaction IN (1, 2)"),
+            Some(json!([{"data": {"transaction": [{"numeric": ["=", 1]}, {"numeric": ["=", 2]}]}}]))
+        );
         assert_eq!(
             lower("transaction BETWEEN 1 AND 5"),
             Some(json!([{"data": {"transaction": [{"numeric": [">=", 1, "<=", 5]}]}}]))
@@ -485,17 +522,19 @@ mod tests {
         assert_eq!(lower("name = 'a' OR name IN ('b', 'c')"), Some(json!([{"data": {"name": ["a", "b", "c"]}}])));
         assert_eq!(lower("NOT (name = 'a')"), Some(json!([{"data": {"name": [{"anything-but": ["a"]}]}}])));
         assert_eq!(
-            lower("transaction > 9000 OR vip"),
-            Some(json!([{"data": {"transaction": [{"numeric": [">", 9000]}]}}, {"data": {"vip": [true]}}]))
-        );
-        assert_eq!(
-            lower("transaction > 9000 AND name LIKE '%x'"),
-            Some(json!([{"data": {"name": [{"exists": true}], "transaction": [{"numeric": [">", 9000]}]}}]))
-        );
-        assert_eq!(
-            lower("transaction > 9000 OR name LIKE '%x'"),
+            lower("transaction BETWEEN 9000 AND 10000 OR vip"),
             Some(
-                json!([{"data": {"transaction": [{"numeric": [">", 9000]}]}}, {"data": {"name": [{"exists": true}]}}])
+                json!([{"data": {"transaction": [{"numeric": [">=", 9000, "<=", 10000]}]}}, {"data": {"vip": [true]}}])
+            )
+        );
+        assert_eq!(
+            lower("transaction = 9000 AND name LIKE '%x'"),
+            Some(json!([{"data": {"name": [{"exists": true}], "transaction": [{"numeric": ["=", 9000]}]}}]))
+        );
+        assert_eq!(
+            lower("transaction = 9000 OR name LIKE '%x'"),
+            Some(
+                json!([{"data": {"transaction": [{"numeric": ["=", 9000]}]}}, {"data": {"name": [{"exists": true}]}}])
             )
         );
         assert_eq!(lower("transaction > 9000000000"), Some(json!([{"data": {"transaction": [{"exists": true}]}}])));

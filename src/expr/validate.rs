@@ -53,10 +53,7 @@ fn check(field: &super::types::FieldSchema, value: Option<&Json>) -> Result<(), 
 }
 
 /// DynamoDB's number range (also what the Python runtime checks).
-#[must_use]
-pub fn in_number_range(x: f64) -> bool {
-    x == 0.0 || (1e-130..1e126).contains(&x.abs())
-}
+pub use crate::limits::in_number_range;
 
 pub use super::timestamp::is_timestamp;
 

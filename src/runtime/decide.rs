@@ -45,7 +45,7 @@ use super::event_time::{EventTimeRules, Origin};
 use super::notify::Alert;
 use super::parse::{parse, parse_into};
 use crate::expr::value::format_timestamp_millis;
-use crate::expr::{Accumulator, Program, validate};
+use crate::expr::{Accumulator, Program, ValueType, validate};
 use crate::ir::{Pipeline, RuleKind};
 
 /// Where a record arrived: its arrival time (epoch ms) and its place in its source (the log's
@@ -313,10 +313,10 @@ impl Decider {
             .schema
             .fields
             .iter()
-            .filter_map(|f| map.get(&f.name).filter(|v| !v.is_null()).map(|v| (f.name.clone(), v.clone())))
+            .filter_map(|f| map.get(&f.name).filter(|v| !v.is_null()).map(|v| (f.name.clone(), stored(f.ty, v))))
             .collect();
         for (name, program) in &self.enrich {
-            let value = program.eval(map, now).to_json();
+            let value = crate::limits::storable(program.eval(map, now).to_json());
             if !value.is_null() {
                 item.insert(name.clone(), value);
             }
@@ -373,8 +373,15 @@ impl Decider {
                 first_seq: at.seq,
                 groups: HashMap::new(),
             });
-            let group: Map<String, Json> =
-                w.group_by.iter().map(|f| (f.clone(), map.get(f).cloned().unwrap_or(Json::Null))).collect();
+            let schema = &self.pipeline.stream.schema;
+            let group: Map<String, Json> = w
+                .group_by
+                .iter()
+                .map(|f| {
+                    let value = map.get(f).unwrap_or(&Json::Null);
+                    (f.clone(), schema.get(f).map_or_else(|| value.clone(), |field| stored(field.ty, value)))
+                })
+                .collect();
             let key = group_key(&group);
             let program = &w.program;
             let (_, accs) = open.groups.entry(key).or_insert_with(|| (group, program.accumulators()));
@@ -489,17 +496,13 @@ fn window_group(
         .zip(accs)
         .map(|(spec, acc)| {
             let field = spec.field.as_ref().map_or("*", |(f, _)| f.as_str());
-            json!({ "aggregate": format!("{}({field})", spec.kind.name()), "value": acc.finish().to_json() })
+            let value = crate::limits::storable(acc.finish().to_json());
+            json!({ "aggregate": format!("{}({field})", spec.kind.name()), "value": value })
         })
         .collect();
     let (start, finish) = (format_timestamp_millis(start), format_timestamp_millis(end));
-    let message = crate::alert::window_message(
-        &pipeline.name,
-        &pipeline.rules[rule],
-        (&start, &finish),
-        &group,
-        aggregates.clone(),
-    );
+    let message =
+        crate::alert::window_message(&pipeline.name, &pipeline.rules[rule], (&start, &finish), &group, &aggregates);
     WindowGroup { position, key, group, aggregates, message }
 }
 
@@ -519,6 +522,12 @@ pub fn record_alerts(pipeline: &Pipeline, seq: u64, rules: &[usize], item: &Map<
             body: crate::alert::record_message(&pipeline.name, rule, item, &keys).into(),
         })
         .collect()
+}
+
+/// A declared field's value as stored and sent: a float field as its double (see
+/// [`crate::limits::float_value`]), anything else as it came.
+fn stored(ty: ValueType, value: &Json) -> Json {
+    if ty == ValueType::Float { crate::limits::float_value(value) } else { value.clone() }
 }
 
 #[cfg(test)]

@@ -201,13 +201,16 @@ impl StoreReader {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let (query, count) = store.map_or((None, None), |s| {
             let table = quote(&s.table);
-            let dir = match s.viewer.as_ref().and_then(|v| v.sort.as_ref()) {
-                Some((_, false)) => "ASC",
-                _ => "DESC",
+            // Rows without the sort field come last either way, as the AWS viewer lists them
+            // (after the index that holds only rows with the field); SQLite puts NULL first
+            // in ascending order.
+            let (sort, dir) = match s.viewer.as_ref().and_then(|v| v.sort.as_ref()) {
+                Some((_, false)) => ("ASC NULLS LAST", "ASC"),
+                _ => ("DESC", "DESC"),
             };
             (
                 Some(format!(
-                    "SELECT _seq, _item, _rules, _severity FROM {table} ORDER BY _sort {dir}, _seq {dir} LIMIT ?1 OFFSET ?2"
+                    "SELECT _seq, _item, _rules, _severity FROM {table} ORDER BY _sort {sort}, _seq {dir} LIMIT ?1 OFFSET ?2"
                 )),
                 Some(format!("SELECT count(*) FROM {table}")),
             )

@@ -1,7 +1,7 @@
 """AWS's limits and the one alert format, exactly as `pipec run --local` applies them.
 
-Mirrors src/limits.rs (DynamoDB item size, key sizes) and src/alert.rs (subject, message,
-truncation): a record that DynamoDB would refuse is dead-lettered with the same reason on
+Mirrors src/limits.rs (DynamoDB item size, key sizes, numbers) and src/alert.rs (subject,
+message, truncation): a record that DynamoDB would refuse is dead-lettered with the same reason on
 every target, and every alert message fits SNS. Shipped beside every generated handler.
 """
 
@@ -12,12 +12,35 @@ PARTITION_KEY_BYTES = 2048
 SORT_KEY_BYTES = 1024
 MESSAGE_BYTES = 256 * 1024 - 1024
 SUBJECT_CHARS = 100
+# The characters of each string group value a window alert over MESSAGE_BYTES keeps.
+GROUP_VALUE_CHARS = 1024
 # The viewer index's constant partition, in every stored item.
 VIEW = "1"
 # The dead letter shows at most this much of the record (as the local dead-letter file does).
 DEAD_LETTER_SHOWN = 64 * 1024
 # SQS's message limit.
 QUEUE_MESSAGE_BYTES = 256 * 1024
+
+
+def in_number_range(value):
+    """DynamoDB's number range: zero, or a magnitude in [1e-130, 1e126)."""
+    return value == 0 or 1e-130 <= abs(value) < 1e126
+
+
+def float_value(value):
+    """A float field's value as stored and sent: the double its JSON number reads as (what
+    the rules compare); an integer that is exactly its double stays an integer."""
+    if type(value) is int and float(value) == value:
+        return value
+    return float(value)
+
+
+def storable(value):
+    """A computed number as stored and sent: a float outside DynamoDB's range becomes the
+    text of its shortest printout (as pipec writes it: ``"1.5e+200"``)."""
+    if type(value) is float and not in_number_range(value):
+        return repr(value)
+    return value
 
 
 def _utf8_size(text):
@@ -102,14 +125,28 @@ def record_message(pipeline, rule, severity, condition, record, keys):
 
 
 def window_message(pipeline, rule, severity, condition, window, group, aggregates):
-    """A window decision's alert."""
-    message = _head(pipeline, rule, severity, condition)
-    message.update(
-        window={"start": window[0], "end": window[1]},
-        group=group,
-        aggregates=aggregates,
-    )
-    return compact(message)
+    """A window decision's alert; over the SNS limit, each string group value is cut to
+    GROUP_VALUE_CHARS characters (or, if that is not enough, the group left empty)."""
+
+    def build(group, truncated):
+        message = _head(pipeline, rule, severity, condition)
+        message.update(
+            window={"start": window[0], "end": window[1]},
+            group=group,
+            aggregates=aggregates,
+        )
+        if truncated:
+            message["truncated"] = True
+        return compact(message)
+
+    text = build(group, False)
+    if _utf8_size(text) <= MESSAGE_BYTES:
+        return text
+    cut = {
+        k: v[:GROUP_VALUE_CHARS] if isinstance(v, str) else v for k, v in group.items()
+    }
+    text = build(cut, True)
+    return text if _utf8_size(text) <= MESSAGE_BYTES else build({}, True)
 
 
 def dead_letter_body(seq, reason, data):

@@ -3,7 +3,8 @@
 //! (every stored item carries it, see [`crate::limits::BOOKKEEPING`]) and whose sort key is the
 //! viewer's sort field. The viewer then queries one partition in the spec's order, a page at a
 //! time, instead of scanning and sorting a cut of the table. Items without the sort field are
-//! not in the index.
+//! not in the index: the viewer lists them after the sorted rows, by a scan for them (as the
+//! local viewer lists them last).
 
 use crate::expr::{Context, Type, ValueType, check};
 use crate::ir::Pipeline;

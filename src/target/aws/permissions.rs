@@ -144,19 +144,21 @@ pub fn function(p: &Pipeline, which: Function) -> Vec<Statement> {
         statements.push(allow("PublishAlerts", &["sns:Publish"], topics.into_iter().map(Resource::Topic).collect()));
     }
     match which {
-        Function::Hot if p.store.is_some() => statements.push(allow(
-            "StoreFlagged",
-            &["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
-            vec![Resource::Table],
-        )),
+        // A refused conditional put returns the stored item (ALL_OLD): no GetItem.
+        Function::Hot if p.store.is_some() => {
+            statements.push(allow("StoreFlagged", &["dynamodb:PutItem", "dynamodb:UpdateItem"], vec![Resource::Table]));
+        }
+        // Decisions, and the state of a window Lambda ended early: saved, queried, deleted.
         Function::Window { .. } => statements.push(allow(
             "StoreWindows",
-            &["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
+            &["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:DeleteItem"],
             vec![Resource::Windows],
         )),
         Function::Viewer => {
             if super::index::viewer_sort(p).is_some() {
                 statements.push(allow("ReadFlagged", &["dynamodb:Query"], vec![Resource::TableIndex]));
+                // The rows without the sort field are not in the index: found by a scan.
+                statements.push(allow("ReadUnsorted", &["dynamodb:Scan"], vec![Resource::Table]));
             } else {
                 statements.push(allow("ReadFlagged", &["dynamodb:Scan"], vec![Resource::Table]));
             }
