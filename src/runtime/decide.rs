@@ -519,6 +519,7 @@ pub fn record_alerts(pipeline: &Pipeline, seq: u64, rules: &[usize], item: &Map<
             body: crate::alert::record_message(&pipeline.name, rule, item, &keys).into(),
         })
         .collect()
+}
 
 #[cfg(test)]
 mod tests {
