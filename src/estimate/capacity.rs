@@ -40,7 +40,9 @@ pub const ENRICHMENT_BYTES: u64 = 32;
 pub const PARALLELISM_PER_KPU: u32 = 1;
 pub const ORCHESTRATION_KPUS: u32 = 1;
 pub const STORAGE_GB_PER_KPU: u32 = 50;
-/// Assumed: bytes an alert adds to the record it is about (rule, severity, pipeline).
+/// Assumed: bytes an alert of the Flink application adds to the record it carries: the JSON
+/// object's `rule`, `window_start`, `window_end` and `group_key` columns, and the escaping of
+/// the record, which travels as a JSON string (see `target::flink::script`).
 pub const ALERT_OVERHEAD_BYTES: u64 = 200;
 
 /// The most an on-demand stream scales to in `region`, in bytes per second.
