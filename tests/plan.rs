@@ -1,4 +1,5 @@
-//! `pipec plan`: golden plans of every example (human and JSON, through the binary), the
+//! `pipec plan`: golden plans of every example (human and JSON, through the binary; the flink
+//! ones priced by their KPUs and alerts stream), the
 //! under-provisioned diagnostic and its exit code, rates and sizes as flags and in `expected:`,
 //! regions, and how the cost moves with the rate (linear where AWS bills per record, in steps
 //! where it bills capacity).
@@ -25,17 +26,6 @@ fn shown(run: &Output) -> String {
 fn golden_plans_of_every_example() {
     insta::glob!("../examples", "*.yaml", |path| {
         let spec = path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap().to_str().unwrap().to_string();
-        if common::is_flink(path) {
-            // `pipec plan` prices the lambda engine only, and says so.
-            let refused = pipec(["plan", spec.as_str()].into_iter().chain(TRAFFIC));
-            assert_eq!(refused.status, 2, "{}", shown(&refused));
-            assert!(
-                refused.stderr.contains("`hot.engine: flink` pipelines are not planned yet"),
-                "{}",
-                shown(&refused)
-            );
-            return;
-        }
         let mut settings = insta::Settings::clone_current();
         settings.set_description(format!("pipec plan {spec} {}", TRAFFIC.join(" ")));
         settings.set_omit_expression(true);
@@ -251,4 +241,55 @@ fn invocations_never_fall_as_the_rate_grows() {
             assert!(f.records_per_invocation <= 100.0 + 1e-9, "{} batches at most 100 records", f.name);
         }
     }
+}
+
+// --- hot.engine: flink ----------------------------------------------------------------------
+
+#[test]
+fn a_flink_application_is_billed_one_kpu_a_shard_plus_orchestration() {
+    // The targets emit parallelism = shards (4 on demand) at 1 per KPU; MSF adds 1 KPU.
+    let spec = std::fs::read_to_string("examples/card-velocity.yaml").unwrap();
+    assert!(spec.contains("  shards: 4\n"));
+    for (stream, parallelism) in
+        [("  shards: 1\n", 1), ("  shards: 4\n", 4), ("  shards: 7\n", 7), ("  on_demand: true\n", 4)]
+    {
+        let checked = pipec::frontend::check_source(
+            pipec::source::Source::new("card-velocity.yaml", spec.replace("  shards: 4\n", stream)),
+            None,
+            &|_| None,
+        );
+        assert!(!checked.has_errors(), "{stream}");
+        let p = pipec::ir::lower(checked.spec.as_ref().unwrap()).unwrap();
+        assert_eq!(pipec::target::aws::flink::parallelism(&p), parallelism, "the targets' parallelism, {stream}");
+        let plan = plan_at(&p, 10.0, 300);
+        let flink = plan.capacity.flink.as_ref().expect("a flink plan sizes the application");
+        assert_eq!((flink.parallelism, flink.kpus, flink.billed_kpus), (parallelism, parallelism, parallelism + 1));
+        assert!(close(line(&plan, "KPU-hours"), f64::from(parallelism + 1) * 730.0), "{stream}");
+        assert!(close(line(&plan, "running application storage"), f64::from(parallelism) * 50.0), "{stream}");
+        // The alerts stream is billed as the one provisioned shard the targets emit; its
+        // function replaces the hot and window functions.
+        assert!(close(line(&plan, "alerts shard-hours"), 730.0), "{stream}");
+        let names: Vec<&str> = plan.capacity.functions.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["alerts"], "{stream}");
+        assert_eq!(plan.capacity.stream.consumers, 1, "the application is the stream's one reader");
+        // us-east-1 knows the KPU price: the application's lines are priced.
+        let kpu = plan.cost.lines.iter().find(|l| l.item == "KPU-hours").unwrap();
+        assert!(kpu.monthly.is_some_and(|m| m > 0.0), "{stream}");
+    }
+    // The KPU count does not move with the rate (autoscaling is off); alerts do.
+    let p = pipeline("examples/card-velocity.yaml");
+    let (low, high) = (plan_at(&p, 1.0, 300), plan_at(&p, 10_000.0, 300));
+    assert!(close(line(&low, "KPU-hours"), line(&high, "KPU-hours")));
+    assert!(close(line(&high, "alerts PUT payload units"), 10_000.0 * line(&low, "alerts PUT payload units")));
+    assert!(low.capacity.alerts_stream.as_ref().unwrap().enough);
+    // 1% of 100,000 records/s is more than one alerts shard takes at 80% of 1,000 records/s.
+    assert!(!plan_at(&p, 100_000.0, 300).capacity.alerts_stream.as_ref().unwrap().enough);
+}
+
+#[test]
+fn a_flink_plan_in_a_region_without_the_kpu_price_leaves_it_unpriced() {
+    let run = pipec(["plan", "examples/card-velocity.yaml", "--rate", "10/s", "--region", "eu-west-1"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let kpu = run.stdout.lines().find(|l| l.contains("KPU-hours")).unwrap_or_else(|| panic!("{}", run.stdout));
+    assert!(kpu.contains("no price") && kpu.contains("unpriced"), "{kpu}");
 }

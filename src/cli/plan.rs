@@ -178,6 +178,24 @@ pub fn human(plan: &Plan) -> String {
             crate::estimate::capacity::SHARD_READ_CALLS
         );
     }
+    if let Some(f) = &c.flink {
+        let _ = writeln!(
+            text,
+            "  flink          parallelism {} at {} per KPU = {} KPU + {} for orchestration = {} KPU, {} GB running storage",
+            f.parallelism, f.parallelism_per_kpu, f.kpus, f.orchestration_kpus, f.billed_kpus, f.running_storage_gb
+        );
+    }
+    if let Some(a) = &c.alerts_stream {
+        let _ = writeln!(
+            text,
+            "  alerts stream  {} shard{}, {} alerts/s of {} bytes{}",
+            a.shards,
+            if a.shards == 1 { "" } else { "s" },
+            num(a.alerts_per_second),
+            a.alert_bytes,
+            if a.enough { "" } else { "  ← UNDER-PROVISIONED (pipec emits it with a fixed shard count)" }
+        );
+    }
     for f in &c.functions {
         let concurrency = f.max_concurrency.map(|n| format!(", at most {n} at once")).unwrap_or_default();
         let _ = writeln!(

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::Inputs;
 use crate::ir::{Capacity as StreamMode, Pipeline};
 use crate::target::aws::filters::record_filters;
+use crate::target::aws::flink::{ALERTS_SHARDS, on_flink, parallelism};
 use crate::target::aws::function::{BATCH_SIZE, BATCHING_WINDOW_SECONDS, MEMORY_MB, PARALLELIZATION_FACTOR, notified};
 
 /// Kinesis: writes per shard, bytes (1 MiB) and records, and reads per shard (2 MiB), shared by
@@ -33,6 +34,16 @@ pub const GZIP_RATIO: f64 = 0.25;
 /// enrichment.
 pub const ITEM_OVERHEAD_BYTES: u64 = 100;
 pub const ENRICHMENT_BYTES: u64 = 32;
+/// Managed Service for Apache Flink: parallel tasks a KPU runs (as the targets emit it), the
+/// KPU it adds to every application for orchestration, and the running application storage
+/// that comes with each KPU (AWS: Managed Service for Apache Flink pricing).
+pub const PARALLELISM_PER_KPU: u32 = 1;
+pub const ORCHESTRATION_KPUS: u32 = 1;
+pub const STORAGE_GB_PER_KPU: u32 = 50;
+/// Assumed: bytes an alert of the Flink application adds to the record it carries: the JSON
+/// object's `rule`, `window_start`, `window_end` and `group_key` columns, and the escaping of
+/// the record, which travels as a JSON string (see `target::flink::script`).
+pub const ALERT_OVERHEAD_BYTES: u64 = 200;
 
 /// The most an on-demand stream scales to in `region`, in bytes per second.
 #[must_use]
@@ -45,9 +56,41 @@ pub struct Capacity {
     pub stream: Stream,
     /// The functions that run per record or per alert (the viewer runs per page view: not here).
     pub functions: Vec<Function>,
+    /// On `hot.engine: flink`: the application that decides the rules.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flink: Option<FlinkApplication>,
+    /// On `hot.engine: flink`: the stream the application writes its alerts to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alerts_stream: Option<AlertsStream>,
     pub archive: Option<Archive>,
     pub table: Option<Table>,
     pub notifications: Notifications,
+}
+
+/// The Managed Service for Apache Flink application, sized as the targets emit it.
+#[derive(Clone, Debug, Serialize)]
+pub struct FlinkApplication {
+    /// One task per shard of the source stream (4 on demand).
+    pub parallelism: u32,
+    pub parallelism_per_kpu: u32,
+    /// `parallelism / parallelism_per_kpu`, rounded up.
+    pub kpus: u32,
+    pub orchestration_kpus: u32,
+    /// What is billed every hour: `kpus + orchestration_kpus`.
+    pub billed_kpus: u32,
+    /// [`STORAGE_GB_PER_KPU`] for each of `kpus`.
+    pub running_storage_gb: u32,
+}
+
+/// The alerts stream: provisioned with [`ALERTS_SHARDS`] shards.
+#[derive(Clone, Debug, Serialize)]
+pub struct AlertsStream {
+    pub shards: u32,
+    /// One alert per record a per-record rule flags (windowed rules' alerts are not counted).
+    pub alerts_per_second: f64,
+    pub alert_bytes: u64,
+    /// Whether its shards carry the alerts at [`TARGET_USE`] of the write limits.
+    pub enough: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -63,7 +106,8 @@ pub struct Stream {
     pub write_bytes_per_second: f64,
     /// Every consumer reads every record.
     pub read_bytes_per_second: f64,
-    /// Readers of the stream: the archive, the hot function, each windowed function.
+    /// Readers of the stream: the archive, and the hot function and each windowed function, or
+    /// on `hot.engine: flink` the Flink application.
     pub consumers: u32,
     /// Whether the declared capacity carries the traffic (on demand: within the region's maximum).
     pub enough: bool,
@@ -118,9 +162,13 @@ pub fn capacity(p: &Pipeline, inputs: &Inputs) -> Capacity {
     let rate = inputs.rate;
     let bytes = rate * inputs.record_bytes as f64;
     let has_record_rules = p.record_rules().next().is_some();
-    let consumers = u32::from(p.archive.is_some())
-        + u32::from(has_record_rules)
-        + u32::try_from(p.window_rules().count()).unwrap_or(u32::MAX);
+    let flink = on_flink(p);
+    let deciders = if flink {
+        u32::from(!p.rules.is_empty())
+    } else {
+        u32::from(has_record_rules) + u32::try_from(p.window_rules().count()).unwrap_or(u32::MAX)
+    };
+    let consumers = u32::from(p.archive.is_some()) + deciders;
     let needs = [
         ("write bytes", bytes / (SHARD_WRITE_BYTES * TARGET_USE)),
         ("write records", rate / (SHARD_WRITE_RECORDS * TARGET_USE)),
@@ -136,13 +184,33 @@ pub fn capacity(p: &Pipeline, inputs: &Inputs) -> Capacity {
     let shards = declared_shards.unwrap_or(needed_shards).max(1);
     let flagged_rate = rate * inputs.flagged;
     let mut functions = Vec::new();
-    if has_record_rules {
-        let filtered = record_filters(p).is_some();
-        functions.push(stream_function("hot".into(), if filtered { flagged_rate } else { rate }, filtered, shards));
-    }
-    for rule in p.window_rules() {
-        functions.push(stream_function(format!("window {}", rule.name), rate, false, shards));
-    }
+    let (application, alerts_stream) = if flink {
+        let application = flink_application(parallelism(p));
+        let alerts = (!p.rules.is_empty()).then(|| AlertsStream {
+            shards: ALERTS_SHARDS,
+            alerts_per_second: flagged_rate,
+            alert_bytes: inputs.record_bytes + ALERT_OVERHEAD_BYTES,
+            enough: {
+                let alert_bytes = (inputs.record_bytes + ALERT_OVERHEAD_BYTES) as f64;
+                let per_shard = flagged_rate / f64::from(ALERTS_SHARDS);
+                per_shard <= SHARD_WRITE_RECORDS * TARGET_USE
+                    && per_shard * alert_bytes <= SHARD_WRITE_BYTES * TARGET_USE
+            },
+        });
+        if let Some(a) = &alerts {
+            functions.push(stream_function("alerts".into(), a.alerts_per_second, false, a.shards));
+        }
+        (Some(application), alerts)
+    } else {
+        if has_record_rules {
+            let filtered = record_filters(p).is_some();
+            functions.push(stream_function("hot".into(), if filtered { flagged_rate } else { rate }, filtered, shards));
+        }
+        for rule in p.window_rules() {
+            functions.push(stream_function(format!("window {}", rule.name), rate, false, shards));
+        }
+        (None, None)
+    };
     let topics = notified(p.record_rules());
     let count =
         |f: &dyn Fn(&crate::ir::Topic) -> usize| topics.iter().map(|id| f(&p.topics[id.0])).sum::<usize>() as f64;
@@ -172,8 +240,11 @@ pub fn capacity(p: &Pipeline, inputs: &Inputs) -> Capacity {
             enough,
         },
         functions,
+        flink: application,
+        alerts_stream,
         archive: p.archive.as_ref().map(|a| archive(a, bytes)),
-        table: p.store.as_ref().filter(|_| has_record_rules).map(|s| {
+        // The hot function stores what per-record rules flag; on flink, the alerts function.
+        table: p.store.as_ref().filter(|_| if flink { !p.rules.is_empty() } else { has_record_rules }).map(|s| {
             let item_bytes = inputs.record_bytes + ITEM_OVERHEAD_BYTES + ENRICHMENT_BYTES * s.enrich.len() as u64;
             let write_units_per_item = item_bytes.div_ceil(1024);
             Table {
@@ -188,6 +259,20 @@ pub fn capacity(p: &Pipeline, inputs: &Inputs) -> Capacity {
             emails_per_second: flagged_rate * count(&|t| t.emails.len()),
             webhook_posts_per_second: flagged_rate * count(&|t| t.webhooks.len()),
         },
+    }
+}
+
+/// The application the targets emit for `parallelism` tasks.
+#[must_use]
+pub fn flink_application(parallelism: u32) -> FlinkApplication {
+    let kpus = parallelism.div_ceil(PARALLELISM_PER_KPU).max(1);
+    FlinkApplication {
+        parallelism,
+        parallelism_per_kpu: PARALLELISM_PER_KPU,
+        kpus,
+        orchestration_kpus: ORCHESTRATION_KPUS,
+        billed_kpus: kpus + ORCHESTRATION_KPUS,
+        running_storage_gb: kpus * STORAGE_GB_PER_KPU,
     }
 }
 

@@ -18,6 +18,7 @@ const SECONDS_PER_MONTH: f64 = HOURS_PER_MONTH * 3600.0;
 const GB: f64 = 1_073_741_824.0;
 const KINESIS: &str = "Kinesis Data Streams";
 const LAMBDA: &str = "Lambda";
+const FLINK: &str = "Managed Flink";
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Cost {
@@ -85,6 +86,16 @@ pub fn cost(c: &Capacity, inputs: &Inputs, prices: &PriceTable) -> Cost {
         add(KINESIS, "data written", written, "kinesis_on_demand_gb_in");
         let read = c.stream.read_bytes_per_second * SECONDS_PER_MONTH / GB;
         add(KINESIS, "data read", read, "kinesis_on_demand_gb_out");
+    }
+    if let Some(a) = &c.alerts_stream {
+        add(KINESIS, "alerts shard-hours", f64::from(a.shards) * HOURS_PER_MONTH, "kinesis_shard_hour");
+        let units = a.alert_bytes.div_ceil(25 * 1024) as f64;
+        let puts = a.alerts_per_second * SECONDS_PER_MONTH * units;
+        add(KINESIS, "alerts PUT payload units", puts, "kinesis_put_payload_units");
+    }
+    if let Some(f) = &c.flink {
+        add(FLINK, "KPU-hours", f64::from(f.billed_kpus) * HOURS_PER_MONTH, "flink_kpu_hour");
+        add(FLINK, "running application storage", f64::from(f.running_storage_gb), "flink_running_storage_gb_month");
     }
     let invocations: f64 = c.functions.iter().map(|f| f.invocations_per_second).sum::<f64>() * SECONDS_PER_MONTH;
     if !c.functions.is_empty() {

@@ -46,25 +46,42 @@ pub struct Plan {
 /// Plans `p` for `inputs`.
 ///
 /// # Errors
-/// The pipeline runs on `hot.engine: flink`, the region has no price table, or its table does
-/// not validate.
+/// The region has no price table, or its table does not validate.
 pub fn plan(p: &Pipeline, inputs: Inputs) -> Result<Plan, String> {
-    if p.engine != crate::ir::Engine::Lambda {
-        // Capacity and cost model the lambda engine's functions, not Flink's KPUs.
-        return Err("`hot.engine: flink` pipelines are not planned yet: `pipec plan` prices the lambda engine".into());
-    }
     let prices = prices::load(&inputs.region)?;
     let capacity = capacity::capacity(p, &inputs);
     let cost = cost::cost(&capacity, &inputs, &prices);
-    Ok(Plan {
-        pipeline: p.name.clone(),
-        assumptions: assumptions(&inputs),
-        inputs,
-        capacity,
-        cost,
-        not_included: NOT_INCLUDED.to_vec(),
-    })
+    let mut assumptions = assumptions(&inputs);
+    let mut not_included = NOT_INCLUDED.to_vec();
+    if let Some(f) = &capacity.flink {
+        assumptions.extend(flink_assumptions(f));
+        not_included.push(FLINK_NOT_INCLUDED);
+    }
+    Ok(Plan { pipeline: p.name.clone(), assumptions, inputs, capacity, cost, not_included })
 }
+
+/// What a flink pipeline's plan adds to [`assumptions`].
+fn flink_assumptions(f: &capacity::FlinkApplication) -> Vec<String> {
+    use crate::target::aws::flink::{ALERTS_SHARDS, RUNTIME};
+    vec![
+        format!(
+            "the Flink application ({RUNTIME}) runs all month with parallelism {} (one task per shard; 4 on demand), {} per KPU, autoscaling off (as the targets emit it), plus {} KPU for orchestration",
+            f.parallelism, f.parallelism_per_kpu, f.orchestration_kpus
+        ),
+        format!(
+            "each KPU comes with {} GB of running application storage, billed in full",
+            capacity::STORAGE_GB_PER_KPU
+        ),
+        format!(
+            "the alerts stream has {ALERTS_SHARDS} provisioned shard; an alert is the record plus {} bytes, one per record a per-record rule flags",
+            capacity::ALERT_OVERHEAD_BYTES
+        ),
+    ]
+}
+
+/// What a flink pipeline's plan leaves out, besides [`NOT_INCLUDED`].
+const FLINK_NOT_INCLUDED: &str =
+    "the Flink application's durable backups (snapshots; their size depends on the windows' state)";
 
 fn assumptions(inputs: &Inputs) -> Vec<String> {
     use crate::target::aws::function::{BATCH_SIZE, BATCHING_WINDOW_SECONDS, MEMORY_MB, PARALLELIZATION_FACTOR};

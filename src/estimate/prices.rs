@@ -25,6 +25,8 @@ pub const KEYS: &[&str] = &[
     "dynamodb_gb_month",
     "sns_publishes",
     "sns_email_deliveries",
+    "flink_kpu_hour",
+    "flink_running_storage_gb_month",
 ];
 
 /// The built-in tables: region and JSON text.
