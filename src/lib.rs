@@ -3,7 +3,7 @@
 //! Stages: [`spec::parse`] (YAML → `Spec`), [`check::check`] (all diagnostics),
 //! [`ir::lower`] (→ `ir::Pipeline`), then a back end: [`target::emit`] (→ files) or
 //! [`runtime`] (`pipec run --local`); `frontend` runs the first two for every command; `cli`
-//! is the only module that prints. `ARCHITECTURE.md` lists what each stage owns and which
+//! prints, and so do `deploy`'s interactive commands (progress as they go). `ARCHITECTURE.md` lists what each stage owns and which
 //! imports are allowed.
 
 pub mod alert;

@@ -229,3 +229,25 @@ fn the_checker_sees_imports() {
     .into();
     assert_eq!(cycles(&cyclic), vec![vec!["a".to_string(), "b".to_string()]]);
 }
+
+/// Only the front ends print: `cli` and `main`, and `deploy`, whose interactive commands show
+/// their progress and results as they go (ARCHITECTURE.md). Every other stage returns data; the
+/// runtime's worker threads report through the run's events.
+#[test]
+fn only_the_front_ends_print() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut modules = BTreeMap::new();
+    files(&root, &root, &mut modules);
+    let printing: Vec<String> = modules
+        .iter()
+        .filter(|(module, _)| !matches!(module[0].as_str(), "cli" | "main" | "deploy"))
+        .filter(|(_, text)| {
+            let code = code(text);
+            ["print!(", "println!(", "eprint!(", "eprintln!(", "dbg!("]
+                .iter()
+                .any(|m| code.match_indices(m).any(|(i, _)| !code[..i].ends_with(|c: char| is_ident(c))))
+        })
+        .map(|(module, _)| name(module))
+        .collect();
+    assert!(printing.is_empty(), "these modules print; return data or report an event instead: {printing:?}");
+}

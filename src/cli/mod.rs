@@ -1,6 +1,6 @@
-//! Command-line interface: argument parsing and dispatch, one module per command. Only this
-//! layer prints: the stages return data (diagnostics, artifacts, runtime events) and the
-//! commands render it. Every command that reads a spec goes through [`load`]: load → report
+//! Command-line interface: argument parsing and dispatch, one module per command. This layer
+//! prints (with `deploy`'s interactive commands, see ARCHITECTURE.md): the stages return data
+//! (diagnostics, artifacts, runtime events) and the commands render it. Every command that reads a spec goes through [`load`]: load → report
 //! (warnings too) → refuse on errors → lower.
 
 mod build;

@@ -42,7 +42,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value as Json, json};
 
 use super::event_time::{EventTimeRules, Origin};
-use super::notify::Alert;
+use super::notify::{Alert, record_alerts};
 use super::parse::{parse, parse_into};
 use crate::expr::value::format_timestamp_millis;
 use crate::expr::{Accumulator, Program, ValueType, validate};
@@ -504,24 +504,6 @@ fn window_group(
     let message =
         crate::alert::window_message(&pipeline.name, &pipeline.rules[rule], (&start, &finish), &group, &aggregates);
     WindowGroup { position, key, group, aggregates, message }
-}
-
-/// The alerts of a flagged record (one per matched rule that notifies): what
-/// [`Decider::record_alerts`] returns, also for a notifier that renders them off the hot path.
-#[must_use]
-pub fn record_alerts(pipeline: &Pipeline, seq: u64, rules: &[usize], item: &Map<String, Json>) -> Vec<Alert> {
-    let keys = pipeline.store_key_names();
-    rules
-        .iter()
-        .map(|&index| (index, &pipeline.rules[index]))
-        .filter(|(_, rule)| !rule.notify.is_empty())
-        .map(|(index, rule)| Alert {
-            topics: rule.notify.clone(),
-            id: format!("{seq:012}-{index}"),
-            subject: crate::alert::subject(&pipeline.name, rule.severity.name(), &rule.name),
-            body: crate::alert::record_message(&pipeline.name, rule, item, &keys).into(),
-        })
-        .collect()
 }
 
 /// A declared field's value as stored and sent: a float field as its double (see

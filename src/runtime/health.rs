@@ -32,6 +32,8 @@ pub struct Health {
     parts: Mutex<BTreeMap<&'static str, Blocked>>,
     /// Pauses begun so far (a front end polling [`Health::pause`] may miss a short one).
     episodes: AtomicU64,
+    /// Problems that do not stop the run, not yet taken by the front end.
+    warnings: Mutex<Vec<String>>,
 }
 
 /// What is blocked, as data for the front ends.
@@ -77,6 +79,18 @@ impl Health {
         if !parts.is_empty() {
             parts.remove(part);
         }
+    }
+
+    /// A problem that does not stop the run (a worker thread's failed side write): the front end
+    /// takes it with [`Health::take_warnings`] and shows it, as it shows every run event.
+    pub fn warn(&self, message: String) {
+        self.warnings.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(message);
+    }
+
+    /// The warnings since the last call, oldest first.
+    #[must_use]
+    pub fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
     /// How many pauses have begun (ended or not) since the engine started.
@@ -160,6 +174,19 @@ impl Backoff {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warnings_are_taken_once_in_order() {
+        let health = Health::default();
+        assert!(health.take_warnings().is_empty());
+        health.warn("cannot write to the e-mail outbox: disk full".into());
+        health.warn("cannot write the webhook dead-letter file: disk full".into());
+        assert_eq!(
+            health.take_warnings(),
+            ["cannot write to the e-mail outbox: disk full", "cannot write the webhook dead-letter file: disk full"]
+        );
+        assert!(health.take_warnings().is_empty());
+    }
 
     #[test]
     fn blocked_consumers_pause_intake_a_blocked_log_does_not() {

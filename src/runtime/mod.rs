@@ -394,6 +394,12 @@ impl Handle {
         self.health.pause()
     }
 
+    /// Problems that did not stop the run since the last call (a worker's failed side write).
+    #[must_use]
+    pub fn warnings(&self) -> Vec<String> {
+        self.health.take_warnings()
+    }
+
     /// How many pauses have begun since the start (so a front end sees a short one too).
     #[must_use]
     pub fn pauses(&self) -> u64 {

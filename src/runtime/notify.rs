@@ -31,11 +31,11 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
-use serde_json::json;
+use serde_json::{Map, Value as Json, json};
 
 use super::clock::{civil, now_ms};
 use super::metrics::Metrics;
-use crate::ir::{Topic, TopicId};
+use crate::ir::{Pipeline, Topic, TopicId};
 
 /// One alert for the notifier.
 #[derive(Clone, Debug)]
@@ -49,7 +49,7 @@ pub struct Alert {
 }
 
 /// What the hot path hands the notifier: an alert, or a flagged record whose alerts the
-/// notifier renders itself ([`super::decide::record_alerts`]), so that formatting the messages
+/// notifier renders itself ([`record_alerts`]), so that formatting the messages
 /// costs the hot path nothing.
 #[derive(Clone, Debug)]
 pub enum Job {
@@ -120,9 +120,7 @@ pub fn spawn(config: NotifyConfig, alerts: Receiver<Job>, metrics: Arc<Metrics>)
         for job in alerts {
             let alerts = match job {
                 Job::Alert(alert) => vec![alert],
-                Job::Record { seq, rules, item } => {
-                    super::decide::record_alerts(&n.config.pipeline, seq, &rules, &item)
-                }
+                Job::Record { seq, rules, item } => record_alerts(&n.config.pipeline, seq, &rules, &item),
             };
             for alert in &alerts {
                 for topic in &alert.topics {
@@ -154,7 +152,7 @@ impl Notifier {
                         std::thread::sleep(backoff.next_wait());
                         continue;
                     }
-                    Err(e) => eprintln!("pipec: cannot write to the e-mail outbox: {e}"),
+                    Err(e) => self.config.health.warn(format!("cannot write to the e-mail outbox: {e}")),
                 }
                 break;
             }
@@ -223,7 +221,7 @@ impl Notifier {
             .and_then(|()| OpenOptions::new().create(true).append(true).open(&self.config.dead_letter))
             .and_then(|mut f| writeln!(f, "{line}"));
         if let Err(e) = written {
-            eprintln!("pipec: cannot write the webhook dead-letter file: {e}");
+            self.config.health.warn(format!("cannot write the webhook dead-letter file: {e}"));
         }
     }
 }
@@ -246,6 +244,25 @@ fn rfc2822(ms: i64) -> String {
     let (y, mo, d, h, mi, s) = civil(ms);
     let month = MONTHS[usize::try_from(mo - 1).unwrap_or(0)];
     format!("{}, {d:02} {month} {y:04} {h:02}:{mi:02}:{s:02} +0000", weekday(ms))
+}
+
+/// The alerts of a flagged record (one per matched rule that notifies): what
+/// [`super::decide::Decider::record_alerts`] returns; the notifier renders them itself, off
+/// the hot path.
+#[must_use]
+pub fn record_alerts(pipeline: &Pipeline, seq: u64, rules: &[usize], item: &Map<String, Json>) -> Vec<Alert> {
+    let keys = pipeline.store_key_names();
+    rules
+        .iter()
+        .map(|&index| (index, &pipeline.rules[index]))
+        .filter(|(_, rule)| !rule.notify.is_empty())
+        .map(|(index, rule)| Alert {
+            topics: rule.notify.clone(),
+            id: format!("{seq:012}-{index}"),
+            subject: crate::alert::subject(&pipeline.name, rule.severity.name(), &rule.name),
+            body: crate::alert::record_message(&pipeline.name, rule, item, &keys).into(),
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -201,6 +201,9 @@ pub fn run(
             observe(Event::Notice("resumed: every part can write again".to_owned()));
         }
         (paused, pauses_seen) = (now.is_some(), episodes);
+        for warning in handle.warnings() {
+            observe(Event::Warning(warning));
+        }
         let alerts = handle.console_alerts();
         if !alerts.is_empty() {
             observe(Event::Alerts(&alerts));
@@ -222,6 +225,9 @@ pub fn run(
     }
     observe(Event::Stopping);
     let metrics = handle.shutdown().map_err(Error::Shutdown)?;
+    for warning in handle.warnings() {
+        observe(Event::Warning(warning));
+    }
     let alerts = handle.console_alerts();
     if !alerts.is_empty() {
         observe(Event::Alerts(&alerts));
