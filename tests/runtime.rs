@@ -352,16 +352,7 @@ fn card_velocity_example_counts_the_whole_stream_where_lambda_shards_do_not() {
     let spec = root.join("examples/card-velocity.yaml");
     let input = root.join("examples/data/card-velocity.ndjson");
     let data = dir.join("flink");
-    run(&[
-        "run",
-        "--local",
-        spec.to_str().unwrap(),
-        "--input",
-        input.to_str().unwrap(),
-        "--data-dir",
-        data.to_str().unwrap(),
-        "--quiet",
-    ]);
+    run(&local_args(&spec, &input, &data));
     let alerts = window_alerts(&data);
     assert_eq!(alerts.len(), 1, "{alerts:#?}");
     assert_eq!(alerts[0]["group"], serde_json::json!({ "cardId": "c-7731" }));
@@ -391,16 +382,7 @@ fn card_velocity_example_counts_the_whole_stream_where_lambda_shards_do_not() {
     std::fs::write(&lambda_spec, lambda).unwrap();
     // On one shard the lambda engine does count them together (all arrive in one window).
     let one = dir.join("lambda-one-shard");
-    run(&[
-        "run",
-        "--local",
-        lambda_spec.to_str().unwrap(),
-        "--input",
-        input.to_str().unwrap(),
-        "--data-dir",
-        one.to_str().unwrap(),
-        "--quiet",
-    ]);
+    run(&local_args(&lambda_spec, &input, &one));
     let alerts = window_alerts(&one);
     assert_eq!(alerts.len(), 1, "{alerts:#?}");
     assert_eq!(alerts[0]["group"], serde_json::json!({ "cardId": "c-7731" }));
@@ -415,8 +397,7 @@ fn card_velocity_example_counts_the_whole_stream_where_lambda_shards_do_not() {
     for (i, lines) in shards.iter().enumerate() {
         let (input, data) = (dir.join(format!("shard-{i}.ndjson")), dir.join(format!("lambda-{i}")));
         write_lines(&input, lines);
-        let args = ["run", "--local", lambda_spec.to_str().unwrap(), "--input", input.to_str().unwrap()];
-        run(&[&args[..], &["--data-dir", data.to_str().unwrap(), "--quiet"]].concat());
+        run(&local_args(&lambda_spec, &input, &data));
         assert_eq!(window_alerts(&data), Vec::<Value>::new(), "shard {i} alone never reaches 5");
     }
 }
@@ -452,13 +433,8 @@ hot:
 /// Payments of 200 cards, event time rising ~10 ms a record, 10% out of order by up to 4 s,
 /// 1% late by 30–90 s.
 fn flink_events(n: usize) -> Vec<String> {
-    let mut x = 0x2545_f491_4f6c_dd1d_u64;
-    let mut next = move |m: u64| {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x % m
-    };
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut next = move |m: u64| rng.next() % m;
     let mut t = 1_780_000_000_000_i64;
     (0..n)
         .map(|i| {
