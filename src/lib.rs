@@ -3,8 +3,9 @@
 //! Stages: [`spec::parse`] (YAML → `Spec`), [`check::check`] (all diagnostics),
 //! [`ir::lower`] (→ `ir::Pipeline`), then a back end: [`target::emit`] (→ files) or
 //! [`runtime`] (`pipec run --local`); `frontend` runs the first two for every command; `cli`
-//! prints, and so do `deploy`'s interactive commands (progress as they go). `ARCHITECTURE.md` lists what each stage owns and which
-//! imports are allowed.
+//! alone prints: the runtime reports through its events and `deploy` through `deploy::Report`
+//! (with the `aws` feature), which the CLI renders. `ARCHITECTURE.md` lists what each stage owns
+//! and which imports are allowed.
 
 pub mod alert;
 pub mod check;

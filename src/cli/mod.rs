@@ -1,6 +1,6 @@
 //! Command-line interface: argument parsing and dispatch, one module per command. This layer
-//! prints (with `deploy`'s interactive commands, see ARCHITECTURE.md): the stages return data
-//! (diagnostics, artifacts, runtime events) and the commands render it. Every command that reads a spec goes through [`load`]: load → report
+//! alone prints (see ARCHITECTURE.md): the stages return data (diagnostics, artifacts, runtime
+//! events, `deploy`'s reports through `report::Terminal`) and the commands render it. Every command that reads a spec goes through [`load`]: load → report
 //! (warnings too) → refuse on errors → lower.
 
 mod build;
@@ -11,6 +11,8 @@ mod init;
 mod load;
 mod plan;
 mod replay;
+#[cfg(feature = "aws")]
+mod report;
 mod run;
 mod schema;
 mod shell;
@@ -204,6 +206,7 @@ impl AwsArgs {
             profile: self.profile.clone(),
             endpoint_url: self.endpoint_url.clone(),
             timeout,
+            report: std::sync::Arc::new(report::Terminal),
         }
     }
 }

@@ -13,7 +13,7 @@ pub(crate) async fn deploy(c: &Connection, r: &Request<'_>, yes: bool) -> Result
     let mut package = package::package(r.pipeline, r.params)?;
     package.add_flink_jars(&super::maven::Source::from_env())?;
     if let Some(warning) = render::silent_alarms(r.pipeline) {
-        eprintln!("{warning}");
+        c.report.warning(&warning);
     }
     let aws = aws::connect(c).await?;
     let existing = stack::find(&aws, r.stack, true).await?;
@@ -40,7 +40,7 @@ pub(crate) async fn deploy(c: &Connection, r: &Request<'_>, yes: bool) -> Result
     let Some(cs) = prepare(&aws, c, r, &package, kind).await? else { return Ok(()) };
     let question = format!("Execute change set {} on stack {}?", cs.name, r.stack);
     let refusal = format!("stack {} was not changed (change set {} deleted)", r.stack, cs.name);
-    if let Err(refused) = prompt::confirm(&question, yes, &refusal) {
+    if let Err(refused) = prompt::confirm(aws.report.as_ref(), &question, yes, &refusal) {
         changeset::discard(&aws, &cs).await?;
         return Err(refused);
     }
@@ -53,12 +53,12 @@ pub(crate) async fn deploy(c: &Connection, r: &Request<'_>, yes: bool) -> Result
         return Err(e);
     }
     let doing = if kind == Kind::Create { "creation" } else { "update" };
-    eprintln!("executing change set {} ({doing} of stack {})", cs.name, r.stack);
+    aws.report.progress(&format!("executing change set {} ({doing} of stack {})", cs.name, r.stack));
     let outcome = events::follow(&aws, &before, mark, doing, c.timeout).await?;
     if matches!(outcome.status.as_str(), "CREATE_COMPLETE" | "UPDATE_COMPLETE") {
         let after = stack::find(&aws, &cs.stack_id, false).await?;
-        println!("stack {}: {}", r.stack, outcome.status);
-        print!("{}", render::outputs(after.as_ref().map_or(&[], |s| s.outputs.as_slice())));
+        aws.report.result(&format!("stack {}: {}\n", r.stack, outcome.status));
+        aws.report.result(&render::outputs(after.as_ref().map_or(&[], |s| s.outputs.as_slice())));
         Ok(())
     } else {
         Err(Error::failed(render::failure(r.stack, doing, &outcome)))
@@ -97,7 +97,7 @@ pub(crate) async fn diff(c: &Connection, r: &Request<'_>) -> Result<(), Error> {
     }
     if let Some(cs) = prepare(&aws, c, r, &package, Kind::Update).await? {
         changeset::discard(&aws, &cs).await?;
-        eprintln!("change set {} deleted: nothing was changed", cs.name);
+        aws.report.progress(&format!("change set {} deleted: nothing was changed", cs.name));
     }
     Ok(())
 }
@@ -110,7 +110,7 @@ fn known_bucket(r: &Request<'_>, existing: Option<&StackInfo>) -> Option<String>
     })
 }
 
-/// Creates the change set and prints its diff. `None` when there are no changes (the change set
+/// Creates the change set and reports its diff. `None` when there are no changes (the change set
 /// is then already deleted); a change set that fails is deleted and its reason is the error.
 async fn prepare(
     aws: &Aws,
@@ -132,7 +132,7 @@ async fn prepare(
     match outcome {
         Outcome::NoChanges => {
             changeset::discard(aws, &cs).await?;
-            println!("stack {}: no changes", r.stack);
+            aws.report.result(&format!("stack {}: no changes\n", r.stack));
             Ok(None)
         }
         Outcome::Failed(reason) => {
@@ -142,8 +142,8 @@ async fn prepare(
         Outcome::Ready(mut changes) => {
             retention(&mut changes, &old, &package.policies);
             let what = if kind == Kind::Create { "new stack" } else { "update" };
-            println!("stack {} ({what}, change set {}):", r.stack, cs.name);
-            print!("{}", render::plan(&changes));
+            aws.report.result(&format!("stack {} ({what}, change set {}):\n", r.stack, cs.name));
+            aws.report.result(&render::plan(&changes));
             Ok(Some(cs))
         }
     }

@@ -74,14 +74,14 @@ pub(crate) async fn find(aws: &Aws) -> Result<Option<String>, Error> {
 /// The assets bucket's name; creates the assets stack first when there is none, and says so.
 pub(crate) async fn ensure(aws: &Aws, c: &Connection) -> Result<String, Error> {
     if let Some(bucket) = find(aws).await? {
-        eprintln!("using the pipec assets bucket {bucket} (stack {STACK})");
+        aws.report.progress(&format!("using the pipec assets bucket {bucket} (stack {STACK})"));
         return Ok(bucket);
     }
-    eprintln!(
+    aws.report.progress(&format!(
         "no artifact bucket given and none made yet in {}: creating the pipec assets bucket (stack {STACK}, used \
          by every later deploy in this account and region)",
         aws.region
-    );
+    ));
     let body = serde_json::to_string(&template()).map_err(|e| Error::config(format!("internal error: {e}")))?;
     let what = format!("create stack {STACK}");
     let out = aws
@@ -102,7 +102,7 @@ pub(crate) async fn ensure(aws: &Aws, c: &Connection) -> Result<String, Error> {
         return Err(Error::failed(render::failure(STACK, "creation", &outcome)));
     }
     let bucket = bucket(aws).await?;
-    eprintln!("created the pipec assets bucket {bucket} (stack {STACK} in {})", aws.region);
+    aws.report.progress(&format!("created the pipec assets bucket {bucket} (stack {STACK} in {})", aws.region));
     Ok(bucket)
 }
 

@@ -2,6 +2,7 @@
 //! `--region`, `--endpoint-url` / `AWS_ENDPOINT_URL`; a short connect timeout and a retry budget
 //! that fails fast when the endpoint is unreachable and still rides out throttling.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
@@ -9,8 +10,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_cloudformation::config::{ProvideCredentials, Region};
 
-use super::Connection;
 use super::error::{self, Call, Error};
+use super::{Connection, Report};
 
 /// Attempts per call (the SDK backs off between them; throttling needs a few).
 pub(crate) const ATTEMPTS: u32 = 6;
@@ -29,6 +30,8 @@ pub(crate) struct Aws {
     pub endpoint_url: Option<String>,
     /// The `CloudFormation` endpoint, for messages.
     pub endpoint: String,
+    /// Where progress, results and questions go (the connection's [`Report`]).
+    pub report: Arc<dyn Report>,
 }
 
 impl Aws {
@@ -94,5 +97,6 @@ pub(crate) async fn connect(c: &Connection) -> Result<Aws, Error> {
         credentials: credentials.clone(),
         endpoint_url: config.endpoint_url().map(str::to_string),
         endpoint,
+        report: Arc::clone(&c.report),
     })
 }

@@ -78,7 +78,7 @@ pub(crate) async fn create(
 
 /// Waits until the change set is computed; reads every page of its changes.
 pub(crate) async fn wait(aws: &Aws, cs: &ChangeSet, timeout: Duration) -> Result<Outcome, Error> {
-    let mut wait = Wait::start(format!("change set {} to be computed", cs.name), timeout);
+    let mut wait = Wait::start(&aws.report, format!("change set {} to be computed", cs.name), timeout);
     let what = format!("describe change set {}", cs.name);
     loop {
         let mut changes = Vec::new();

@@ -19,33 +19,43 @@ pub(crate) async fn destroy(c: &Connection, name: &str, yes: bool) -> Result<(),
     let resources = stack::resources(&aws, &before.id).await?;
     let policies = stack::policies(&aws, &before.id).await?;
     let retained: Vec<&Resource> = resources.iter().filter(|r| policies.kept_on_delete(&r.logical_id)).collect();
-    println!(
-        "stack {name} ({}): {} resources to delete, {} kept by their Retain policy",
+    aws.report.result(&format!(
+        "stack {name} ({}): {} resources to delete, {} kept by their Retain policy\n",
         before.status,
         resources.len() - retained.len(),
         retained.len()
-    );
+    ));
     for r in &retained {
-        println!("  keep {} ({}) {}", r.logical_id, r.type_name, r.physical_id.as_deref().unwrap_or(""));
+        aws.report.result(&format!(
+            "  keep {} ({}) {}\n",
+            r.logical_id,
+            r.type_name,
+            r.physical_id.as_deref().unwrap_or("")
+        ));
     }
     // Buckets deleted with the stack must be empty first; say what goes before asking.
     let mut to_empty = Vec::new();
     for r in resources.iter().filter(|r| r.type_name == "AWS::S3::Bucket" && !policies.kept_on_delete(&r.logical_id)) {
         let Some(bucket) = r.physical_id.as_deref().filter(|b| !b.is_empty()) else { continue };
         if let Some(versions) = empty::versions(&aws, bucket).await?.filter(|v| !v.is_empty()) {
-            println!(
-                "  empty {} ({}) {bucket}: {} object version(s) deleted with it",
+            aws.report.result(&format!(
+                "  empty {} ({}) {bucket}: {} object version(s) deleted with it\n",
                 r.logical_id,
                 r.type_name,
                 versions.len()
-            );
+            ));
             to_empty.push((bucket, versions));
         }
     }
-    prompt::confirm(&format!("Delete stack {name}?"), yes, &format!("stack {name} was not deleted"))?;
+    prompt::confirm(
+        aws.report.as_ref(),
+        &format!("Delete stack {name}?"),
+        yes,
+        &format!("stack {name} was not deleted"),
+    )?;
     for (bucket, versions) in &to_empty {
         empty::delete(&aws, bucket, versions).await?;
-        eprintln!("emptied bucket {bucket} ({} object version(s))", versions.len());
+        aws.report.progress(&format!("emptied bucket {bucket} ({} object version(s))", versions.len()));
     }
     let mark = events::newest(&aws, &before.id).await?;
     let what = format!("delete stack {name}");
@@ -61,11 +71,16 @@ pub(crate) async fn destroy(c: &Connection, name: &str, yes: bool) -> Result<(),
         .iter()
         .filter(|r| policies.kept_on_delete(&r.logical_id) || skipped.contains(r.logical_id.as_str()))
         .collect();
-    println!("stack {name} deleted");
+    aws.report.result(&format!("stack {name} deleted\n"));
     if !kept.is_empty() {
-        println!("kept by their Retain policy (delete them yourself once their data is no longer needed):");
+        aws.report.result("kept by their Retain policy (delete them yourself once their data is no longer needed):\n");
         for r in kept {
-            println!("  {} ({}) {}", r.logical_id, r.type_name, r.physical_id.as_deref().unwrap_or("(no physical id)"));
+            aws.report.result(&format!(
+                "  {} ({}) {}\n",
+                r.logical_id,
+                r.type_name,
+                r.physical_id.as_deref().unwrap_or("(no physical id)")
+            ));
         }
     }
     Ok(())

@@ -50,7 +50,7 @@ async fn since(aws: &Aws, stack_id: &str, mark: Option<&str>) -> Result<Vec<Even
     Ok(events)
 }
 
-/// Prints the events of the operation that `before` (the stack as it was) started, until the
+/// Reports the events of the operation that `before` (the stack as it was) started, until the
 /// stack's status is final; `doing` names the operation ("create", "update", "delete").
 pub(crate) async fn follow(
     aws: &Aws,
@@ -59,7 +59,7 @@ pub(crate) async fn follow(
     doing: &str,
     timeout: Duration,
 ) -> Result<Outcome, Error> {
-    let mut wait = Wait::start(format!("stack {} to finish its {doing}", before.name), timeout);
+    let mut wait = Wait::start(&aws.report, format!("stack {} to finish its {doing}", before.name), timeout);
     let mut seen: Vec<Event> = Vec::new();
     let mut done_resources = 0usize;
     loop {
@@ -69,7 +69,7 @@ pub(crate) async fn follow(
             wait.heard();
         }
         for e in &fresh {
-            eprintln!("{}", render::event(e));
+            aws.report.progress(&render::event(e));
             done_resources += usize::from(!e.is_stack() && e.status.ends_with("_COMPLETE"));
         }
         seen.extend(fresh);
@@ -78,10 +78,14 @@ pub(crate) async fn follow(
         let ended_here = seen.iter().any(|e| e.is_stack() && e.status == status);
         if stack::is_final(&status) && (status != before.status || ended_here) {
             for e in since(aws, &before.id, mark.as_deref()).await? {
-                eprintln!("{}", render::event(&e));
+                aws.report.progress(&render::event(&e));
                 seen.push(e);
             }
-            eprintln!("stack {} is {status} after {}", before.name, render::duration(wait.elapsed()));
+            aws.report.progress(&format!(
+                "stack {} is {status} after {}",
+                before.name,
+                render::duration(wait.elapsed())
+            ));
             return Ok(Outcome { status, reason, events: seen });
         }
         wait.tick(&format!("{status}, {done_resources} resources done")).await?;

@@ -4,8 +4,9 @@
 //! Contract: nothing changes without a change set shown first and confirmed (a terminal answer
 //! or `--yes`); every wait has a timeout and names what it waits for; every failure is an
 //! [`Error`] with a message saying what to do and an exit code (1 failed or refused, 2 usage or
-//! configuration), never a panic. These commands are interactive: like the CLI, they print —
-//! results (diff, outputs, status) to stdout, progress to stderr; the wording lives in `render`.
+//! configuration), never a panic. These commands never print: they report through the
+//! [`Report`] held in [`Connection`] — results (diff, outputs, status), progress, warnings and
+//! the confirmation question — and the CLI writes them; the wording lives in `render`.
 
 mod alarm_states;
 mod apply;
@@ -29,6 +30,7 @@ mod upload;
 mod view;
 mod wait;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use archive::S3Archive;
@@ -44,6 +46,26 @@ pub struct Connection {
     pub endpoint_url: Option<String>,
     /// The longest each wait may take.
     pub timeout: Duration,
+    /// Where the commands report what they do.
+    pub report: Arc<dyn Report>,
+}
+
+/// How deploy reports while it works; the front end renders it (the CLI writes results to
+/// stdout, progress and warnings to stderr, and asks on the terminal).
+pub trait Report: Send + Sync {
+    /// A result (a diff, outputs, a status): `text` carries its own line ends.
+    fn result(&self, text: &str);
+    /// One line of progress (without its line end).
+    fn progress(&self, line: &str);
+    /// One warning line (without its line end), already worded (`warning: ...`).
+    fn warning(&self, line: &str);
+    /// Asks `question` (yes or no) of the person at the terminal: `Ok(true)` for yes, or
+    /// `Err(why)` when nobody can answer (e.g. stdin is not a terminal).
+    ///
+    /// # Errors
+    /// Why no answer could be had, worded to follow what was not done ("stack X was not
+    /// deleted: ...").
+    fn confirm(&self, question: &str) -> Result<bool, String>;
 }
 
 /// What to deploy (or diff) where.
@@ -71,19 +93,20 @@ pub fn destroy(c: &Connection, stack: &str, yes: bool) -> Result<(), Error> {
     block_on(destroy::destroy(c, stack, yes))
 }
 
-/// Prints the stack's status, outputs and the states of its alarms.
+/// Reports the stack's status, outputs and the states of its alarms.
 pub fn status(c: &Connection, stack: &str) -> Result<(), Error> {
     block_on(async {
         let aws = aws::connect(c).await?;
         let info = stack::existing(&aws, stack).await?;
-        print!("{}", render::status(&info));
+        aws.report.result(&render::status(&info));
         let alarms = stack::alarm_names(&stack::template(&aws, &info.id).await?);
         if !alarms.is_empty() {
             match alarm_states::states(&aws, &alarms).await {
-                Ok(states) => print!("{}", render::alarms(&states, alarms.len())),
-                Err(e) => {
-                    eprintln!("warning: the stack has {} alarm(s) but their states are unknown: {e}", alarms.len());
-                }
+                Ok(states) => aws.report.result(&render::alarms(&states, alarms.len())),
+                Err(e) => aws.report.warning(&format!(
+                    "warning: the stack has {} alarm(s) but their states are unknown: {e}",
+                    alarms.len()
+                )),
             }
         }
         Ok(())

@@ -11,7 +11,7 @@ pub(crate) async fn put(aws: &Aws, bucket: &str, key: &str, bytes: Vec<u8>) -> R
     let result = aws.s3.put_object().bucket(bucket).key(key).body(ByteStream::from(bytes)).send().await;
     match result {
         Ok(_) => {
-            eprintln!("uploaded s3://{bucket}/{key} ({size} bytes)");
+            aws.report.progress(&format!("uploaded s3://{bucket}/{key} ({size} bytes)"));
             Ok(())
         }
         Err(e) if e.as_service_error().is_some_and(|s| s.meta().code() == Some("NoSuchBucket")) => {

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::error::Error;
 use super::sign::{Signer, Unsigned};
-use super::{Connection, aws, stack};
+use super::{Connection, Report, aws, stack};
 
 /// Largest request or response body forwarded (a function URL's payload limit is 6 MB).
 const BODY_LIMIT: usize = 7 * 1024 * 1024;
@@ -60,6 +60,7 @@ struct Proxy {
     token: String,
     port: u16,
     agent: ureq::Agent,
+    report: Arc<dyn Report>,
 }
 
 pub(crate) async fn view(c: &Connection, viewed: &Viewed<'_>, port: u16, open: bool) -> Result<(), Error> {
@@ -86,15 +87,16 @@ pub(crate) async fn view(c: &Connection, viewed: &Viewed<'_>, port: u16, open: b
         port,
         agent,
         upstream,
+        report: Arc::clone(&aws.report),
     });
     let local = format!("http://127.0.0.1:{port}/?{TOKEN_PARAM}={}", proxy.token);
-    eprintln!(
+    aws.report.progress(&format!(
         "viewing {url} through a local proxy that signs requests with your AWS credentials (SigV4, lambda, \
          {region}); Ctrl-C stops it"
-    );
-    println!("{local}");
+    ));
+    aws.report.result(&format!("{local}\n"));
     if open {
-        open_browser(&local);
+        open_browser(aws.report.as_ref(), &local);
     }
     let app = axum::Router::new().fallback(handle).with_state(proxy);
     axum::serve(listener, app)
@@ -103,7 +105,7 @@ pub(crate) async fn view(c: &Connection, viewed: &Viewed<'_>, port: u16, open: b
         })
         .await
         .map_err(|e| Error::failed(format!("the proxy stopped: {e}")))?;
-    eprintln!("proxy stopped");
+    aws.report.progress("proxy stopped");
     Ok(())
 }
 
@@ -150,7 +152,7 @@ fn token() -> Result<String, Error> {
     }))
 }
 
-fn open_browser(url: &str) {
+fn open_browser(report: &dyn Report, url: &str) {
     let (program, args): (&str, Vec<&str>) = if cfg!(target_os = "macos") {
         ("open", vec![url])
     } else if cfg!(windows) {
@@ -159,7 +161,7 @@ fn open_browser(url: &str) {
         ("xdg-open", vec![url])
     };
     if let Err(e) = std::process::Command::new(program).args(args).spawn() {
-        eprintln!("warning: could not start a browser ({program}: {e}); open the URL above yourself");
+        report.warning(&format!("warning: could not start a browser ({program}: {e}); open the URL above yourself"));
     }
 }
 
@@ -217,7 +219,11 @@ async fn handle(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
         Ok(Err(e)) => text(StatusCode::BAD_GATEWAY, &format!("cannot reach {url}: {e}")),
         Err(e) => text(StatusCode::BAD_GATEWAY, &format!("the request to {url} failed: {e}")),
     };
-    eprintln!("{method} {path_and_query} -> {} ({} ms)", response.status().as_u16(), started.elapsed().as_millis());
+    proxy.report.progress(&format!(
+        "{method} {path_and_query} -> {} ({} ms)",
+        response.status().as_u16(),
+        started.elapsed().as_millis()
+    ));
     response
 }
 

@@ -1,16 +1,18 @@
 //! Polling with a deadline: every wait names what it waits for, backs off between polls, says
 //! it is still waiting now and then, and ends with an error naming the wait when time is up.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::error::Error;
-use super::render;
+use super::{Report, render};
 
 const FIRST_POLL: Duration = Duration::from_millis(500);
 const LONGEST_POLL: Duration = Duration::from_secs(5);
 const HEARTBEAT: Duration = Duration::from_secs(30);
 
 pub(crate) struct Wait {
+    report: Arc<dyn Report>,
     what: String,
     started: Instant,
     timeout: Duration,
@@ -20,11 +22,11 @@ pub(crate) struct Wait {
 
 impl Wait {
     /// Starts waiting for `what` (e.g. "change set pipec-1 to be created") and says so.
-    pub(crate) fn start(what: impl Into<String>, timeout: Duration) -> Wait {
+    pub(crate) fn start(report: &Arc<dyn Report>, what: impl Into<String>, timeout: Duration) -> Wait {
         let what = what.into();
-        eprintln!("waiting for {what} (timeout {})", render::duration(timeout));
+        report.progress(&format!("waiting for {what} (timeout {})", render::duration(timeout)));
         let now = Instant::now();
-        Wait { what, started: now, timeout, interval: FIRST_POLL, last_word: now }
+        Wait { report: Arc::clone(report), what, started: now, timeout, interval: FIRST_POLL, last_word: now }
     }
 
     /// Sleeps before the next poll, or fails when the deadline has passed. `state` is the last
@@ -40,7 +42,11 @@ impl Wait {
             )));
         }
         if self.last_word.elapsed() >= HEARTBEAT {
-            eprintln!("still waiting for {} ({state}, {} so far)", self.what, render::duration(elapsed));
+            self.report.progress(&format!(
+                "still waiting for {} ({state}, {} so far)",
+                self.what,
+                render::duration(elapsed)
+            ));
             self.last_word = Instant::now();
         }
         tokio::time::sleep(self.interval.min(self.timeout.saturating_sub(elapsed))).await;
