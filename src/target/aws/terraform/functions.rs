@@ -38,6 +38,20 @@ struct Generated<'a> {
     trigger: Option<Trigger>,
 }
 
+/// The environment of a function that stores and notifies (the hot function, and the flink
+/// engine's alerts function): the pipeline, its topics, the dead-letter queue and the table.
+fn storing_env(p: &Pipeline) -> Vec<(String, Expression)> {
+    let mut env = vec![
+        ("PIPELINE".into(), p.name.as_str().into()),
+        ("TOPICS".into(), topics_env(p)),
+        ("DEAD_LETTER_QUEUE".into(), dead_letters("url")),
+    ];
+    if p.store.is_some() {
+        env.push(("TABLE_NAME".into(), table("name")));
+    }
+    env
+}
+
 pub fn add_functions(m: &mut Module, p: &Pipeline) -> Result<(), String> {
     let flink = crate::target::aws::flink::on_flink(p);
     // On the flink engine the application decides the rules; the alerts function reads its alerts.
@@ -48,14 +62,7 @@ pub fn add_functions(m: &mut Module, p: &Pipeline) -> Result<(), String> {
         add_queue(m);
     }
     if has_alerts {
-        let mut env = vec![
-            ("PIPELINE".into(), p.name.as_str().into()),
-            ("TOPICS".into(), topics_env(p)),
-            ("DEAD_LETTER_QUEUE".into(), dead_letters("url")),
-        ];
-        if p.store.is_some() {
-            env.push(("TABLE_NAME".into(), table("name")));
-        }
+        let mut env = storing_env(p);
         if p.window_rules().next().is_some() {
             env.push(("WINDOWS_TABLE".into(), windows_table("name")));
         }
@@ -66,14 +73,7 @@ pub fn add_functions(m: &mut Module, p: &Pipeline) -> Result<(), String> {
         );
     }
     if has_hot {
-        let mut env = vec![
-            ("PIPELINE".into(), p.name.as_str().into()),
-            ("TOPICS".into(), topics_env(p)),
-            ("DEAD_LETTER_QUEUE".into(), dead_letters("url")),
-        ];
-        if p.store.is_some() {
-            env.push(("TABLE_NAME".into(), table("name")));
-        }
+        let env = storing_env(p);
         add_function(
             m,
             p,
