@@ -309,19 +309,7 @@ fn price(x: f64) -> String {
 
 /// A quantity: thousands separated when large, three decimals at most when small.
 fn num(x: f64) -> String {
-    if x >= 1000.0 {
-        let whole = format!("{x:.0}");
-        let mut grouped = String::new();
-        for (i, c) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
-        grouped
-    } else {
-        trim(x)
-    }
+    if x >= 1000.0 { render::group_digits(&format!("{x:.0}")) } else { trim(x) }
 }
 
 fn bytes(x: f64) -> String {

@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use super::load::lowered;
 use super::{Format, out};
+use crate::diagnostic::render::thousands;
 use crate::replay::{self, Archive, LocalArchive, Options, Output, Progress, Report};
 
 /// Options of `pipec replay`.
@@ -157,9 +158,9 @@ impl ProgressLine {
             "\r\x1b[Kreplaying: {percent:5.1} % of {}, {} objects, {} records ({}/s), {} flagged",
             bytes(p.total_bytes),
             p.objects,
-            count(p.records),
-            count(rate as u64),
-            count(p.flagged)
+            thousands(p.records),
+            thousands(rate as u64),
+            thousands(p.flagged)
         );
     }
 
@@ -168,19 +169,6 @@ impl ProgressLine {
             eprint!("\r\x1b[K");
         }
     }
-}
-
-/// `1234567` → `1,234,567`.
-fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut outp = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            outp.push(',');
-        }
-        outp.push(c);
-    }
-    outp
 }
 
 #[allow(clippy::cast_precision_loss)] // display only
@@ -206,10 +194,15 @@ fn human(r: &Report, spec: &Path, against: Option<&Path>, output: Option<&Path>,
         let _ = writeln!(s, "  arrival:      {} .. {} (object times)", ts(first), ts(last));
     }
     let rate = r.records as f64 / seconds.max(1e-6);
-    let _ = writeln!(s, "  records:      {} in {seconds:.2} s ({} records/s)", count(r.records), count(rate as u64));
-    let _ = writeln!(s, "  decided:      {}", count(r.decided));
-    let _ = writeln!(s, "  flagged:      {} (storable; the store keeps one row per key)", count(r.flagged));
-    let _ = writeln!(s, "  dead letters: {}", count(r.dead_letters.count));
+    let _ = writeln!(
+        s,
+        "  records:      {} in {seconds:.2} s ({} records/s)",
+        thousands(r.records),
+        thousands(rate as u64)
+    );
+    let _ = writeln!(s, "  decided:      {}", thousands(r.decided));
+    let _ = writeln!(s, "  flagged:      {} (storable; the store keeps one row per key)", thousands(r.flagged));
+    let _ = writeln!(s, "  dead letters: {}", thousands(r.dead_letters.count));
     let width = r.rules.iter().map(|x| x.name.len()).max().unwrap_or(4).max(4);
     let _ =
         writeln!(s, "\n  {:width$}  {:6}  {:>12}  {:>12}  {:>12}", "rule", "kind", "seen", "flagged", "dead letters");
@@ -219,9 +212,9 @@ fn human(r: &Report, spec: &Path, against: Option<&Path>, output: Option<&Path>,
             "  {:width$}  {:6}  {:>12}  {:>12}  {:>12}",
             rule.name,
             rule.kind,
-            count(rule.seen),
-            count(rule.flagged),
-            count(rule.dead_letters)
+            thousands(rule.seen),
+            thousands(rule.flagged),
+            thousands(rule.dead_letters)
         );
     }
     for rule in r.rules.iter().filter(|x| !x.examples.is_empty()) {
@@ -234,7 +227,7 @@ fn human(r: &Report, spec: &Path, against: Option<&Path>, output: Option<&Path>,
     if r.dead_letters.count > 0 {
         let _ = writeln!(s, "\n  dead letters by reason:");
         for (reason, n) in &r.dead_letters.reasons {
-            let _ = writeln!(s, "    {:>10}  {reason}", count(*n));
+            let _ = writeln!(s, "    {:>10}  {reason}", thousands(*n));
         }
         for d in &r.dead_letters.examples {
             let _ = writeln!(s, "    e.g. {} #{}: {}: {}", d.object, d.index, d.reason, d.record);
@@ -257,8 +250,8 @@ fn human(r: &Report, spec: &Path, against: Option<&Path>, output: Option<&Path>,
                 s,
                 "  {:width$}  {status:14}  {:>13}  {:>17}",
                 d.name,
-                count(d.newly_flagged),
-                count(d.no_longer_flagged)
+                thousands(d.newly_flagged),
+                thousands(d.no_longer_flagged)
             );
         }
         for d in diffs {

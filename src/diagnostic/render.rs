@@ -187,3 +187,21 @@ impl miette::Diagnostic for Report<'_> {
         })))
     }
 }
+
+/// A whole number as messages write counts, thousands separated by commas: `24945` → `24,945`.
+pub fn thousands(n: impl std::fmt::Display) -> String {
+    group_digits(&n.to_string())
+}
+
+/// An unsigned whole number's `digits` with a comma before each group of three from the right.
+#[must_use]
+pub fn group_digits(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

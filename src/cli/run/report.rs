@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use super::status::{bytes, count, group, rate};
+use super::status::{bytes, count, rate};
+use crate::diagnostic::render::thousands;
 use crate::runtime::session::Input;
 use crate::runtime::{Handle, Snapshot};
 
@@ -37,20 +38,20 @@ pub fn summary(handle: &Handle, m: &Snapshot, elapsed: Duration) {
         "pipec: done in {:.1} s; this run: {} in ({}/s)",
         elapsed.as_secs_f64(),
         count(m.events_in, "event", "events"),
-        group(rate(m.events_in, elapsed))
+        thousands(rate(m.events_in, elapsed))
     );
     match &pipeline.store {
         Some(store) => eprintln!(
             "  flagged       {} ({} in table \"{}\", {})",
-            group(m.flagged),
+            thousands(m.flagged),
             count(m.stored, "new row", "new rows"),
             store.table,
             p.store.display()
         ),
-        None => eprintln!("  flagged       {} (notified only: the spec has no store)", group(m.flagged)),
+        None => eprintln!("  flagged       {} (notified only: the spec has no store)", thousands(m.flagged)),
     }
     if m.window_alerts > 0 {
-        eprintln!("  window alerts {}", group(m.window_alerts));
+        eprintln!("  window alerts {}", thousands(m.window_alerts));
     }
     if let Some(archive) = &pipeline.archive {
         eprintln!(
@@ -61,7 +62,7 @@ pub fn summary(handle: &Handle, m: &Snapshot, elapsed: Duration) {
             p.archive.join(&archive.prefix).display()
         );
     }
-    eprintln!("  dead-lettered {} ({})", group(m.dead_lettered), p.dead_letter.display());
+    eprintln!("  dead-lettered {} ({})", thousands(m.dead_lettered), p.dead_letter.display());
     if m.webhook_failures > 0 {
         eprintln!(
             "  webhooks      {} ({})",

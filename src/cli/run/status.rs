@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crate::diagnostic::render::thousands;
 use crate::runtime::Snapshot;
 
 /// Everything the status block shows, taken at one moment.
@@ -35,11 +36,11 @@ pub fn block(s: &Status) -> String {
     lines.push(format!(
         "  this run   {} in ({}/s) · flagged {} · dead-lettered {}",
         count(m.events_in, "event", "events"),
-        group(s.rate),
-        group(m.flagged),
-        group(m.dead_lettered)
+        thousands(s.rate),
+        thousands(m.flagged),
+        thousands(m.dead_lettered)
     ));
-    let mut lag = format!("  lag        hot {} · cold {}", group(m.hot_lag), group(m.cold_lag));
+    let mut lag = format!("  lag        hot {} · cold {}", thousands(m.hot_lag), thousands(m.cold_lag));
     if s.archive {
         lag.push_str(&format!(
             " · archived {} ({})",
@@ -61,12 +62,12 @@ pub fn plain_line(m: &Snapshot, rate: u64, viewer: Option<&str>) -> String {
     format!(
         "pipec: this run: {} ({}/s) · flagged {} · archived {} · lag hot {} / cold {} · dead-lettered {}{}",
         count(m.events_in, "event", "events"),
-        group(rate),
-        group(m.flagged),
+        thousands(rate),
+        thousands(m.flagged),
         count(m.archived_objects, "object", "objects"),
-        group(m.hot_lag),
-        group(m.cold_lag),
-        group(m.dead_lettered),
+        thousands(m.hot_lag),
+        thousands(m.cold_lag),
+        thousands(m.dead_lettered),
         viewer.map_or_else(String::new, |url| format!(" · viewer {url}/"))
     )
 }
@@ -78,7 +79,7 @@ pub fn alerts(per_topic: &[(String, u64)], interval: Duration) -> Option<String>
     if per_topic.is_empty() {
         return None;
     }
-    let topics: Vec<String> = per_topic.iter().map(|(topic, n)| format!("{topic} {}", group(*n))).collect();
+    let topics: Vec<String> = per_topic.iter().map(|(topic, n)| format!("{topic} {}", thousands(*n))).collect();
     Some(format!("{} in the last {}", topics.join(", "), clock(interval)))
 }
 
@@ -101,19 +102,7 @@ pub fn rate(n: u64, elapsed: Duration) -> u64 {
 
 /// `1 object`, `2 objects`, `1,000 objects`.
 pub fn count(n: u64, one: &str, many: &str) -> String {
-    format!("{} {}", group(n), if n == 1 { one } else { many })
-}
-
-pub fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
 pub fn bytes(n: u64) -> String {

@@ -11,6 +11,7 @@
 
 use super::function::functions;
 use super::lambda::{self, INLINE_LIMIT};
+use crate::diagnostic::render::thousands;
 use crate::ir::Pipeline;
 
 /// A function whose code cannot be inline.
@@ -34,11 +35,11 @@ impl TooLarge {
     /// Why it does not fit, in words: `3 files (index.py 8,038, ...), 24,945 characters`.
     #[must_use]
     pub fn why(&self) -> String {
-        let total = group(self.chars());
+        let total = thousands(self.chars());
         match self.files.as_slice() {
-            [(name, _)] => format!("{name}, {total} characters (limit {})", group(INLINE_LIMIT)),
+            [(name, _)] => format!("{name}, {total} characters (limit {})", thousands(INLINE_LIMIT)),
             files => {
-                let parts: Vec<String> = files.iter().map(|(name, n)| format!("{name} {}", group(*n))).collect();
+                let parts: Vec<String> = files.iter().map(|(name, n)| format!("{name} {}", thousands(*n))).collect();
                 format!("{} files ({}), {total} characters: `ZipFile` holds one file", files.len(), parts.join(", "))
             }
         }
@@ -60,17 +61,4 @@ pub fn too_large(p: &Pipeline) -> Result<Vec<TooLarge>, String> {
         }
     }
     Ok(list)
-}
-
-/// `24945` → `24,945`.
-fn group(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
