@@ -13,16 +13,8 @@
 # pipec binary to measure instead of building one (release, without the AWS SDK).
 set -euo pipefail
 N=${1:-200000}
-root=$(cd "$(dirname "$0")/.." && pwd)
-work=${BENCH_DIR:-$(mktemp -d)}
-[ -n "${BENCH_DIR:-}" ] || trap 'rm -rf "$work"' EXIT
-spec=$root/examples/transactions.yaml
-if [ -n "${PIPEC_BIN:-}" ]; then
-  bin=$PIPEC_BIN
-else
-  (cd "$root" && cargo build --release --no-default-features --quiet)
-  bin=${CARGO_TARGET_DIR:-$root/target}/release/pipec
-fi
+# shellcheck source=scripts/bench-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 echo "== machine: $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 rm -rf "$work/gen" "$work/run" "$work/big"
 "$bin" run --local "$spec" --generate --max-events "$N" --seed 42 --data-dir "$work/gen" --quiet >/dev/null 2>&1

@@ -51,17 +51,8 @@
 # path and the gzip workers now cost about the same, so neither alone bounds the run.
 set -euo pipefail
 N=${1:-1000000}
-root=$(cd "$(dirname "$0")/.." && pwd)
-work=${BENCH_DIR:-$(mktemp -d)}
-[ -n "${BENCH_DIR:-}" ] || trap 'rm -rf "$work"' EXIT
-spec=$root/examples/transactions.yaml
-# The runtime does not use the AWS SDK: a build without it is the same runtime, much sooner.
-if [ -n "${PIPEC_BIN:-}" ]; then
-  bin=$PIPEC_BIN
-else
-  (cd "$root" && cargo build --release --no-default-features --quiet)
-  bin=${CARGO_TARGET_DIR:-$root/target}/release/pipec
-fi
+# shellcheck source=scripts/bench-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 py=${PYTHON:-python3}
 boto=${BOTO_PYTHON:-$root/.tools/py/bin/python}
 KN=${KN:-200000}
