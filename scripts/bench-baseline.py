@@ -12,8 +12,8 @@ import datetime
 import gzip
 import json
 import os
-import sqlite3
 import re
+import sqlite3
 import sys
 
 BUFFER = 64 * 1024 * 1024
@@ -52,7 +52,6 @@ def main(src: str, out: str) -> None:
         'CREATE TABLE IF NOT EXISTS flagged ("transactionId" TEXT NOT NULL, "createdAt" TEXT NOT NULL, '
         'item TEXT NOT NULL, PRIMARY KEY ("transactionId", "createdAt"))'
     )
-    dead = open(os.path.join(out, "dead-letter.ndjson"), "w")
     buf, size, seq, rows, objects = [], 0, 0, [], 0
 
     def flush():
@@ -63,7 +62,7 @@ def main(src: str, out: str) -> None:
             objects += 1
             buf, size = [], 0
 
-    with open(src, "rb") as f:
+    with open(src, "rb") as f, open(os.path.join(out, "dead-letter.ndjson"), "w") as dead:
         for line in f:
             raw = line.rstrip(b"\r\n")
             if not raw.strip():
@@ -85,7 +84,7 @@ def main(src: str, out: str) -> None:
             t = rec["transaction"]
             if t > 9000:
                 rec["customEnrichment"] = t + 500
-                rec["inspectedAt"] = datetime.datetime.now(datetime.timezone.utc).isoformat()
+                rec["inspectedAt"] = datetime.datetime.now(datetime.UTC).isoformat()
                 rows.append((rec["transactionId"], rec["createdAt"], json.dumps(rec)))
                 if len(rows) >= 1000:
                     db.executemany("INSERT OR IGNORE INTO flagged VALUES (?, ?, ?)", rows)
@@ -94,7 +93,6 @@ def main(src: str, out: str) -> None:
     db.executemany("INSERT OR IGNORE INTO flagged VALUES (?, ?, ?)", rows)
     db.commit()
     flush()
-    dead.close()
     print(f"python: {seq} events, {objects} objects", file=sys.stderr)
 
 

@@ -116,6 +116,9 @@ EOF
 )
 echo "   $flagged"
 
+server_cpu() { # CPU time of a running process (user + system, from /proc) per Kinesis record
+  awk -v n="$KN" -v hz="$(getconf CLK_TCK)" '{ printf "%.1f us/record", ($14 + $15) / hz / n * 1e6 }' "/proc/$1/stat"
+}
 kinesis_pipec="(not run: $boto has no boto3)"
 kinesis_kinesalite="(not run: npm not found)"
 head -n "$KN" "$work/input.ndjson" > "$work/kinesis.ndjson"
@@ -132,6 +135,7 @@ if "$boto" -c 'import boto3' 2>/dev/null; then
     sleep 0.1
   done
   kinesis_pipec=$("$boto" "$root/scripts/bench-kinesis.py" "$url" transactions "$work/kinesis.ndjson" "$KCLIENTS")
+  kinesis_pipec="$kinesis_pipec, server's CPU $(server_cpu "$pid")"
   kill -TERM "$pid"
   wait "$pid" || true
   echo "   pipec:      $kinesis_pipec"
@@ -155,6 +159,7 @@ c.get_waiter("stream_exists").wait(StreamName="transactions", WaiterConfig={"Del
 EOF
     kinesis_kinesalite=$("$boto" "$root/scripts/bench-kinesis.py" "http://127.0.0.1:$port" transactions \
       "$work/kinesis.ndjson" "$KCLIENTS")
+    kinesis_kinesalite="$kinesis_kinesalite, server's CPU $(server_cpu "$kpid")"
     kill -TERM "$kpid"
     wait "$kpid" || true
     echo "   kinesalite: $kinesis_kinesalite"

@@ -52,15 +52,22 @@ pub struct Row<'a> {
     pub sort_value: Option<&'a Json>,
 }
 
-fn sql_value(v: &Json) -> rusqlite::types::Value {
-    use rusqlite::types::Value;
+/// A JSON value as SQLite stores it, borrowing its text (no copy per bound value).
+fn sql_value(v: &Json) -> rusqlite::types::ToSqlOutput<'_> {
+    use rusqlite::types::{ToSqlOutput, Value, ValueRef};
     match v {
-        Json::Null => Value::Null,
-        Json::Bool(b) => Value::Integer(i64::from(*b)),
-        Json::Number(n) => n.as_i64().map_or_else(|| Value::Real(n.as_f64().unwrap_or(0.0)), Value::Integer),
-        Json::String(s) => Value::Text(s.clone()),
-        other => Value::Text(other.to_string()),
+        Json::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+        Json::Bool(b) => ToSqlOutput::Owned(Value::Integer(i64::from(*b))),
+        Json::Number(n) => {
+            ToSqlOutput::Owned(n.as_i64().map_or_else(|| Value::Real(n.as_f64().unwrap_or(0.0)), Value::Integer))
+        }
+        Json::String(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+        other => ToSqlOutput::Owned(Value::Text(other.to_string())),
     }
+}
+
+fn text(s: &str) -> rusqlite::types::ToSqlOutput<'_> {
+    rusqlite::types::ToSqlOutput::Borrowed(rusqlite::types::ValueRef::Text(s.as_bytes()))
 }
 
 /// The hot path's connection.
@@ -147,15 +154,20 @@ impl Store {
     pub fn insert(&self, row: &Row) -> rusqlite::Result<bool> {
         let Some(sql) = &self.insert else { return Ok(false) };
         let mut stmt = self.conn.prepare_cached(sql)?;
-        let mut values = vec![sql_value(row.partition)];
+        let mut values = Vec::with_capacity(7);
+        values.push(sql_value(row.partition));
         if let Some(sort) = row.sort {
             values.push(sql_value(sort));
         }
-        values.push(rusqlite::types::Value::Text(row.item.to_owned()));
-        values.push(rusqlite::types::Value::Text(row.rules.to_owned()));
-        values.push(rusqlite::types::Value::Text(row.severity.to_owned()));
-        values.push(rusqlite::types::Value::Integer(i64::try_from(row.seq).unwrap_or(i64::MAX)));
-        values.push(row.sort_value.map_or(rusqlite::types::Value::Null, sql_value));
+        values.push(text(row.item));
+        values.push(text(row.rules));
+        values.push(text(row.severity));
+        values.push(rusqlite::types::ToSqlOutput::Owned(rusqlite::types::Value::Integer(
+            i64::try_from(row.seq).unwrap_or(i64::MAX),
+        )));
+        values.push(
+            row.sort_value.map_or(rusqlite::types::ToSqlOutput::Borrowed(rusqlite::types::ValueRef::Null), sql_value),
+        );
         Ok(stmt.execute(rusqlite::params_from_iter(values))? == 1)
     }
 

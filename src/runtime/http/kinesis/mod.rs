@@ -298,7 +298,7 @@ fn request_id() -> String {
 fn reply(protocol: Protocol, status: StatusCode, body: &Json) -> Response {
     let (content_type, bytes) = match protocol {
         Protocol::Cbor => (CBOR_11, cbor::encode(body)),
-        Protocol::Json | Protocol::Plain => (JSON_11, body.to_string().into_bytes()),
+        Protocol::Json | Protocol::Plain => (JSON_11, serde_json::to_vec(body).unwrap_or_default()),
     };
     let mut response = (status, bytes).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

@@ -6,6 +6,8 @@
 //!
 //! Members a shape does not declare, and `null` members, are dropped, as Kinesis does.
 
+use std::fmt::Write as _;
+
 use base64::Engine as _;
 use serde_json::{Map, Value as Json};
 
@@ -189,17 +191,17 @@ fn serialization(message: impl Into<String>) -> ApiError {
 }
 
 /// Type-checks `input` against `shape`: the members it declares, with their types.
+/// Works on the map in place (members it does not declare and nulls are dropped), so a
+/// PutRecords call of 500 entries builds no second set of maps.
 pub fn typed(input: Map<String, Json>, shape: &[Member]) -> Result<Map<String, Json>, ApiError> {
     let mut input = input;
-    let mut out = Map::new();
+    input.retain(|name, value| !value.is_null() && shape.iter().any(|m| m.name == name));
     for member in shape {
-        let Some(value) = input.remove(member.name) else { continue };
-        if value.is_null() {
-            continue;
+        if let Some(value) = input.get_mut(member.name) {
+            *value = typed_value(std::mem::take(value), &member.ty)?;
         }
-        out.insert(member.name.to_owned(), typed_value(value, &member.ty)?);
     }
-    Ok(out)
+    Ok(input)
 }
 
 fn wrong(value: &Json, target: &str) -> ApiError {
@@ -212,6 +214,12 @@ fn wrong(value: &Json, target: &str) -> ApiError {
         Json::Array(_) => "Start of list found where not expected".to_owned(),
         _ => "Start of structure or map found where not expected.".to_owned(),
     })
+}
+
+thread_local! {
+    /// Where [`typed_value`] decodes a blob to check it (the bytes are decoded again where they
+    /// are used): one buffer per thread instead of one allocation per record.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 fn typed_value(value: Json, ty: &Ty) -> Result<Json, ApiError> {
@@ -234,7 +242,7 @@ fn typed_value(value: Json, ty: &Ty) -> Result<Json, ApiError> {
         },
         Ty::Blob => match &value {
             Json::String(text) => {
-                blob(text)?;
+                SCRATCH.with_borrow_mut(|scratch| decode_blob(text, scratch))?;
                 Ok(value)
             }
             _ => Err(wrong(&value, "a Blob")),
@@ -269,16 +277,28 @@ fn typed_value(value: Json, ty: &Ty) -> Result<Json, ApiError> {
 /// Decodes a base64 blob as Kinesis' JSON protocol reads it (length a multiple of 4, the
 /// standard alphabet, canonical padding).
 pub fn blob(text: &str) -> Result<Vec<u8>, ApiError> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    decode_blob(text, &mut out)?;
+    Ok(out)
+}
+
+/// [`blob`] into `out` (cleared first): the decoder checks the alphabet and the padding itself,
+/// so a valid blob costs one pass; the reason of an invalid one is worked out afterwards, in the
+/// order Kinesis reports it (length, then the first character outside the alphabet, then the
+/// padding).
+pub fn decode_blob(text: &str, out: &mut Vec<u8>) -> Result<(), ApiError> {
     let bad = |why: String| serialization(format!("'{text}' can not be converted to a Blob: {why}"));
     if !text.len().is_multiple_of(4) {
         return Err(bad(format!("Base64 encoded length is expected a multiple of 4 bytes but found: {}", text.len())));
     }
+    out.clear();
+    if base64::engine::general_purpose::STANDARD.decode_vec(text, out).is_ok() {
+        return Ok(());
+    }
     if let Some(c) = text.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))) {
         return Err(bad(format!("Invalid Base64 character: '{c}'")));
     }
-    base64::engine::general_purpose::STANDARD
-        .decode(text)
-        .map_err(|_| bad("Invalid last non-pad Base64 character dectected".to_owned()))
+    Err(bad("Invalid last non-pad Base64 character dectected".to_owned()))
 }
 
 /// Checks the constraints of every member (after [`typed`]); all failures in one error.
@@ -300,7 +320,8 @@ fn lower_first(name: &str) -> String {
 
 fn members(input: &Map<String, Json>, shape: &[Member], parent: &str, errors: &mut Vec<String>) {
     for member in shape {
-        let path = format!("{parent}{}", lower_first(member.name));
+        // Built only for a failing member or a list's items: a valid call allocates no paths.
+        let path = || format!("{parent}{}", lower_first(member.name));
         let value = input.get(member.name);
         for rule in member.rules {
             if errors.len() >= 10 {
@@ -308,16 +329,22 @@ fn members(input: &Map<String, Json>, shape: &[Member], parent: &str, errors: &m
             }
             if let Some(message) = failed(rule, value, &member.ty) {
                 errors.push(format!(
-                    "Value {} at '{path}' failed to satisfy constraint: {message}",
-                    shown(value, &member.ty)
+                    "Value {} at '{}' failed to satisfy constraint: {message}",
+                    shown(value, &member.ty),
+                    path()
                 ));
             }
         }
         if let (Ty::List(children, _), Some(Json::Array(items))) = (&member.ty, value) {
+            let path = path();
+            let mut prefix = String::new();
             for (i, item) in items.iter().enumerate() {
-                let prefix = format!("{path}.{}.member.", i + 1);
                 match item {
-                    Json::Object(map) => members(map, children, &prefix, errors),
+                    Json::Object(map) => {
+                        prefix.clear();
+                        let _ = write!(prefix, "{path}.{}.member.", i + 1);
+                        members(map, children, &prefix, errors);
+                    }
                     _ => errors.push(format!(
                         "Value null at '{path}.{}.member' failed to satisfy constraint: Member must not be null",
                         i + 1
@@ -469,6 +496,22 @@ mod tests {
         ] {
             assert_eq!(validate("PutRecord", input.clone()).unwrap_err().kind, "SerializationException", "{input}");
         }
+    }
+
+    #[test]
+    fn blob_reasons_in_kinesis_order() {
+        let reason = |text: &str| blob(text).unwrap_err().message;
+        assert_eq!(blob("aGk=").unwrap(), b"hi");
+        assert_eq!(blob("").unwrap(), b"");
+        assert!(reason("aGk").ends_with("Base64 encoded length is expected a multiple of 4 bytes but found: 3"));
+        assert!(reason("a!k=").ends_with("Invalid Base64 character: '!'"));
+        assert!(reason("aGé").ends_with("Invalid Base64 character: 'é'"), "4 bytes, one character outside");
+        for text in ["aGl=", "a=Gk", "===="] {
+            assert!(reason(text).ends_with("Invalid last non-pad Base64 character dectected"), "{text}");
+        }
+        let mut out = b"left over".to_vec();
+        decode_blob("aGk=", &mut out).unwrap();
+        assert_eq!(out, b"hi", "the buffer is cleared first");
     }
 
     #[test]
