@@ -11,7 +11,10 @@
 # 4. Latency event in → row in SQLite at 10,000 events/s (generator, 100,000 events): p50/p99.
 # 5. Kinesis-endpoint ingest: scripts/bench-kinesis.py (boto3, PutRecords of 500, KCLIENTS
 #    producer processes, default 4) against `pipec run --local --http-only`, and against
-#    kinesalite 3.3.3 on the same records when `npm` is there (installed into the work dir).
+#    kinesalite 3.3.3 on the same records when `npm` is there (installed into the work dir);
+#    then again with the calls built and signed by boto3 before the clock starts (--prebuilt),
+#    since on 2 cores the producers' own CPU (~30-35 us per record in botocore) bounds the first
+#    figure before the server does. Each prints the producers' and the server's CPU per record.
 # The flagged sets of pipec and the Python pipeline are compared (must be equal).
 # Set BENCH_DIR to keep the files (default: a temp dir, removed at the end); KN = records for
 # the Kinesis part (default 200000); BOTO_PYTHON = a python with boto3 (default .tools/py);
@@ -119,33 +122,28 @@ echo "   $flagged"
 server_cpu() { # CPU time of a running process (user + system, from /proc) per Kinesis record
   awk -v n="$KN" -v hz="$(getconf CLK_TCK)" '{ printf "%.1f us/record", ($14 + $15) / hz / n * 1e6 }' "/proc/$1/stat"
 }
-kinesis_pipec="(not run: $boto has no boto3)"
-kinesis_kinesalite="(not run: npm not found)"
-head -n "$KN" "$work/input.ndjson" > "$work/kinesis.ndjson"
-if "$boto" -c 'import boto3' 2>/dev/null; then
-  echo "== Kinesis endpoint: $KN records, PutRecords of 500 from $KCLIENTS boto3 clients"
-  rm -rf "$work/kinesis"
+kinesis_pipec() { # $1: "" (boto3 producers) or --prebuilt; a fresh pipec endpoint each time
+  rm -rf "$work/kinesis" "$work/kinesis.log" # no earlier run's address may be read below
   "$bin" run --local "$spec" --http-only --listen 127.0.0.1:0 --data-dir "$work/kinesis" --quiet \
     > /dev/null 2> "$work/kinesis.log" &
-  pid=$!
-  url=""
+  local pid=$! url="" out
   for _ in $(seq 100); do
-    url=$(sed -n 's/^ *viewer *\(http[^ ]*\)\/ .*/\1/p' "$work/kinesis.log" | head -1)
+    url=$(sed -n 's/^ *viewer *\(http[^ ]*\)\/ .*/\1/p' "$work/kinesis.log" 2> /dev/null | head -1)
     [ -n "$url" ] && break
     sleep 0.1
   done
-  kinesis_pipec=$("$boto" "$root/scripts/bench-kinesis.py" "$url" transactions "$work/kinesis.ndjson" "$KCLIENTS")
-  kinesis_pipec="$kinesis_pipec, server's CPU $(server_cpu "$pid")"
+  # shellcheck disable=SC2086 # $1 is one flag or nothing
+  out=$("$boto" "$root/scripts/bench-kinesis.py" $1 "$url" transactions "$work/kinesis.ndjson" "$KCLIENTS")
+  echo "$out, server's CPU $(server_cpu "$pid")"
   kill -TERM "$pid"
   wait "$pid" || true
-  echo "   pipec:      $kinesis_pipec"
-  if command -v npm > /dev/null; then
-    mkdir -p "$work/kinesalite"
-    (cd "$work/kinesalite" && npm i --silent --no-audit --no-fund kinesalite@3.3.3 > /dev/null 2>&1)
-    port=$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    node "$work/kinesalite/node_modules/kinesalite/cli.js" --port "$port" > /dev/null 2>&1 &
-    kpid=$!
-    "$boto" - "http://127.0.0.1:$port" <<'EOF'
+}
+kinesis_kinesalite() { # $1 as above; a fresh kinesalite each time
+  local port kpid out
+  port=$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  node "$work/kinesalite/node_modules/kinesalite/cli.js" --port "$port" > /dev/null 2>&1 &
+  kpid=$!
+  "$boto" - "http://127.0.0.1:$port" <<'EOF'
 import sys, time, boto3
 c = boto3.client("kinesis", endpoint_url=sys.argv[1], region_name="us-east-1",
                  aws_access_key_id="bench", aws_secret_access_key="bench")
@@ -157,12 +155,31 @@ for _ in range(100):
         time.sleep(0.1)
 c.get_waiter("stream_exists").wait(StreamName="transactions", WaiterConfig={"Delay": 1})
 EOF
-    kinesis_kinesalite=$("$boto" "$root/scripts/bench-kinesis.py" "http://127.0.0.1:$port" transactions \
-      "$work/kinesis.ndjson" "$KCLIENTS")
-    kinesis_kinesalite="$kinesis_kinesalite, server's CPU $(server_cpu "$kpid")"
-    kill -TERM "$kpid"
-    wait "$kpid" || true
-    echo "   kinesalite: $kinesis_kinesalite"
+  # shellcheck disable=SC2086
+  out=$("$boto" "$root/scripts/bench-kinesis.py" $1 "http://127.0.0.1:$port" transactions "$work/kinesis.ndjson" \
+    "$KCLIENTS")
+  echo "$out, server's CPU $(server_cpu "$kpid")"
+  kill -TERM "$kpid"
+  wait "$kpid" || true
+}
+k_pipec="(not run: $boto has no boto3)"
+k_pipec_pre=$k_pipec
+k_kinesalite="(not run: npm not found)"
+k_kinesalite_pre=$k_kinesalite
+head -n "$KN" "$work/input.ndjson" > "$work/kinesis.ndjson"
+if "$boto" -c 'import boto3' 2>/dev/null; then
+  echo "== Kinesis endpoint: $KN records, PutRecords of 500 from $KCLIENTS processes (boto3, then prebuilt)"
+  k_pipec=$(kinesis_pipec "")
+  echo "   pipec, boto3:         $k_pipec"
+  k_pipec_pre=$(kinesis_pipec --prebuilt)
+  echo "   pipec, prebuilt:      $k_pipec_pre"
+  if command -v npm > /dev/null; then
+    mkdir -p "$work/kinesalite"
+    (cd "$work/kinesalite" && npm i --silent --no-audit --no-fund kinesalite@3.3.3 > /dev/null 2>&1)
+    k_kinesalite=$(kinesis_kinesalite "")
+    echo "   kinesalite, boto3:    $k_kinesalite"
+    k_kinesalite_pre=$(kinesis_kinesalite --prebuilt)
+    echo "   kinesalite, prebuilt: $k_kinesalite_pre"
   fi
 fi
 
@@ -177,6 +194,10 @@ awk -v n="$N" -v pw="$p_wall" -v pc="$p_cpu" -v yc="$y_cpu" -v yw="$y_wall" -v p
   printf "latency at 10k events/s: %s\n", lat
 }'
 echo "flagged sets: $flagged"
-echo "Kinesis ingest (PutRecords x500, $KCLIENTS clients): pipec $kinesis_pipec"
-echo "                                          kinesalite $kinesis_kinesalite"
+echo "Kinesis ingest (PutRecords x500, $KCLIENTS processes), boto3 producers:"
+echo "   pipec      $k_pipec"
+echo "   kinesalite $k_kinesalite"
+echo "Kinesis ingest, the same calls built and signed by boto3 beforehand, then sent with http.client:"
+echo "   pipec      $k_pipec_pre"
+echo "   kinesalite $k_kinesalite_pre"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
