@@ -100,16 +100,38 @@ pub fn item_size(item: &Map<String, Json>, rules: &[&str]) -> usize {
     attributes + BOOKKEEPING[0].len() + rules_size + BOOKKEEPING[1].len() + 1 + BOOKKEEPING[2].len() + VIEW.len()
 }
 
-/// Why DynamoDB would refuse the item, checked in this order: a key value over its limit, then
-/// the whole item over 400 KB. `keys` are the partition and (optional) sort key names.
+/// Why DynamoDB would refuse the item, checked in this order: a table key value over its
+/// limit, the viewer index's sort key (`ir::viewer_sort`: its field and attribute type) of the wrong type or over its limit, then the whole item over 400 KB. `keys` are the
+/// partition and (optional) sort key names.
 #[must_use]
-pub fn item_problem(item: &Map<String, Json>, rules: &[&str], keys: (&str, Option<&str>)) -> Option<String> {
+pub fn item_problem(
+    item: &Map<String, Json>,
+    rules: &[&str],
+    keys: (&str, Option<&str>),
+    view: Option<(&str, &str)>,
+) -> Option<String> {
     let limits =
         std::iter::once((keys.0, "partition", PARTITION_KEY_BYTES)).chain(keys.1.map(|k| (k, "sort", SORT_KEY_BYTES)));
     for (name, role, limit) in limits {
         let size = item.get(name).map_or(0, value_size);
         if size > limit {
             return Some(format!("{name}: {role} key is {size} bytes, over DynamoDB's {limit}-byte limit"));
+        }
+    }
+    if let Some((name, attribute)) = view
+        && let Some(value) = item.get(name)
+    {
+        // Only a computed number outside DynamoDB's range is stored as text ([`storable`]).
+        if attribute == "N" && !value.is_number() {
+            return Some(format!(
+                "{name}: {value} is outside DynamoDB's number range, and the viewer's index sorts {name} as a number"
+            ));
+        }
+        let size = value_size(value);
+        if size > SORT_KEY_BYTES {
+            return Some(format!(
+                "{name}: the viewer index's sort key is {size} bytes, over DynamoDB's {SORT_KEY_BYTES}-byte limit"
+            ));
         }
     }
     let size = item_size(item, rules);
@@ -176,13 +198,34 @@ mod tests {
     fn problems_name_the_limit() {
         let key = "k".repeat(PARTITION_KEY_BYTES + 1);
         let item = json!({ "id": key, "at": "t" });
-        let reason = item_problem(item.as_object().unwrap(), &[], ("id", Some("at"))).unwrap();
+        let reason = item_problem(item.as_object().unwrap(), &[], ("id", Some("at")), None).unwrap();
         assert_eq!(reason, "id: partition key is 2049 bytes, over DynamoDB's 2048-byte limit");
         let item = json!({ "id": "a", "at": "b".repeat(SORT_KEY_BYTES) });
-        assert_eq!(item_problem(item.as_object().unwrap(), &[], ("id", Some("at"))), None);
+        assert_eq!(item_problem(item.as_object().unwrap(), &[], ("id", Some("at")), None), None);
         let item = json!({ "id": "a", "big": "x".repeat(ITEM_BYTES) });
-        let reason = item_problem(item.as_object().unwrap(), &["r"], ("id", None)).unwrap();
+        let reason = item_problem(item.as_object().unwrap(), &["r"], ("id", None), None).unwrap();
         // id 2+1, big 3+409600, bookkeeping 12+(3+1+1)+15+1+11+1.
         assert_eq!(reason, "item is 409651 bytes, over DynamoDB's 400 KB item limit (409600 bytes)");
+    }
+
+    #[test]
+    fn the_viewer_index_key_is_checked_after_the_table_keys() {
+        let problem = |item: Json, view| item_problem(item.as_object().unwrap(), &[], ("id", None), view);
+        let number = Some(("score", "N"));
+        assert_eq!(problem(json!({ "id": "a", "score": 1.5e125 }), number), None);
+        assert_eq!(problem(json!({ "id": "a" }), number), None, "not in the index");
+        assert_eq!(
+            problem(json!({ "id": "a", "score": "1.5e+200" }), number).unwrap(),
+            "score: \"1.5e+200\" is outside DynamoDB's number range, and the viewer's index sorts score as a number"
+        );
+        let text = Some(("name", "S"));
+        assert_eq!(problem(json!({ "id": "a", "name": "n".repeat(SORT_KEY_BYTES) }), text), None);
+        assert_eq!(
+            problem(json!({ "id": "a", "name": "n".repeat(SORT_KEY_BYTES + 1) }), text).unwrap(),
+            "name: the viewer index's sort key is 1025 bytes, over DynamoDB's 1024-byte limit"
+        );
+        let key = "k".repeat(PARTITION_KEY_BYTES + 1);
+        let both = problem(json!({ "id": key, "name": "n".repeat(SORT_KEY_BYTES + 1) }), text).unwrap();
+        assert!(both.starts_with("id: partition key"), "{both}");
     }
 }

@@ -180,7 +180,8 @@ fn check_warns_when_declared_strings_can_exceed_the_limits() {
 
 /// `src/limits.rs` and `src/alert.rs` against their Python mirror, `targets/lambda/pipec_limits.py`
 /// (what the Lambda handlers import): a float field's stored number, a computed number outside
-/// DynamoDB's range, and a window alert over SNS's limit come out byte for byte the same.
+/// DynamoDB's range, a window alert over SNS's limit and why DynamoDB would refuse an item
+/// (table keys, the viewer index's key, the item's size) come out byte for byte the same.
 #[test]
 fn numbers_and_window_alerts_match_the_python_mirror() {
     let floats = [
@@ -212,7 +213,20 @@ fn numbers_and_window_alerts_match_the_python_mirror() {
         Value::Object((0..300).map(|i| (format!("g{i}"), json!("é".repeat(1000)))).collect()),
     ];
     let aggregates = vec![json!({ "aggregate": "count(*)", "value": 2 })];
+    let long = "é".repeat(600);
+    let problems = [
+        (json!({ "id": "a", "score": 2.5 }), json!(["score", "N"])),
+        (json!({ "id": "a", "score": "1.5e+200" }), json!(["score", "N"])),
+        (json!({ "id": "a", "name": long }), json!(["name", "S"])),
+        (json!({ "id": "a", "name": "short" }), json!(["name", "S"])),
+        (json!({ "id": "k".repeat(2049), "name": long }), json!(["name", "S"])),
+        (json!({ "id": "a", "big": "x".repeat(409_600) }), json!(null)),
+    ];
     let rust = json!({
+        "problems": problems.iter().map(|(item, view)| {
+            let view = view.as_array().map(|v| (v[0].as_str().unwrap(), v[1].as_str().unwrap()));
+            pipec::limits::item_problem(item.as_object().unwrap(), &["r"], ("id", None), view)
+        }).collect::<Vec<_>>(),
         "floats": floats.iter().map(|t| pipec::limits::float_value(&serde_json::from_str(t).unwrap()).to_string()).collect::<Vec<_>>(),
         "computed": computed.iter().map(|x| pipec::limits::storable(json!(x)).to_string()).collect::<Vec<_>>(),
         "windows": groups.iter().map(|g| pipec::alert::window_message("p", &rule, ("a", "b"), g.as_object().unwrap(), &aggregates)).collect::<Vec<_>>(),
@@ -232,9 +246,10 @@ windows = [
     limits.window_message("p", "burst", "high", "count(*) > 1", ("a", "b"), g, case["aggregates"])
     for g in case["groups"]
 ]
-print(json.dumps({"floats": floats, "computed": computed, "windows": windows}))
+problems = [limits.item_problem(item, ["r"], ("id", None), view) for item, view in case["problems"]]
+print(json.dumps({"floats": floats, "computed": computed, "windows": windows, "problems": problems}))
 "#;
-    let input = json!({ "floats": floats, "computed": computed, "groups": groups, "aggregates": aggregates });
+    let input = json!({ "floats": floats, "computed": computed, "groups": groups, "aggregates": aggregates, "problems": problems });
     let mut child = Command::new(tools::python())
         .args(["-c", script, lambda])
         .stdin(Stdio::piped())
@@ -246,7 +261,7 @@ print(json.dumps({"floats": floats, "computed": computed, "windows": windows}))
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", tools::describe(&out));
     let python: Value = serde_json::from_slice(&out.stdout).unwrap();
-    for part in ["floats", "computed", "windows"] {
+    for part in ["floats", "computed", "windows", "problems"] {
         let (r, p) = (rust[part].as_array().unwrap(), python[part].as_array().unwrap());
         assert_eq!(r.len(), p.len());
         for (i, (r, p)) in r.iter().zip(p).enumerate() {
@@ -257,4 +272,6 @@ print(json.dumps({"floats": floats, "computed": computed, "windows": windows}))
     assert_eq!((cut["group"]["user"].as_str().unwrap().chars().count(), &cut["truncated"]), (1024, &json!(true)));
     assert_eq!(rust["floats"][8], "1.2345678901234568e+41");
     assert_eq!(rust["computed"][0], "\"1.5e+200\"");
+    let refused: Vec<bool> = rust["problems"].as_array().unwrap().iter().map(|p| !p.is_null()).collect();
+    assert_eq!(refused, [false, true, true, false, true, true]);
 }

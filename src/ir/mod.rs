@@ -5,9 +5,11 @@ use crate::expr::{Expr, RecordSchema, ValueType};
 
 mod alarms;
 mod lower;
+mod view;
 
 pub use alarms::Alarms;
 pub use lower::lower;
+pub use view::viewer_sort;
 
 /// Index of a topic in [`Pipeline::topics`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

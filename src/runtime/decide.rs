@@ -141,6 +141,8 @@ pub struct Decider {
     event_time: Option<EventTime>,
     /// The fast path's reusable map (see [`parse_into`]).
     scratch: Map<String, Json>,
+    /// The viewer index's sort field and attribute type ([`crate::ir::viewer_sort`]).
+    view: Option<(String, &'static str)>,
 }
 
 impl Decider {
@@ -175,7 +177,8 @@ impl Decider {
             .flat_map(|s| &s.enrich)
             .map(|e| (e.name.clone(), Program::compile(&e.expr, schema)))
             .collect();
-        Self { pipeline, rules, windows, enrich, event_time, scratch: Map::new() }
+        let view = crate::ir::viewer_sort(&pipeline).map(|(field, attribute, _)| (field.to_owned(), attribute));
+        Self { pipeline, rules, windows, enrich, event_time, scratch: Map::new(), view }
     }
 
     #[must_use]
@@ -297,7 +300,8 @@ impl Decider {
         if let Some(store) = &self.pipeline.store {
             let names: Vec<&str> = rules.iter().map(|&i| self.pipeline.rules[i].name.as_str()).collect();
             let keys = (store.partition.name.as_str(), store.sort.as_ref().map(|k| k.name.as_str()));
-            if let Some(reason) = crate::limits::item_problem(&item, &names, keys) {
+            let view = self.view.as_ref().map(|(field, attribute)| (field.as_str(), *attribute));
+            if let Some(reason) = crate::limits::item_problem(&item, &names, keys, view) {
                 return Verdict::Refused { rules, reason };
             }
         }

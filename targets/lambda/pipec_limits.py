@@ -78,9 +78,10 @@ def item_size(item, rules):
     return attributes + bookkeeping + len("_pipec_view") + len(VIEW)
 
 
-def item_problem(item, rules, key):
-    """Why DynamoDB would refuse the item (None when it fits): a key value over its limit,
-    then the whole item over 400 KB."""
+def item_problem(item, rules, key, view=None):
+    """Why DynamoDB would refuse the item (None when it fits): a table key value over its
+    limit, the viewer index's sort key (`view`: field and attribute type) of the wrong type
+    or over its limit, then the whole item over 400 KB."""
     partition, sort = key
     limits = [(partition, "partition", PARTITION_KEY_BYTES)]
     if sort is not None:
@@ -89,6 +90,21 @@ def item_problem(item, rules, key):
         size = value_size(item[name]) if name in item else 0
         if size > limit:
             return f"{name}: {role} key is {size} bytes, over DynamoDB's {limit}-byte limit"
+    if view is not None and view[0] in item:
+        name, attribute = view
+        value = item[name]
+        # Only a computed number outside DynamoDB's range is stored as text (see storable).
+        if attribute == "N" and isinstance(value, str):
+            return (
+                f"{name}: {compact(value)} is outside DynamoDB's number range, "
+                f"and the viewer's index sorts {name} as a number"
+            )
+        size = value_size(value)
+        if size > SORT_KEY_BYTES:
+            return (
+                f"{name}: the viewer index's sort key is {size} bytes, "
+                f"over DynamoDB's {SORT_KEY_BYTES}-byte limit"
+            )
     size = item_size(item, rules)
     if size > ITEM_BYTES:
         return f"item is {size} bytes, over DynamoDB's 400 KB item limit ({ITEM_BYTES} bytes)"

@@ -72,9 +72,10 @@ fn function(name: &str, comment: &str, body: &Py) -> String {
     format!("def {name}(r):\n    # {}\n{}", pyfmt::comment_text(comment), statement(4, "return ", body))
 }
 
-/// `KEY = (partition, sort)` of the flagged table, `None` for a part it lacks.
-fn store_key(p: &Pipeline) -> Py {
-    p.store.as_ref().map_or_else(
+/// `KEY = (partition, sort)` of the flagged table, `None` for a part it lacks, and
+/// `VIEW_KEY = (field, attribute type)` of the viewer's index, or `None`.
+fn store_keys(p: &Pipeline) -> String {
+    let key = p.store.as_ref().map_or_else(
         || Py::tuple(vec![Py::atom("None"), Py::atom("None")]),
         |s| {
             Py::tuple(vec![
@@ -82,7 +83,12 @@ fn store_key(p: &Pipeline) -> Py {
                 s.sort.as_ref().map_or_else(|| Py::atom("None"), |k| Py::atom(string(&k.name))),
             ])
         },
-    )
+    );
+    let view = crate::ir::viewer_sort(p).map_or_else(
+        || Py::atom("None"),
+        |(field, attribute, _)| Py::tuple(vec![Py::atom(string(field)), Py::atom(string(attribute))]),
+    );
+    [statement(0, "KEY = ", &key), statement(0, "VIEW_KEY = ", &view)].concat()
 }
 
 /// The hot handler's source: every per-record rule, the enrichments and the store.
@@ -107,8 +113,7 @@ pub fn hot_source(p: &Pipeline) -> Result<String, String> {
         functions.push(function(&name, &format!("{}: {}", e.name, e.source), &python::lower(&e.expr, schema)));
         enrich.push(Py::tuple(vec![Py::atom(string(&e.name)), Py::atom(name)]));
     }
-    let key = store_key(p);
-    let constants = [handler_constants(p), statement(0, "KEY = ", &key)].concat();
+    let constants = [handler_constants(p), store_keys(p)].concat();
     render(
         "hot.py.j2",
         context! {
@@ -227,8 +232,7 @@ pub fn alerts_source(p: &Pipeline) -> Result<String, String> {
         .collect();
     let rules =
         if rules.is_empty() { "RULES = {}\n".to_owned() } else { format!("RULES = {{\n{}\n}}\n", rules.join("\n")) };
-    let key = store_key(p);
-    let constants = [handler_constants(p), statement(0, "KEY = ", &key)].concat();
+    let constants = [handler_constants(p), store_keys(p)].concat();
     render(
         "alerts.py.j2",
         context! {
