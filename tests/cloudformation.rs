@@ -298,7 +298,7 @@ fn faults_cfn_lint_misses_are_absent() {
 fn yaml_format_says_the_same() {
     let p = pipeline(Path::new("examples/transactions.yaml"));
     let json = template(&target::emit(Target::Cfn, &p, target::Options::default()).unwrap());
-    let yaml = target::emit(Target::Cfn, &p, target::Options { yaml: true }).unwrap();
+    let yaml = target::emit(Target::Cfn, &p, target::Options { yaml: true, ..Default::default() }).unwrap();
     let text = String::from_utf8(yaml.iter().find(|a| a.path == "template.yaml").unwrap().bytes.clone()).unwrap();
     let tree = pipec::yaml::parse(&text).expect("valid YAML");
     assert_eq!(to_json(&tree), json, "YAML and JSON templates must hold the same values");

@@ -660,3 +660,118 @@ fn the_assets_template_is_cfn_lint_and_checkov_clean() {
     tools::assert_cfn_lint_clean(&[&path]);
     tools::assert_checkov_cfn_clean(&[&path]);
 }
+
+/// A fake Maven repository on 127.0.0.1 for `requests` requests: a path ending with one of
+/// `files`' names gets its bytes, any other a 404. The thread returns the paths asked for.
+fn maven_repository(files: Vec<(String, Vec<u8>)>, requests: usize) -> (String, std::thread::JoinHandle<Vec<String>>) {
+    use std::io::{BufRead as _, BufReader, Write as _};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("free port");
+    let url = format!("http://{}/maven2", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let mut paths = Vec::new();
+        for stream in listener.incoming().take(requests) {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let path = line.split_whitespace().nth(1).unwrap_or_default().to_owned();
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap() <= 2 {
+                    break;
+                }
+            }
+            let (status, body) = match files.iter().find(|(name, _)| path.ends_with(&format!("/{name}"))) {
+                Some((_, body)) => ("200 OK", body.clone()),
+                None => ("404 Not Found", b"not found".to_vec()),
+            };
+            let head = format!("HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", body.len());
+            stream.write_all(head.as_bytes()).unwrap();
+            stream.write_all(&body).unwrap();
+            paths.push(path);
+        }
+        paths
+    });
+    (url, handle)
+}
+
+/// `pipec ARGS` as [`pipec`] does, with the Maven repository and jar cache given.
+fn pipec_maven(args: &[&str], repository: &str, cache: &Path) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pipec"));
+    cmd.args(args)
+        .env("PIPEC_MAVEN_REPOSITORY", repository)
+        .env("PIPEC_MAVEN_CACHE", cache)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", closed_port_endpoint())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent/pipec-test/config")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/pipec-test/credentials")
+        .env("NO_COLOR", "1");
+    run(&mut cmd, LIMIT)
+}
+
+#[test]
+fn flink_connector_jars_are_pinned_by_pipec_lock_and_checked_by_deploy() {
+    use sha2::Digest as _;
+    let dir = temp_dir("flink-lock");
+    let spec = dir.path().join("card-velocity.yaml");
+    std::fs::copy(tools::repo_root().join("examples/card-velocity.yaml"), &spec).unwrap();
+    let spec = spec.to_str().unwrap();
+    let cache = dir.path().join("maven-cache");
+    let lock = dir.path().join("pipec.lock");
+    let jar = "flink-sql-connector-aws-kinesis-streams-6.0.0-2.0.jar";
+    let hex = |bytes: &[u8]| {
+        sha2::Sha512::digest(bytes).iter().fold(String::new(), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
+    };
+
+    // No pin in pipec and no lock: deploy refuses before any call to AWS, naming the command.
+    let out = pipec_maven(&["deploy", spec, "--stack", "cv", "--yes"], "http://127.0.0.1:9/unused", &cache);
+    assert_exit(&out, 2);
+    assert!(text(&out).1.contains(&format!("run `pipec lock {spec}`")), "{}", describe(&out));
+
+    // `pipec lock` checks the jar against the published .sha512 and writes the lock.
+    let bytes = b"PK the connector jar as the fake repository serves it".to_vec();
+    let files =
+        vec![(jar.to_owned(), bytes.clone()), (format!("{jar}.sha512"), format!("{}\n", hex(&bytes)).into_bytes())];
+    let (repository, server) = maven_repository(files, 2);
+    let out = pipec_maven(&["lock", spec], &repository, &cache);
+    server.join().unwrap();
+    assert_exit(&out, 0);
+    assert!(text(&out).0.contains(&format!("wrote {}", lock.display())), "{}", describe(&out));
+    let written: serde_json::Value = serde_json::from_slice(&std::fs::read(&lock).unwrap()).unwrap();
+    assert_eq!(written["jars"][0]["sha512"], hex(&bytes));
+    assert_eq!(written["jars"][0]["verified_with"], "sha512");
+
+    // Deploy takes the jar (from the cache `pipec lock` filled) and goes on to AWS, where the
+    // closed endpoint stops it: the jar was not the problem.
+    let out = pipec_maven(&["deploy", spec, "--stack", "cv", "--yes"], "http://127.0.0.1:9/unused", &cache);
+    assert_exit(&out, 1);
+    let stderr = text(&out).1;
+    assert!(stderr.contains("cannot reach") && !stderr.contains("connector jar"), "{stderr}");
+
+    // A tampered jar (in the cache and on the repository) is refused, naming both checksums.
+    let cached = std::fs::read_dir(&cache).unwrap().count();
+    assert_eq!(cached, 1, "the jar is cached under its group's folder");
+    let tampered = b"PK tampered".to_vec();
+    let path = cache.join("org/apache/flink/flink-sql-connector-aws-kinesis-streams/6.0.0-2.0").join(jar);
+    std::fs::write(&path, &tampered).unwrap();
+    let (repository, server) = maven_repository(vec![(jar.to_owned(), tampered.clone())], 1);
+    let out = pipec_maven(&["deploy", spec, "--stack", "cv", "--yes"], &repository, &cache);
+    server.join().unwrap();
+    assert_exit(&out, 1);
+    let stderr = text(&out).1;
+    assert!(
+        stderr.contains(&hex(&tampered)) && stderr.contains(&format!("not the pinned {}", hex(&bytes))),
+        "{stderr}"
+    );
+
+    // A spec on the lambda engine has nothing to pin.
+    let out = pipec_maven(&["lock", reference().to_str().unwrap()], "http://127.0.0.1:9/unused", &cache);
+    assert_exit(&out, 2);
+    assert!(text(&out).1.contains("no connector jars to pin"), "{}", describe(&out));
+}

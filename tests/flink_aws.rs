@@ -56,16 +56,20 @@ fn file<'a>(artifacts: &'a [Artifact], path: &str) -> &'a [u8] {
     &artifacts.iter().find(|a| a.path == path).unwrap_or_else(|| panic!("no {path}")).bytes
 }
 
-/// An alert as the application writes it to the alerts stream.
-fn alert(rule: &str, window: Option<(&str, &str, Value)>, record: Option<Value>) -> String {
-    let (start, end, group) =
-        window.map_or((Value::Null, Value::Null, Value::Null), |(s, e, g)| (json!(s), json!(e), json!(g.to_string())));
+/// An alert as the application writes it to the alerts stream (a window's with its group and
+/// aggregates as JSON text).
+fn alert(rule: &str, window: Option<(&str, &str, Value, Value)>, record: Option<Value>) -> String {
+    let (start, end, group, aggregates) = window
+        .map_or((Value::Null, Value::Null, Value::Null, Value::Null), |(s, e, g, a)| {
+            (json!(s), json!(e), json!(g.to_string()), json!(a.to_string()))
+        });
     json!({
         "rule": rule,
         "window_start": start,
         "window_end": end,
         "group_key": group,
         "record": record.map_or(Value::Null, |r| json!(r.to_string())),
+        "aggregates": aggregates,
     })
     .to_string()
 }
@@ -84,7 +88,23 @@ fn the_alerts_function_stores_and_notifies_each_alert_once() {
         alert("round-amount", None, Some(t2)),
         alert(
             "bank-burst",
-            Some(("2026-11-26 12:00:00.000", "2026-11-26 12:01:00.000", json!({ "bankId": "b1" }))),
+            Some((
+                "2026-11-26 12:00:00.000",
+                "2026-11-26 12:01:00.000",
+                json!({ "bankId": "b1" }),
+                json!([{ "aggregate": "count(*)", "value": 4 }]),
+            )),
+            None,
+        ),
+        // Aggregates that are not Flink's list: dead-lettered, not stored.
+        alert(
+            "bank-burst",
+            Some((
+                "2026-11-26 12:01:00.000",
+                "2026-11-26 12:02:00.000",
+                json!({ "bankId": "b1" }),
+                json!({ "count": 4 }),
+            )),
             None,
         ),
         alert("no-such-rule", None, None),
@@ -116,7 +136,32 @@ fn the_alerts_function_stores_and_notifies_each_alert_once() {
     assert_eq!(windows[0]["start"], "2026-11-26T12:00:00.000Z");
     assert_eq!(windows[0]["end"], "2026-11-26T12:01:00.000Z");
     assert_eq!(windows[0]["group"], json!({ "bankId": "b1" }));
+    assert_eq!(windows[0]["aggregates"], json!([{ "aggregate": "count(*)", "value": 4 }]));
     assert_eq!(windows[0]["_pipec_notified"], true);
+
+    // The window's message is the local runtime's for the same decision, byte for byte.
+    let p = pipeline(&spec);
+    let rule = p.rules.iter().find(|r| r.name == "bank-burst").unwrap();
+    let local = pipec::alert::window_message(
+        &p.name,
+        rule,
+        ("2026-11-26T12:00:00.000Z", "2026-11-26T12:01:00.000Z"),
+        json!({ "bankId": "b1" }).as_object().unwrap(),
+        &[json!({ "aggregate": "count(*)", "value": 4 })],
+    );
+    let sent: Vec<(&str, &str)> = result["sent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["text"].as_str().unwrap().contains("\"window\""))
+        .map(|m| (m["subject"].as_str().unwrap(), m["text"].as_str().unwrap()))
+        .collect();
+    let subject = pipec::alert::subject(&p.name, rule.severity.name(), &rule.name);
+    assert_eq!(
+        sent,
+        [(subject.as_str(), local.as_str()), (subject.as_str(), local.as_str())],
+        "once on ops, once on hooks"
+    );
 
     // Delivered twice, notified once: 3 record alerts and the window's on `ops`, the window's on `hooks`.
     let ops: Vec<(String, String)> = result["messages"]["bank-alerts-ops"]
@@ -134,7 +179,8 @@ fn the_alerts_function_stores_and_notifies_each_alert_once() {
     // once per delivery.
     let reasons: Vec<&str> =
         result["dead_letters"].as_array().unwrap().iter().map(|d| d["reason"].as_str().unwrap()).collect();
-    assert_eq!(reasons.len(), 4, "{reasons:?}");
+    assert_eq!(reasons.len(), 6, "{reasons:?}");
+    assert!(reasons.iter().filter(|r| r.starts_with("alert's aggregates are not a list")).count() == 2);
     assert!(reasons.iter().filter(|r| r.contains("names no rule of this pipeline: 'no-such-rule'")).count() == 2);
     assert!(reasons.iter().filter(|r| r.starts_with("alert is not JSON")).count() == 2);
 }

@@ -16,10 +16,15 @@
 //! 127.0.0.1. It costs about a minute.
 //!
 //! The `ordered` case's file also goes through `pipec run --local --input` (the real binary,
-//! the spec with a store added so per-record alerts are kept): its stored rows and window
-//! alerts must be exactly Flink's alerts, and its dead letters exactly the late records.
+//! the spec with a store and a topic added so per-record alerts are kept and every alert is
+//! sent): its stored rows and window alerts must be exactly Flink's alerts, each window's
+//! aggregates exactly the values Flink computed, and its dead letters exactly the late records.
+//! Then Flink's alerts of that case, as the application writes them to the alerts stream, go
+//! through the generated alerts function under moto (`tests/python/run_alerts.py`): every
+//! window message it publishes must be byte for byte the local run's message for that window
+//! (subject and body), and every window row it stores must hold the same group and aggregates.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -29,10 +34,13 @@ use pipec::ir::{self, Pipeline};
 use pipec::runtime::event_time::{Alert, EventTimeRules};
 use pipec::source::Source;
 use pipec::target::flink::{Connector, statements};
+use pipec::target::{self, Options, Target};
 use serde_json::{Map, Value as Json, json};
 
 mod common;
 use common::{Rng, vars};
+#[path = "support/tools.rs"]
+mod tools;
 
 const SPEC: &str = "tests/fixtures/flink/windows.yaml";
 
@@ -138,7 +146,7 @@ fn reference(pipeline: &Pipeline, records: &[Json]) -> (BTreeSet<String>, usize)
     (alerts, late)
 }
 
-/// `2026-05-28 12:00:00.123` (UTC) → Unix milliseconds.
+/// `2026-05-28 12:00:00.123` (UTC) or `2026-05-28T12:00:00.123Z` → Unix milliseconds.
 fn millis(text: &str) -> i64 {
     let parsed = pipec::expr::timestamp::parse(text).unwrap_or_else(|| panic!("window bound {text}"));
     parsed.unix_seconds(0) * 1000 + i64::from(parsed.nanos / 1_000_000)
@@ -156,7 +164,7 @@ fn from_flink(rows: &[Json]) -> BTreeSet<String> {
                 }
                 (Json::String(start), _) => {
                     let group: Json = serde_json::from_str(row[3].as_str().unwrap()).unwrap();
-                    format!("{rule} {}..{} {group}", millis(start), millis(row[2].as_str().unwrap()))
+                    window_key(rule, millis(start), millis(row[2].as_str().unwrap()), &group)
                 }
                 _ => panic!("unexpected alert row {row:?}"),
             }
@@ -164,12 +172,28 @@ fn from_flink(rows: &[Json]) -> BTreeSet<String> {
         .collect()
 }
 
-/// What `pipec run --local --input` stores for `input`: per-record alerts (`rule paymentId`,
-/// from the stored rows) and window alerts, as [`from_flink`] spells them; and how many
-/// (record, rule) pairs its dead letters call late.
-fn from_local_run(dir: &Path, spec_text: &str, input: &Path) -> (BTreeSet<String>, usize) {
+/// The spec with a store (so per-record alerts are kept) and every rule notifying the topic
+/// `ops` (so the alerts function publishes every alert).
+fn with_store_and_topic(spec_text: &str) -> String {
+    let notified = spec_text.replace("\n      when: ", "\n      notify: [ops]\n      when: ");
+    format!(
+        "{notified}  store:\n    key: {{ partition: paymentId }}\nnotifications:\n  ops:\n    email: [ops@example.com]\n"
+    )
+}
+
+/// A window alert's key: `rule start..end group` (Unix milliseconds), as [`from_flink`]
+/// spells it.
+fn window_key(rule: &str, start: i64, end: i64, group: &Json) -> String {
+    format!("{rule} {start}..{end} {group}")
+}
+
+/// What `pipec run --local --input` stores for `input` (`spec_text` as it is): per-record
+/// alerts (`rule paymentId`, from the stored rows) and window alerts, as [`from_flink`] spells
+/// them; each window alert's message (the stored text, what it sends); and how many (record,
+/// rule) pairs its dead letters call late.
+fn from_local_run(dir: &Path, spec_text: &str, input: &Path) -> (BTreeSet<String>, BTreeMap<String, String>, usize) {
     let spec = dir.join("local.yaml");
-    std::fs::write(&spec, format!("{spec_text}  store:\n    key: {{ partition: paymentId }}\n")).unwrap();
+    std::fs::write(&spec, spec_text).unwrap();
     let data = dir.join("local-data");
     let output = Command::new(env!("CARGO_BIN_EXE_pipec"))
         .args(["run", "--local", "--quiet"])
@@ -197,10 +221,13 @@ fn from_local_run(dir: &Path, spec_text: &str, input: &Path) -> (BTreeSet<String
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?))
         })
         .unwrap();
+    let mut messages = BTreeMap::new();
     for row in rows {
-        let (rule, start, end, alert) = row.unwrap();
-        let alert: Json = serde_json::from_str(&alert).unwrap();
-        alerts.insert(format!("{rule} {start}..{end} {}", alert["group"]));
+        let (rule, start, end, text) = row.unwrap();
+        let alert: Json = serde_json::from_str(&text).unwrap();
+        let key = window_key(&rule, start, end, &alert["group"]);
+        alerts.insert(key.clone());
+        messages.insert(key, text);
     }
     let dead = std::fs::read_to_string(data.join("dead-letter/events.ndjson")).unwrap_or_default();
     let late = dead
@@ -209,7 +236,136 @@ fn from_local_run(dir: &Path, spec_text: &str, input: &Path) -> (BTreeSet<String
             serde_json::from_str::<Json>(l).unwrap()["reason"].as_str().unwrap().matches("late for rule `").count()
         })
         .sum();
-    (alerts, late)
+    (alerts, messages, late)
+}
+
+/// Flink's window alerts: key → the aggregates it wrote (`[{"aggregate", "value"}]`), each
+/// value as pipec stores and sends a computed number ([`pipec::limits::storable`]).
+fn flink_aggregates(rows: &[Json]) -> BTreeMap<String, Json> {
+    rows.iter()
+        .map(|row| row.as_array().unwrap())
+        .filter(|row| row[1].is_string())
+        .map(|row| {
+            let group: Json = serde_json::from_str(row[3].as_str().unwrap()).unwrap();
+            let key = window_key(
+                row[0].as_str().unwrap(),
+                millis(row[1].as_str().unwrap()),
+                millis(row[2].as_str().unwrap()),
+                &group,
+            );
+            let listed: Vec<Json> =
+                serde_json::from_str(row[5].as_str().expect("a window alert lists its aggregates")).unwrap();
+            let shown = listed
+                .into_iter()
+                .map(|a| json!({ "aggregate": a["aggregate"], "value": pipec::limits::storable(a["value"].clone()) }))
+                .collect();
+            (key, Json::Array(shown))
+        })
+        .collect()
+}
+
+/// Flink's alert rows as the application writes them to the alerts stream: one JSON object
+/// per alert, every column text (or null).
+fn as_stream_records(rows: &[Json]) -> String {
+    const COLUMNS: [&str; 6] = ["rule", "window_start", "window_end", "group_key", "record", "aggregates"];
+    rows.iter()
+        .map(|row| {
+            let row = row.as_array().unwrap();
+            assert_eq!(row.len(), COLUMNS.len(), "{row:?}");
+            let object: Map<String, Json> = COLUMNS.iter().map(|c| (*c).to_owned()).zip(row.iter().cloned()).collect();
+            Json::Object(object).to_string() + "\n"
+        })
+        .collect()
+}
+
+/// Whether two aggregate lists differ only in the last bits of float values (relative 1e-12).
+fn within_last_bits(local: &Json, flink: &Json) -> bool {
+    let (Some(local), Some(flink)) = (local.as_array(), flink.as_array()) else { return false };
+    local.len() == flink.len()
+        && local.iter().zip(flink).all(|(l, f)| {
+            l["aggregate"] == f["aggregate"]
+                && (l["value"] == f["value"]
+                    || match (l["value"].as_f64(), f["value"].as_f64()) {
+                        (Some(a), Some(b)) if l["value"].is_f64() && f["value"].is_f64() => {
+                            (a - b).abs() <= 1e-12 * a.abs().max(b.abs())
+                        }
+                        _ => false,
+                    })
+        })
+}
+
+/// Numbers compared as doubles (DynamoDB stores `100.0` as `100`), anything else exactly.
+fn same_values(a: &Json, b: &Json) -> bool {
+    match (a, b) {
+        (Json::Number(x), Json::Number(y)) => x.as_f64() == y.as_f64(),
+        (Json::Array(x), Json::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_values(a, b)),
+        (Json::Object(x), Json::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_values(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// Flink's alerts of the `ordered` case through the generated alerts function under moto:
+/// its window messages (subject and exact text) and stored window rows must be the local
+/// run's.
+fn alerts_function_matches_the_local_run(dir: &Path, spec_text: &str, rows: &[Json], local: &BTreeMap<String, String>) {
+    let build = dir.join("aws");
+    target::write(&build, &target::emit(Target::Cfn, &pipeline(spec_text), Options::default()).unwrap()).unwrap();
+    let input = dir.join("alerts-stream.ndjson");
+    std::fs::write(&input, as_stream_records(rows)).unwrap();
+    let out = dir.join("alerts-out.json");
+    let run = Command::new(tools::python())
+        .arg(root().join("tests/python/run_alerts.py"))
+        .args([&build, &input, &out])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "run_alerts.py:\n{}", tools::describe(&run));
+    let result: Json = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(result["failures"], 0, "{}", result["dead_letters"]);
+    assert_eq!(result["dead_letters"], json!([]));
+    let key_of = |message: &Json| {
+        let at = |text: &Json| millis(text.as_str().unwrap());
+        window_key(
+            message["rule"].as_str().unwrap(),
+            at(&message["window"]["start"]),
+            at(&message["window"]["end"]),
+            &message["group"],
+        )
+    };
+    // Each delivered twice, sent once: the same texts as the local run's, byte for byte.
+    let mut sent = BTreeMap::new();
+    for m in result["sent"].as_array().unwrap() {
+        let text = m["text"].as_str().unwrap();
+        let message: Json = serde_json::from_str(text).unwrap();
+        if message.get("window").is_none() {
+            continue;
+        }
+        let rule = message["rule"].as_str().unwrap();
+        let severity = message["severity"].as_str().unwrap();
+        assert_eq!(m["subject"].as_str().unwrap(), pipec::alert::subject("card-windows", severity, rule));
+        assert!(sent.insert(key_of(&message), text.to_owned()).is_none(), "sent twice: {text}");
+    }
+    let differing: Vec<_> = local.iter().filter(|(k, text)| sent.get(*k) != Some(*text)).collect();
+    let extra: Vec<_> = sent.keys().filter(|k| !local.contains_key(*k)).collect();
+    assert!(
+        differing.is_empty() && extra.is_empty(),
+        "the alerts function's window messages are not the local run's\nlocal (AWS differs or is missing): {differing:#?}\nonly AWS: {extra:#?}\nAWS sent: {sent:#?}"
+    );
+    let windows = result["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), local.len());
+    for row in windows {
+        let message: Json = serde_json::from_str(
+            &local[&key_of(&json!({
+                "rule": row["rule"], "window": { "start": row["start"], "end": row["end"] }, "group": row["group"]
+            }))],
+        )
+        .unwrap();
+        assert!(
+            same_values(&row["aggregates"], &message["aggregates"]) && row["group"] == message["group"],
+            "stored window row {row} is not the local alert {message}"
+        );
+    }
 }
 
 fn write_ndjson(path: &Path, records: &[&Json]) {
@@ -239,8 +395,9 @@ fn flink_raises_exactly_the_reference_alerts() {
     std::fs::create_dir(&input).unwrap();
     write_ndjson(&input.join("part-0.json"), &records.iter().collect::<Vec<_>>());
     let (expected, late) = reference(&ordered, &records);
-    assert!(late >= 20, "only {late} late (record, rule) pairs: the ordered case must exercise dropping");
-    let (local, local_late) = from_local_run(dir.path(), &text, &input.join("part-0.json"));
+    assert!(late >= 10, "only {late} late (record, rule) pairs: the ordered case must exercise dropping");
+    let aws_text = with_store_and_topic(&text);
+    let (local, local_messages, local_late) = from_local_run(dir.path(), &aws_text, &input.join("part-0.json"));
     assert_eq!(local_late, late, "pipec run --local dead-letters every late (record, rule) pair");
     cases.push(Case { name: "ordered", pipeline: ordered, input, expected });
 
@@ -309,6 +466,35 @@ fn flink_raises_exactly_the_reference_alerts() {
                 missing.is_empty() && extra.is_empty(),
                 "pipec run --local and Flink disagree\nonly Flink: {missing:#?}\nonly the local run: {extra:#?}"
             );
+            let rows = line["rows"].as_array().unwrap();
+            let flink = flink_aggregates(rows);
+            // The local run's messages, where a sliding window's float sum or average differs
+            // in its last bits (Flink adds per slice; specs/flink.md) carrying Flink's value.
+            let mut expected = BTreeMap::new();
+            let (mut differing, mut last_bits) = (Vec::new(), 0);
+            for (key, text) in &local_messages {
+                let mut local: Json = serde_json::from_str(text).unwrap();
+                if local["aggregates"] == flink[key] {
+                    expected.insert(key.clone(), text.clone());
+                } else if key.starts_with("card-spend ") && within_last_bits(&local["aggregates"], &flink[key]) {
+                    last_bits += 1;
+                    local["aggregates"] = flink[key].clone();
+                    expected.insert(key.clone(), local.to_string());
+                } else {
+                    differing.push(format!("{key}: Flink {}, local {}", flink[key], local["aggregates"]));
+                }
+            }
+            assert!(differing.is_empty(), "Flink's aggregates are not the local run's:\n{}", differing.join("\n"));
+            assert!(
+                last_bits * 2 < local_messages.len(),
+                "{last_bits} of {} windows differ in a float's last bits: more than the sliding rule's sums explain",
+                local_messages.len()
+            );
+            eprintln!(
+                "aggregates: {} window alerts, {last_bits} with a sliding float sum or average in other last bits",
+                local_messages.len()
+            );
+            alerts_function_matches_the_local_run(dir.path(), &aws_text, rows, &expected);
         }
         for rule in ["big-payment", "card-velocity", "card-spend", "merchant-session"] {
             assert!(

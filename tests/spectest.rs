@@ -218,3 +218,45 @@ fn the_readme_test_file_passes() {
         .stdout_has("1 passed, 0 failed")
         .run();
 }
+
+/// A `hot.engine: flink` pipeline is tested locally in event time (the decisions of `pipec run
+/// --local`): its example's test passes; with a lateness long enough to keep `pay-1011`, that
+/// record is no longer dead-lettered as late, and the test says so; `--target lambda` is refused, as
+/// no Lambda handler decides a flink pipeline's rules.
+#[test]
+fn a_flink_pipeline_is_tested_locally_in_event_time() {
+    Test::new()
+        .args(["test", "examples/card-velocity.yaml"])
+        .status(0)
+        .stdout_has("running 1 test from examples/tests/card-velocity.tests.yaml (local, event time)")
+        .stdout_has("1 passed, 0 failed\n")
+        .run();
+
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("card-velocity.yaml");
+    let relaxed = std::fs::read_to_string(root().join("examples/card-velocity.yaml"))
+        .unwrap()
+        .replace("allowed_lateness: 30s", "allowed_lateness: 10m");
+    assert!(relaxed.contains("allowed_lateness: 10m"), "the example no longer sets allowed_lateness: 30s");
+    std::fs::write(&spec, relaxed).unwrap();
+    let run = Test::new()
+        .args(["test"])
+        .arg_path(&spec)
+        .arg_path(&root().join("examples/tests/card-velocity.tests.yaml"))
+        .status(1)
+        .stdout_has("(local, event time)")
+        .stdout_has("0 passed, 1 failed")
+        .run();
+    assert!(
+        run.stdout.contains("event `11` was not dead-lettered"),
+        "the late record is no longer late:\n{}",
+        run.stdout
+    );
+
+    Test::new()
+        .args(["test", "examples/card-velocity.yaml", "--target", "lambda"])
+        .status(2)
+        .stderr_has("`--target lambda` cannot test a `hot.engine: flink` pipeline")
+        .stderr_has("help: run `pipec test examples/card-velocity.yaml`")
+        .run();
+}

@@ -597,3 +597,57 @@ notifications:
     tools::assert_checkov_tf_clean(dir);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `pipec build --target terraform` of a flink spec reads the `pipec.lock` beside it: the plan
+/// then checks the connector jar's SHA-512 (`filesha512`), the HCL still formats and parses;
+/// without a lock it checks only that the jar is there and says how to pin it; a lock that is
+/// not one is refused (exit 2) and nothing is written.
+#[test]
+fn a_pipec_lock_beside_the_spec_makes_the_plan_check_the_jars_sha512() {
+    let dir = scratch("lock");
+    let spec = dir.path().join("card-velocity.yaml");
+    std::fs::copy(root().join("examples/card-velocity.yaml"), &spec).unwrap();
+    let build = |out: &str| {
+        common::Test::new()
+            .args(["build", spec.to_str().unwrap(), "--target", "terraform", "-o"])
+            .arg_path(&dir.path().join(out))
+            .run()
+    };
+    let main = |out: &str| std::fs::read_to_string(dir.path().join(out).join("main.tf")).unwrap();
+    let jars = |out: &str| std::fs::read_to_string(dir.path().join(out).join("flink/lib/JARS.txt")).unwrap();
+
+    build("unpinned");
+    assert!(main("unpinned").contains("fileexists(\"${path.module}/flink/lib/flink-sql-connector-aws-kinesis-streams"));
+    assert!(jars("unpinned").contains("not pinned: run `pipec lock SPEC`"), "{}", jars("unpinned"));
+
+    let sha512 = "0123456789abcdef".repeat(8);
+    let lock = serde_json::json!({
+        "version": 1,
+        "note": "test",
+        "jars": [{
+            "coordinates": "org.apache.flink:flink-sql-connector-aws-kinesis-streams:6.0.0-2.0",
+            "url": "http://127.0.0.1:9/maven2/x.jar",
+            "sha512": sha512,
+            "verified_with": "sha512"
+        }]
+    });
+    std::fs::write(dir.path().join("pipec.lock"), lock.to_string()).unwrap();
+    build("pinned");
+    let hcl = main("pinned");
+    assert!(hcl.contains("filesha512(") && hcl.contains(&format!("== \"{sha512}\"")), "{hcl}");
+    assert!(jars("pinned").contains(&format!("{sha512} (pinned by pipec.lock)")), "{}", jars("pinned"));
+    assert_eq!(tools::hcl2_parse_dir(dir.path().join("pinned")).len(), 4);
+    let fmt = tools::terraform_fmt_check(dir.path().join("pinned"));
+    assert!(fmt.status.success(), "terraform fmt -check found differences:\n{}", tools::describe(&fmt));
+
+    std::fs::write(dir.path().join("pipec.lock"), lock.to_string().replace(&sha512, "not-hex")).unwrap();
+    common::Test::new()
+        .args(["build", spec.to_str().unwrap(), "--target", "terraform", "-o"])
+        .arg_path(&dir.path().join("refused"))
+        .status(2)
+        .stderr_has(
+            "pipec.lock: org.apache.flink:flink-sql-connector-aws-kinesis-streams:6.0.0-2.0: `sha512` is not 128",
+        )
+        .run();
+    assert!(!dir.path().join("refused").exists(), "nothing is written");
+}

@@ -21,6 +21,25 @@ pub(super) const DEFAULT_DIR: &str = "build";
 /// (with `inline`, also when a function's code cannot be inline: nothing is written then).
 /// With `default_dir` the `build/` folder gets a `.gitignore` holding `*` (as cargo does for
 /// `target/`), so generated files never show up in `git status`.
+/// The `pipec.lock` beside the spec, for a Terraform build of a flink pipeline (the plan checks
+/// the connector jars against it); its pins must agree with pipec's own.
+fn jar_lock(
+    spec: &Path,
+    pipeline: &crate::ir::Pipeline,
+    target: Target,
+) -> Result<Option<crate::target::flink::lock::Lock>, String> {
+    use crate::target::flink::{jars::JARS, lock};
+    if target != Target::Terraform || !matches!(pipeline.engine, crate::ir::Engine::Flink(_)) {
+        return Ok(None);
+    }
+    let path = lock::path_for(spec);
+    let read = lock::Lock::read(&path)?;
+    for jar in JARS {
+        lock::pin(jar, read.as_ref()).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(read)
+}
+
 pub(super) fn build(
     path: &Path,
     target: Target,
@@ -53,7 +72,14 @@ pub(super) fn build(
             }
         }
     }
-    let artifacts = match target::emit(target, &pipeline, Options { yaml }) {
+    let lock = match jar_lock(path, &pipeline, target) {
+        Ok(lock) => lock,
+        Err(message) => {
+            eprintln!("error: {message}\nhelp: fix or delete the lock file, then run `pipec lock {}`", path.display());
+            return ExitCode::from(2);
+        }
+    };
+    let artifacts = match target::emit(target, &pipeline, Options { yaml, lock }) {
         Ok(artifacts) => artifacts,
         Err(message) => {
             eprintln!("error: internal error while building (please report it): {message}");

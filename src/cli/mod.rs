@@ -9,6 +9,7 @@ mod explain;
 mod graph;
 mod init;
 mod load;
+mod lock;
 mod plan;
 mod replay;
 #[cfg(feature = "aws")]
@@ -134,6 +135,16 @@ pub enum Command {
         /// Execute without asking (needed when stdin is not a terminal).
         #[arg(long, short = 'y')]
         yes: bool,
+    },
+    /// Pin the connector jars of a `hot.engine: flink` spec: download each from the Maven
+    /// repository, check it against the repository's published `.sha512` (else `.sha1`) and
+    /// write its SHA-512 to `pipec.lock` beside the spec, which `deploy` checks every jar against.
+    Lock {
+        /// The spec file (`-` for stdin: the lock goes in the working folder).
+        spec: PathBuf,
+        /// Apply the overrides of this environment.
+        #[arg(long)]
+        env: Option<String>,
     },
     /// Show what `deploy` would change in a stack (through a change set that is then deleted).
     #[cfg_attr(not(feature = "aws"), allow(dead_code))]
@@ -267,6 +278,7 @@ pub fn run() -> ExitCode {
         @ (Command::Deploy { .. } | Command::Diff { .. } | Command::Destroy { .. } | Command::Status { .. }) => {
             stack::stack(command)
         }
+        Command::Lock { spec, env } => lock::lock(&spec, env.as_deref()),
         Command::View(args) => view::view(&args),
         Command::Test(args) => test::test(&args),
     }

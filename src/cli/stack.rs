@@ -17,6 +17,7 @@ pub(super) fn stack(command: Command) -> ExitCode {
             load::lowered(&spec, template.env.as_deref(), "nothing was deployed").map(|pipeline| {
                 let request = deploy::Request {
                     pipeline: &pipeline,
+                    spec: &spec,
                     stack: &stack.stack,
                     params: &template.params,
                     artifact_bucket: template.artifact_bucket.as_deref(),
@@ -28,6 +29,7 @@ pub(super) fn stack(command: Command) -> ExitCode {
             load::lowered(&spec, template.env.as_deref(), "nothing was deployed").map(|pipeline| {
                 let request = deploy::Request {
                     pipeline: &pipeline,
+                    spec: &spec,
                     stack: &stack.stack,
                     params: &template.params,
                     artifact_bucket: template.artifact_bucket.as_deref(),

@@ -68,11 +68,14 @@ fn style() -> Style {
 
 pub(super) fn test(args: &TestArgs) -> ExitCode {
     let Ok(pipeline) = pipeline(args) else { return ExitCode::from(2) };
-    if pipeline.engine != crate::ir::Engine::Lambda {
-        // Cases decide windows in arrival time, as `pipec run --local` does; flink's are in event time.
+    let flink = pipeline.engine != crate::ir::Engine::Lambda;
+    if flink && args.target == TestTarget::Lambda && args.record.is_none() {
+        // On AWS a flink pipeline's rules run in the Flink application, not in Lambda handlers.
         eprintln!(
-            "error: `hot.engine: flink` pipelines cannot be tested yet: test cases run the lambda engine's decisions\n  \
-             help: `pipec build --target flink` writes its Flink SQL"
+            "error: `--target lambda` cannot test a `hot.engine: flink` pipeline: on AWS its rules run in the Managed \
+             Service for Apache Flink application, not in Lambda handlers\n  \
+             help: run `pipec test {}` (the local evaluation, in event time, as `pipec run --local` decides)",
+            args.spec.display()
         );
         return ExitCode::from(2);
     }
@@ -141,6 +144,7 @@ pub(super) fn test(args: &TestArgs) -> ExitCode {
     let failed = results.iter().flat_map(|(_, cases)| cases).filter(|f| !f.is_empty()).count();
     let total = cases.len();
     let name = match args.target {
+        TestTarget::Local if flink => "local, event time",
         TestTarget::Local => "local",
         TestTarget::Lambda => "lambda",
     };

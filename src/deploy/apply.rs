@@ -11,7 +11,7 @@ use super::{Connection, Request, assets, events, prompt, render, stack, upload};
 
 pub(crate) async fn deploy(c: &Connection, r: &Request<'_>, yes: bool) -> Result<(), Error> {
     let mut package = package::package(r.pipeline, r.params)?;
-    package.add_flink_jars(&super::maven::Source::from_env())?;
+    package.add_flink_jars(r.spec, &super::maven::Source::from_env())?;
     if let Some(warning) = render::silent_alarms(r.pipeline) {
         c.report.warning(&warning);
     }

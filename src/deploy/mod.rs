@@ -71,6 +71,9 @@ pub trait Report: Send + Sync {
 /// What to deploy (or diff) where.
 pub struct Request<'a> {
     pub pipeline: &'a Pipeline,
+    /// The spec's path as given (`-` for stdin): a Flink application's connector jars are
+    /// pinned in the `pipec.lock` beside it.
+    pub spec: &'a std::path::Path,
     pub stack: &'a str,
     /// `--param KEY=VALUE`, in order.
     pub params: &'a [(String, String)],
@@ -116,6 +119,34 @@ pub fn status(c: &Connection, stack: &str) -> Result<(), Error> {
 /// Serves the viewer through a local signing proxy until Ctrl-C; `port` 0 picks a free one.
 pub fn view(c: &Connection, viewed: &Viewed<'_>, port: u16, open: bool) -> Result<(), Error> {
     block_on(view::view(c, viewed, port, open))
+}
+
+/// `pipec lock`: pins the connector jars of a pipeline on `hot.engine: flink` in the
+/// `pipec.lock` beside `spec` (downloaded, checked against the Maven repository's published
+/// checksum, cached) and returns the file written and its lock.
+///
+/// # Errors
+/// The pipeline has no Flink application, a jar cannot be downloaded or does not match its
+/// published checksum or its existing pin, or the file cannot be written.
+pub fn lock(
+    pipeline: &Pipeline,
+    spec: &std::path::Path,
+) -> Result<(std::path::PathBuf, crate::target::flink::lock::Lock), Error> {
+    use crate::target::flink::{jars::JARS, lock};
+    if !matches!(pipeline.engine, crate::ir::Engine::Flink(_)) {
+        return Err(Error::config(format!(
+            "pipeline `{}` does not run on `hot.engine: flink`: it has no connector jars to pin",
+            pipeline.name
+        )));
+    }
+    let path = lock::path_for(spec);
+    let existing = lock::Lock::read(&path).map_err(Error::config)?;
+    let new = maven::lock(JARS, &maven::Source::from_env(), existing.as_ref(), &path)?;
+    let tmp = path.with_extension("lock.pipec-tmp");
+    std::fs::write(&tmp, new.render())
+        .and_then(|()| std::fs::rename(&tmp, &path))
+        .map_err(|e| Error::failed(format!("could not write {}: {e}", path.display())))?;
+    Ok((path, new))
 }
 
 /// The template of the pipec-managed assets stack. Test-only (feature `testing`): the suite

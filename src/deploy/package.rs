@@ -108,11 +108,25 @@ impl Package {
     /// Packs the connector jars into the Flink application's zip ([`super::maven`]): done
     /// before any call to AWS, so a jar that cannot be had or checked stops the deploy first.
     /// The asset's key does not change: it already names the jars' pins.
-    pub(crate) fn add_flink_jars(&mut self, source: &super::maven::Source) -> Result<(), Error> {
-        use crate::target::flink::{jars::JARS, program::APPLICATION_ZIP_PREFIX};
+    /// A jar is pinned by pipec itself or by the `pipec.lock` beside `spec`
+    /// ([`crate::target::flink::lock`]), read only when the pipeline has a Flink application.
+    pub(crate) fn add_flink_jars(
+        &mut self,
+        spec: &std::path::Path,
+        source: &super::maven::Source,
+    ) -> Result<(), Error> {
+        use crate::target::flink::{jars::JARS, lock, program::APPLICATION_ZIP_PREFIX};
+        let is_application =
+            |key: &str| key.rsplit('/').next().is_some_and(|file| file.starts_with(APPLICATION_ZIP_PREFIX));
+        if !self.assets.iter().any(|a| is_application(&a.key)) {
+            return Ok(());
+        }
+        let lock_path = lock::path_for(spec);
+        let lock = lock::Lock::read(&lock_path).map_err(Error::config)?;
+        let pins = super::maven::Pins { lock: lock.as_ref(), lock_path: &lock_path, spec };
         for asset in &mut self.assets {
-            if asset.key.rsplit('/').next().is_some_and(|file| file.starts_with(APPLICATION_ZIP_PREFIX)) {
-                asset.bytes = super::maven::with_jars(&asset.bytes, JARS, source)?;
+            if is_application(&asset.key) {
+                asset.bytes = super::maven::with_jars(&asset.bytes, JARS, &pins, source)?;
             }
         }
         Ok(())

@@ -20,6 +20,7 @@
 //! timestamp as an instant (and `min`/`max` of a timestamp), an int compared with a float that
 //! is not a literal, `%` of floats, and a `null` literal outside `AND`/`OR`/`NOT`.
 
+use super::aggregate::AggregateSpec;
 use super::ast::{AggregateKind, Args, BinaryOp, Expr, ExprKind, Literal, UnaryOp};
 use super::timestamp::is_instant;
 use super::types::{RecordSchema, ValueType};
@@ -241,29 +242,45 @@ impl Lowering<'_> {
         let Some(kind) = AggregateKind::from_name(name) else {
             return Err(refuse(e, format!("`{name}()` has no Flink SQL spelling")));
         };
-        let (field, ty) = match args {
-            Args::Star => return Ok("COUNT(*)".to_owned()),
+        let field = match args {
+            Args::Star => None,
             Args::List(list) => match list.as_slice() {
-                [arg @ Expr { kind: ExprKind::Field(f), .. }] => (ident(f), self.ty(arg)),
+                [arg @ Expr { kind: ExprKind::Field(f), .. }] => Some((f.as_str(), self.ty(arg))),
                 _ => return Err(refuse(e, "an aggregate takes one field")),
             },
         };
-        let exact_sum = format!("SUM(CAST({field} AS DECIMAL(38, 0)))");
-        Ok(match (kind, ty) {
-            (AggregateKind::Count, _) => format!("COUNT({field})"),
-            (AggregateKind::Sum, Some(ValueType::Int)) => format!("({})", to_int(&exact_sum)),
-            (AggregateKind::Sum, _) => format!("({})", finite(&format!("SUM({field})"))),
-            (AggregateKind::Avg, Some(ValueType::Int)) => {
-                format!("({})", finite(&format!("CAST({exact_sum} AS DOUBLE) / COUNT({field})")))
-            }
-            (AggregateKind::Avg, _) => format!("({})", finite(&format!("SUM({field}) / COUNT({field})"))),
-            (AggregateKind::Min | AggregateKind::Max, Some(ValueType::Timestamp)) => {
-                return Err(refuse(e, "`min`/`max` of a timestamp (by instant) is not lowered to Flink SQL yet"));
-            }
-            (AggregateKind::Min, _) => format!("MIN({field})"),
-            (AggregateKind::Max, _) => format!("MAX({field})"),
-        })
+        aggregate_call(kind, field).map_err(|reason| refuse(e, reason))
     }
+}
+
+/// The value of one of a windowed rule's aggregates ([`super::eval::Program::aggregates`]), as
+/// the rule's condition spells it: what a window's alert reports beside its name.
+///
+/// # Errors
+/// Why the aggregate has no exact Flink SQL spelling.
+pub fn aggregate_value(spec: &AggregateSpec) -> Result<String, String> {
+    aggregate_call(spec.kind, spec.field.as_ref().map(|(name, ty)| (name.as_str(), Some(*ty))))
+}
+
+/// An aggregate over a field (`None`: `count(*)`) of the given type.
+fn aggregate_call(kind: AggregateKind, field: Option<(&str, Option<ValueType>)>) -> Result<String, String> {
+    let Some((name, ty)) = field else { return Ok("COUNT(*)".to_owned()) };
+    let field = ident(name);
+    let exact_sum = format!("SUM(CAST({field} AS DECIMAL(38, 0)))");
+    Ok(match (kind, ty) {
+        (AggregateKind::Count, _) => format!("COUNT({field})"),
+        (AggregateKind::Sum, Some(ValueType::Int)) => format!("({})", to_int(&exact_sum)),
+        (AggregateKind::Sum, _) => format!("({})", finite(&format!("SUM({field})"))),
+        (AggregateKind::Avg, Some(ValueType::Int)) => {
+            format!("({})", finite(&format!("CAST({exact_sum} AS DOUBLE) / COUNT({field})")))
+        }
+        (AggregateKind::Avg, _) => format!("({})", finite(&format!("SUM({field}) / COUNT({field})"))),
+        (AggregateKind::Min | AggregateKind::Max, Some(ValueType::Timestamp)) => {
+            return Err("`min`/`max` of a timestamp (by instant) is not lowered to Flink SQL yet".to_owned());
+        }
+        (AggregateKind::Min, _) => format!("MIN({field})"),
+        (AggregateKind::Max, _) => format!("MAX({field})"),
+    })
 }
 
 /// Whether an int converts to a double without rounding.

@@ -9,10 +9,12 @@
 //! * Per-record rules decide every valid record, late or not (a filter has no watermark).
 //! * A window `[start, end)` fires once the watermark reaches `end - 1`; then its groups are
 //!   decided with [`Program::eval_window`]. At the end of input every open window fires.
-//! * A record is **late** for a windowed rule when the first window it belongs to has fired
-//!   (tumbling: its window; sliding: the window ending at the end of its slide; session: the
-//!   session it would join, after merging with the group's open sessions). Late records are
-//!   left out of that rule's windows and reported with the reason, as Flink drops them.
+//! * A record is **late** for a windowed rule when the last window it belongs to has fired
+//!   (tumbling: its window; sliding: the last window holding its slide, as Flink keeps a
+//!   record whose slice still has a window to fire and counts it in that slice's windows that
+//!   have not fired; session: the session it would join, after merging with the group's open
+//!   sessions). Late records are left out of that rule's windows and reported with the
+//!   reason, as Flink drops them.
 //! * Sessions: a record opens `[t, t + gap)`; it merges with every open session of its group
 //!   that it overlaps or touches (Flink's `TimeWindow.intersects`).
 //!
@@ -216,12 +218,17 @@ impl EventTimeRules {
                 WindowShape::Sliding { slide_seconds } => {
                     let slide = i64::from(slide_seconds) * 1000;
                     let slice_end = t.div_euclid(slide) * slide + slide;
-                    if is_late(slice_end) {
-                        Some(format!("window ending {} already closed", text(slice_end)))
+                    let last_end = slice_end - slide + rule.size;
+                    if is_late(last_end) {
+                        Some(format!("window ending {} already closed", text(last_end)))
                     } else {
+                        // Flink keeps a record whose slice still has a window to fire: it counts
+                        // in every window of its slice that has not fired yet.
                         let mut start = slice_end - rule.size;
                         while start <= t {
-                            rule.feed_into(&key, &group, (start, start + rule.size), origin, record);
+                            if !is_late(start + rule.size) {
+                                rule.feed_into(&key, &group, (start, start + rule.size), origin, record);
+                            }
                             start += slide;
                         }
                         None

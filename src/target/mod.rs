@@ -79,10 +79,14 @@ pub struct Artifact {
 }
 
 /// Options shared by the targets.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Options {
     /// CloudFormation only: YAML instead of JSON.
     pub yaml: bool,
+    /// Terraform only: the `pipec.lock` beside the spec, whose SHA-512s the plan checks the
+    /// Flink application's connector jars against (`flink::lock`); checked against pipec's
+    /// own pins by whoever reads it.
+    pub lock: Option<flink::lock::Lock>,
 }
 
 /// Lowers the pipeline to the files of `target`.

@@ -6,7 +6,8 @@ ALERTS_FILE holds one alert per line, as the Flink application writes them to th
 stream ({"rule", "window_start", "window_end", "group_key", "record"}). They are delivered
 to the alerts function as one Kinesis batch, then the same batch again (a redelivery).
 OUT_FILE receives {"failures", "items", "windows", "dead_letters", "messages"}, as
-run_aws.py writes them.
+run_aws.py writes them, and "sent": every SNS message as sent, {"topic", "subject", "text"}
+(the body's exact text, to compare with the local runtime's byte for byte).
 """
 
 import base64
@@ -18,6 +19,17 @@ sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 
 import run_aws  # noqa: E402
 from moto import mock_aws  # noqa: E402
+
+
+def sent(resources, names):
+    """Every SNS message sent, with its body's exact text, per topic in the order sent."""
+    backend = run_aws.sns_backends[run_aws.DEFAULT_ACCOUNT_ID][run_aws.driver.REGION]
+    return [
+        {"topic": resources[logical]["Properties"]["TopicName"], "subject": n[2], "text": n[1]}
+        for logical, arn in sorted(names.items())
+        if resources[logical]["Type"] == "AWS::SNS::Topic"
+        for n in backend.topics[arn].sent_notifications
+    ]
 
 
 @mock_aws
@@ -44,6 +56,7 @@ def main(directory, alerts_file, out_file):
         out["windows"] = run_aws.driver.scan(names["WindowsTable"])
     out["dead_letters"] = drain.bodies
     out["messages"] = run_aws.messages(resources, names)
+    out["sent"] = sent(resources, names)
     with open(out_file, "w") as f:
         json.dump(out, f)
 

@@ -1,8 +1,10 @@
 //! The connector jars the Flink application needs, named by their Maven coordinates, each with
-//! its pinned SHA-512: the one table that says which bytes go into `lib/` of the application's
-//! zip. `pipec build` never fetches them (it stays offline and deterministic); `pipec deploy`
-//! downloads them from Maven Central when it packages the application, checks each against its
-//! pin and refuses a mismatch (`deploy::maven`). The Terraform target checks the same pins with
+//! its SHA-512 when pipec pins it: the one table that says which bytes go into `lib/` of the
+//! application's zip. A jar pipec does not pin is pinned by the project's `pipec.lock`
+//! ([`super::lock`], written by `pipec lock`). `pipec build` never fetches them (it stays
+//! offline and deterministic); `pipec deploy` downloads them from Maven Central when it
+//! packages the application, checks each against its pin and refuses a mismatch or a jar
+//! without a pin (`deploy::maven`). The Terraform target checks the same pins with
 //! `filesha512` before it uploads the application.
 
 /// One Maven artifact (a jar) and the checksum it must have.
@@ -21,7 +23,8 @@ pub const MAVEN_CENTRAL: &str = "https://repo1.maven.org/maven2";
 
 /// The Kinesis SQL connector for Flink 2.x (`'connector' = 'kinesis'`: the source and the sink
 /// of the generated SQL), a shaded jar that carries the AWS SDK it needs. Its SHA-512 could not
-/// be read where this table was written (no access to Maven Central): copy it from
+/// be read where this table was written (no access to Maven Central), so `pipec lock` pins it
+/// in the project's `pipec.lock`; to pin it here instead, copy it from
 /// `<MAVEN_CENTRAL>/org/apache/flink/flink-sql-connector-aws-kinesis-streams/6.0.0-2.0/flink-sql-connector-aws-kinesis-streams-6.0.0-2.0.jar.sha512`
 /// after checking it against the Apache release's signature.
 pub const KINESIS_CONNECTOR: Jar = Jar {

@@ -5,6 +5,7 @@
 //! are packaged by the AWS targets.
 
 pub mod jars;
+pub mod lock;
 pub mod program;
 pub mod script;
 

@@ -9,7 +9,9 @@
 //!    timestamps real calendar values, strings within their length, floats in range);
 //! 4. one view per rule: per-record rules as a `WHERE`, windowed rules as a window TVF
 //!    (`TUMBLE`, `HOP` or `SESSION`) with `GROUP BY` and `HAVING`; every view has the same
-//!    columns (`rule`, `window_start`, `window_end`, `group_key`, `record`);
+//!    columns (`rule`, `window_start`, `window_end`, `group_key`, `record`, `aggregates`), a
+//!    window's `aggregates` being the JSON array `[{"aggregate", "value"}]` of the aggregates
+//!    in its condition, in the order the local runtime lists them;
 //! 5. `alerts`: the `UNION ALL` of the rule views, and the sink and its `INSERT`.
 //!
 //! Where a connector goes (Kinesis on AWS, files in tests) is a [`Connector`]. Expressions are
@@ -18,7 +20,7 @@
 use std::fmt::Write as _;
 
 use crate::expr::sql::{self as fsql, column_type, ident, string};
-use crate::expr::{RecordSchema, ValueType};
+use crate::expr::{AggregateSpec, Program, RecordSchema, ValueType};
 use crate::ir::{Engine, EventTime, Pipeline, Rule, RuleKind, WindowShape};
 
 /// Where the records come from and the alerts go.
@@ -211,13 +213,40 @@ fn interval(seconds: u64) -> String {
 
 fn empty_select() -> String {
     "SELECT CAST(NULL AS STRING) AS `rule`, CAST(NULL AS STRING) AS `window_start`, \
-     CAST(NULL AS STRING) AS `window_end`, CAST(NULL AS STRING) AS `group_key`, CAST(NULL AS STRING) AS `record`\nFROM `valid_events`"
+     CAST(NULL AS STRING) AS `window_end`, CAST(NULL AS STRING) AS `group_key`, CAST(NULL AS STRING) AS `record`, \
+     CAST(NULL AS STRING) AS `aggregates`\nFROM `valid_events`"
         .to_owned()
 }
 
 fn json_object(fields: impl Iterator<Item = String>) -> String {
     let pairs: Vec<String> = fields.map(|f| format!("KEY {} VALUE {}", string(&f), ident(&f))).collect();
     if pairs.is_empty() { "'{}'".to_owned() } else { format!("JSON_OBJECT({})", pairs.join(", ")) }
+}
+
+/// An aggregate as a window alert names it, `count(*)` or `sum(amount)` (as `runtime::decide` does).
+fn aggregate_name(spec: &AggregateSpec) -> String {
+    format!("{}({})", spec.kind.name(), spec.field.as_ref().map_or("*", |(f, _)| f.as_str()))
+}
+
+/// A window's aggregates as the JSON array `[{"aggregate": "count(*)", "value": 6}, ...]`:
+/// every aggregate call of the condition in source order, named and computed as the local
+/// runtime names and computes them (a NULL value stays `null`).
+fn aggregates(rule: &Rule, schema: &RecordSchema) -> Result<String, String> {
+    let program = Program::compile(&rule.when, schema);
+    let objects = program
+        .aggregates()
+        .iter()
+        .map(|spec| {
+            let name = aggregate_name(spec);
+            let value = fsql::aggregate_value(spec).map_err(|reason| format!("rule `{}`: {reason}", rule.name))?;
+            Ok(format!(
+                "\n    JSON_OBJECT(KEY 'aggregate' VALUE {}, KEY 'value' VALUE {value} NULL ON NULL)",
+                string(&name)
+            ))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    // JSON_OBJECT inside JSON_ARRAY is nested as JSON, not quoted as text.
+    Ok(format!("JSON_ARRAY({})", objects.join(",")))
 }
 
 fn rule_view(out: &mut String, view: &str, rule: &Rule, schema: &RecordSchema) -> Result<(), String> {
@@ -228,7 +257,7 @@ fn rule_view(out: &mut String, view: &str, rule: &Rule, schema: &RecordSchema) -
             let _ = writeln!(out, "CREATE TEMPORARY VIEW {} AS", ident(view));
             let _ = writeln!(
                 out,
-                "SELECT\n  {} AS `rule`,\n  CAST(NULL AS STRING) AS `window_start`,\n  CAST(NULL AS STRING) AS `window_end`,\n  CAST(NULL AS STRING) AS `group_key`,\n  {} AS `record`",
+                "SELECT\n  {} AS `rule`,\n  CAST(NULL AS STRING) AS `window_start`,\n  CAST(NULL AS STRING) AS `window_end`,\n  CAST(NULL AS STRING) AS `group_key`,\n  {} AS `record`,\n  CAST(NULL AS STRING) AS `aggregates`",
                 string(&rule.name),
                 json_object(schema.fields.iter().map(|f| f.name.clone()))
             );
@@ -244,12 +273,16 @@ fn rule_view(out: &mut String, view: &str, rule: &Rule, schema: &RecordSchema) -
             };
             let per = if group_by.is_empty() { String::new() } else { format!(" per {}", group_by.join(", ")) };
             let _ = writeln!(out, "-- Decided once per window{per}: {described}.");
+            let names: Vec<String> =
+                Program::compile(&rule.when, schema).aggregates().iter().map(aggregate_name).collect();
+            let _ = writeln!(out, "-- Its alert carries the value of {}.", names.join(", "));
             let _ = writeln!(out, "CREATE TEMPORARY VIEW {} AS", ident(view));
             let _ = writeln!(
                 out,
-                "SELECT\n  {} AS `rule`,\n  CAST(`window_start` AS STRING) AS `window_start`,\n  CAST(`window_end` AS STRING) AS `window_end`,\n  {} AS `group_key`,\n  CAST(NULL AS STRING) AS `record`",
+                "SELECT\n  {} AS `rule`,\n  CAST(`window_start` AS STRING) AS `window_start`,\n  CAST(`window_end` AS STRING) AS `window_end`,\n  {} AS `group_key`,\n  CAST(NULL AS STRING) AS `record`,\n  {} AS `aggregates`",
                 string(&rule.name),
-                json_object(group_by.iter().cloned())
+                json_object(group_by.iter().cloned()),
+                aggregates(rule, schema)?
             );
             let time = format!("DESCRIPTOR({})", ident(EVENT_TIME));
             let length = interval(u64::from(*seconds));
@@ -275,8 +308,8 @@ fn rule_view(out: &mut String, view: &str, rule: &Rule, schema: &RecordSchema) -
 }
 
 fn sink(out: &mut String, connector: &Connector) {
-    out.push_str("-- Where alerts go: one JSON object per alert.\n");
-    out.push_str("CREATE TABLE `alerts_out` (\n  `rule` STRING,\n  `window_start` STRING,\n  `window_end` STRING,\n  `group_key` STRING,\n  `record` STRING\n) WITH (\n");
+    out.push_str("-- Where alerts go: one JSON object per alert (`aggregates`: a window's values, as JSON text).\n");
+    out.push_str("CREATE TABLE `alerts_out` (\n  `rule` STRING,\n  `window_start` STRING,\n  `window_end` STRING,\n  `group_key` STRING,\n  `record` STRING,\n  `aggregates` STRING\n) WITH (\n");
     let options: Vec<(&str, &str)> = match connector {
         Connector::Kinesis { region, output_arn, .. } => {
             vec![("connector", "kinesis"), ("stream.arn", output_arn), ("aws.region", region), ("format", "json")]

@@ -61,13 +61,14 @@ impl Backend for CloudFormation {
     }
 
     fn emit(&self, pipeline: &Pipeline, options: Options) -> Result<Vec<Artifact>, String> {
-        emit(pipeline, options)
+        emit(pipeline, options.yaml)
     }
 }
 
-pub fn emit(p: &Pipeline, options: Options) -> Result<Vec<Artifact>, String> {
+/// The template (`yaml`: as YAML) and its assets.
+pub fn emit(p: &Pipeline, yaml: bool) -> Result<Vec<Artifact>, String> {
     let (value, assets) = template(p)?;
-    let (name, mut text) = if options.yaml {
+    let (name, mut text) = if yaml {
         ("template.yaml", yaml::to_string(&value))
     } else {
         ("template.json", serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?)

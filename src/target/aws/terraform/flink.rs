@@ -2,7 +2,9 @@
 //! `CloudFormation` target, resource by resource, with two differences that Terraform allows:
 //! the application's zip is built here by `archive_file` from `flink/` (the program, the SQL,
 //! and the connector jars the deployer puts under `flink/lib/`, checked by `filesha512`
-//! against the pins of `target::flink::jars` when pinned) and uploaded with `aws_s3_object`
+//! against their pins — pipec's own (`target::flink::jars`) or, else, those of the
+//! `pipec.lock` beside the spec that `pipec build` read (`target::flink::lock`) — and only
+//! for presence when neither pins them) and uploaded with `aws_s3_object`
 //! to the bucket `var.flink_code_bucket`; and `start_application = true` starts it.
 
 use hcl::expr::{BinaryOp, BinaryOperator};
@@ -20,6 +22,7 @@ use crate::target::aws::flink::{
 };
 use crate::target::aws::{permissions, skips};
 use crate::target::flink::jars::{JARS, MAVEN_CENTRAL};
+use crate::target::flink::lock::{self, Lock};
 use crate::target::flink::program;
 
 const LABEL: &str = "flink_application";
@@ -27,7 +30,7 @@ pub const LOG_GROUP: &str = "flink_application_log_group";
 const LOG_STREAM_LABEL: &str = "flink_application_log_stream";
 const ROLE: &str = "flink_application_role";
 
-pub fn add_flink(m: &mut Module, p: &Pipeline) -> Result<(), String> {
+pub fn add_flink(m: &mut Module, p: &Pipeline, lock: Option<&Lock>) -> Result<(), String> {
     if !on_flink(p) {
         return Ok(());
     }
@@ -69,7 +72,7 @@ pub fn add_flink(m: &mut Module, p: &Pipeline) -> Result<(), String> {
     );
     let name = application_name(p);
     iam::role(m, p, ROLE, LOG_GROUP, "kinesisanalytics", &format!("{name}-policy"), &permissions::flink_application(p));
-    code(m, p, &name)?;
+    code(m, p, &name, lock)?;
 
     let properties = PROPERTIES
         .iter()
@@ -191,7 +194,7 @@ fn bucket_arn(m: &mut Module) -> Expression {
 
 /// The program's sources under `flink/`, what the jars are (`flink/lib/JARS.txt`), the zip and
 /// its upload, and the variable naming the bucket.
-fn code(m: &mut Module, p: &Pipeline, name: &str) -> Result<(), String> {
+fn code(m: &mut Module, p: &Pipeline, name: &str, lock: Option<&Lock>) -> Result<(), String> {
     for (file, source) in program::files(p)? {
         m.sources.push(Artifact {
             path: format!("flink/{file}"),
@@ -201,7 +204,7 @@ fn code(m: &mut Module, p: &Pipeline, name: &str) -> Result<(), String> {
     }
     m.sources.push(Artifact {
         path: "flink/lib/JARS.txt".into(),
-        bytes: jars_text().into_bytes(),
+        bytes: jars_text(lock)?.into_bytes(),
         role: "the connector jars to put beside it",
     });
     m.variables.push(
@@ -230,21 +233,26 @@ fn code(m: &mut Module, p: &Pipeline, name: &str) -> Result<(), String> {
     let mut lifecycle = Body::builder();
     for jar in JARS {
         let path = template(&[Part::Expr(path_module.clone()), Part::Text(&format!("/flink/{}", jar.zip_path()))]);
-        let condition = match jar.sha512 {
+        let pin = lock::pin(jar, lock)?;
+        let condition = match &pin {
             Some(sha512) => Expression::from(BinaryOp::new(
                 call("try", vec![call("filesha512", vec![path]), Expression::String(String::new())]),
                 BinaryOperator::Eq,
-                Expression::String(sha512.to_owned()),
+                Expression::String(sha512.clone()),
             )),
             None => call("fileexists", vec![path]),
         };
-        let message = match jar.sha512 {
+        let message = match pin {
             Some(_) => format!(
                 "flink/{} must be {} with its pinned SHA-512 (see flink/lib/JARS.txt).",
                 jar.zip_path(),
                 jar.coordinates()
             ),
-            None => format!("flink/{} must be {} (see flink/lib/JARS.txt).", jar.zip_path(), jar.coordinates()),
+            None => format!(
+                "flink/{} must be {} (see flink/lib/JARS.txt; `pipec lock SPEC` pins its SHA-512 for this check).",
+                jar.zip_path(),
+                jar.coordinates()
+            ),
         };
         lifecycle = lifecycle.add_block(block(
             "precondition",
@@ -266,21 +274,27 @@ fn code(m: &mut Module, p: &Pipeline, name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `flink/lib/JARS.txt`: each jar's coordinates, URL and pin.
-fn jars_text() -> String {
+/// `flink/lib/JARS.txt`: each jar's coordinates, URL and pin (and where the pin comes from).
+fn jars_text(lock: Option<&Lock>) -> Result<String, String> {
     let mut text = String::from(
         "The Flink application's zip holds the connector jar(s) below under lib/. Put each here\n\
-         (flink/lib/) before `terraform apply`; the plan checks it is there (and its SHA-512 when\n\
-         pipec pins one). `pipec deploy` does the same for CloudFormation by itself.\n\n",
+         (flink/lib/) before `terraform apply`; the plan checks it is there, and its SHA-512 when\n\
+         it is pinned: by pipec itself, or by the pipec.lock beside the spec (`pipec lock SPEC`\n\
+         writes it; `pipec build --target terraform` reads it). `pipec deploy` does the same for\n\
+         CloudFormation by itself.\n\n",
     );
     for jar in JARS {
+        let sha512 = match (jar.sha512, lock::pin(jar, lock)?) {
+            (Some(builtin), _) => format!("{builtin} (pinned by pipec)"),
+            (None, Some(locked)) => format!("{locked} (pinned by pipec.lock)"),
+            (None, None) => "not pinned: run `pipec lock SPEC`, then build again, to have the plan check it".to_owned(),
+        };
         text.push_str(&format!(
-            "{}\n  file:    {}\n  url:     {}\n  sha512:  {}\n\n",
+            "{}\n  file:    {}\n  url:     {}\n  sha512:  {sha512}\n\n",
             jar.coordinates(),
             jar.file_name(),
             jar.url(MAVEN_CENTRAL),
-            jar.sha512.unwrap_or("not pinned in this pipec: check the jar against the Apache release's signature")
         ));
     }
-    text
+    Ok(text)
 }

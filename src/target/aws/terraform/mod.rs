@@ -39,20 +39,21 @@ impl Backend for Terraform {
         "Terraform HCL (main.tf, variables.tf, outputs.tf, versions.tf) + Lambda sources"
     }
 
-    fn emit(&self, pipeline: &Pipeline, _: Options) -> Result<Vec<Artifact>, String> {
-        emit(pipeline)
+    fn emit(&self, pipeline: &Pipeline, options: Options) -> Result<Vec<Artifact>, String> {
+        emit(pipeline, options.lock.as_ref())
     }
 }
 
-/// The files of the Terraform module for `p`.
-pub fn emit(p: &Pipeline) -> Result<Vec<Artifact>, String> {
+/// The files of the Terraform module for `p`; a Flink application's jars are checked against
+/// the pins of pipec and of `lock`.
+pub fn emit(p: &Pipeline, lock: Option<&crate::target::flink::lock::Lock>) -> Result<Vec<Artifact>, String> {
     let mut m = Module::default();
     data::add_stream(&mut m, p);
     data::add_table(&mut m, p);
     topics::add_topics(&mut m, p);
     archive::add_archive(&mut m, p);
     outcomes::add_outcomes(&mut m, p);
-    flink::add_flink(&mut m, p)?;
+    flink::add_flink(&mut m, p, lock)?;
     functions::add_functions(&mut m, p)?;
     alarms::add_alarms(&mut m, p);
 
