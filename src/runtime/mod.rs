@@ -274,7 +274,7 @@ impl Engine {
 
         let notify = notify::NotifyConfig {
             pipeline: pipeline.clone(),
-            topics: pipeline.topics.clone(),
+            topics: pipeline.topics.clone().into(),
             outbox: paths.outbox.clone(),
             dead_letter: paths.webhook_dead_letter.clone(),
             console: console_tx,

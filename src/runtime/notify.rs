@@ -87,7 +87,8 @@ impl Default for WebhookPolicy {
 pub struct NotifyConfig {
     /// The pipeline (its name, rules and store keys render record alerts).
     pub pipeline: Arc<crate::ir::Pipeline>,
-    pub topics: Vec<Topic>,
+    /// Shared, so delivering an alert does not copy its topic's subscriber lists.
+    pub topics: Arc<[Topic]>,
     pub outbox: PathBuf,
     pub dead_letter: PathBuf,
     /// Where console alerts go (none: not reported).
@@ -99,8 +100,9 @@ pub struct NotifyConfig {
 
 struct Notifier {
     config: NotifyConfig,
-    /// The open mailbox of each topic that has e-mail subscribers.
-    mailboxes: HashMap<usize, File>,
+    /// The open mailbox of each topic that has e-mail subscribers, and its length after the
+    /// last whole message (where a torn write is cut back to).
+    mailboxes: HashMap<usize, (File, u64)>,
     agent: ureq::Agent,
     /// URLs whose last digest failed every try.
     failing: std::collections::HashSet<String>,
@@ -133,7 +135,8 @@ pub fn spawn(config: NotifyConfig, alerts: Receiver<Job>, metrics: Arc<Metrics>)
 
 impl Notifier {
     fn deliver(&mut self, t: usize, alert: &Alert) {
-        let topic = self.config.topics[t].clone();
+        let topics = Arc::clone(&self.config.topics);
+        let topic = &topics[t];
         if let Some(console) = &self.config.console
             && console.try_send(Console { topic: topic.name.clone(), body: alert.body.clone() }).is_ok()
         {
@@ -142,7 +145,7 @@ impl Notifier {
         if !topic.emails.is_empty() {
             let mut backoff = super::health::Backoff::default();
             loop {
-                match self.write_email(t, &topic, alert) {
+                match self.write_email(t, topic, alert) {
                     Ok(()) => {
                         self.config.health.cleared("e-mail outbox");
                         Metrics::add(&self.metrics.notifications, 1);
@@ -178,19 +181,30 @@ impl Notifier {
             // Compact JSON is one line starting with `{`: no body line needs mboxrd's `>From `.
             alert.body,
         );
-        let file = match self.mailboxes.entry(t) {
+        let (file, whole) = match self.mailboxes.entry(t) {
             Entry::Occupied(open) => open.into_mut(),
             Entry::Vacant(slot) => {
                 fs::create_dir_all(&self.config.outbox)?;
                 let path = self.config.outbox.join(format!("{}.mbox", topic.name));
-                slot.insert(OpenOptions::new().create(true).append(true).open(path)?)
+                let file = OpenOptions::new().create(true).append(true).open(path)?;
+                let len = file.metadata()?.len();
+                slot.insert((file, len))
             }
         };
-        let whole = file.metadata()?.len();
-        file.write_all(text.as_bytes()).inspect_err(|_| {
-            // Cut a torn message off, so the retry appends after the last whole one.
-            let _ = file.set_len(whole);
-        })
+        match file.write_all(text.as_bytes()) {
+            Ok(()) => {
+                *whole += text.len() as u64;
+                Ok(())
+            }
+            Err(e) => {
+                // Cut a torn message off, so the retry appends after the last whole one; if
+                // even that fails, reopen (and measure) the mailbox on the next try.
+                if file.set_len(*whole).is_err() {
+                    self.mailboxes.remove(&t);
+                }
+                Err(e)
+            }
+        }
     }
 
     fn post(&mut self, url: &str, topic: &str, payload: &str) {
