@@ -20,6 +20,8 @@ use common::temp_dir;
 #[path = "support/archive.rs"]
 mod archive;
 mod common;
+#[path = "support/mbox.rs"]
+mod mbox;
 
 const BIN: &str = env!("CARGO_BIN_EXE_pipec");
 const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/transactions.yaml");
@@ -286,5 +288,12 @@ fn a_full_disk_refuses_records_pauses_and_resumes_without_losing_an_acknowledged
         .map(|v| v["transactionId"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(stored, expected);
+    // The outbox filled up too: every message in it is whole (a torn write was cut back before
+    // the retry), and every stored row was notified.
+    let mailed: BTreeSet<String> = mbox::read(&data, "high-transactions")
+        .into_iter()
+        .map(|m| m.body["record"]["transactionId"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(mailed, stored, "every stored row is in the outbox, once the space returned");
     assert!(refused.len() >= 200 && acked.len() > 2000, "{} acknowledged, {} refused", acked.len(), refused.len());
 }
