@@ -6,6 +6,8 @@
 #![cfg(feature = "aws")]
 
 mod common;
+#[path = "support/maven_repository.rs"]
+mod maven_repository;
 #[path = "support/tools.rs"]
 mod tools;
 
@@ -661,40 +663,6 @@ fn the_assets_template_is_cfn_lint_and_checkov_clean() {
     tools::assert_checkov_cfn_clean(&[&path]);
 }
 
-/// A fake Maven repository on 127.0.0.1 for `requests` requests: a path ending with one of
-/// `files`' names gets its bytes, any other a 404. The thread returns the paths asked for.
-fn maven_repository(files: Vec<(String, Vec<u8>)>, requests: usize) -> (String, std::thread::JoinHandle<Vec<String>>) {
-    use std::io::{BufRead as _, BufReader, Write as _};
-    let listener = TcpListener::bind("127.0.0.1:0").expect("free port");
-    let url = format!("http://{}/maven2", listener.local_addr().unwrap());
-    let handle = std::thread::spawn(move || {
-        let mut paths = Vec::new();
-        for stream in listener.incoming().take(requests) {
-            let mut stream = stream.unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            let path = line.split_whitespace().nth(1).unwrap_or_default().to_owned();
-            loop {
-                let mut header = String::new();
-                if reader.read_line(&mut header).unwrap() <= 2 {
-                    break;
-                }
-            }
-            let (status, body) = match files.iter().find(|(name, _)| path.ends_with(&format!("/{name}"))) {
-                Some((_, body)) => ("200 OK", body.clone()),
-                None => ("404 Not Found", b"not found".to_vec()),
-            };
-            let head = format!("HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", body.len());
-            stream.write_all(head.as_bytes()).unwrap();
-            stream.write_all(&body).unwrap();
-            paths.push(path);
-        }
-        paths
-    });
-    (url, handle)
-}
-
 /// `pipec ARGS` as [`pipec`] does, with the Maven repository and jar cache given.
 fn pipec_maven(args: &[&str], repository: &str, cache: &Path) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_pipec"));
@@ -738,7 +706,7 @@ fn flink_connector_jars_are_pinned_by_pipec_lock_and_checked_by_deploy() {
     let bytes = b"PK the connector jar as the fake repository serves it".to_vec();
     let files =
         vec![(jar.to_owned(), bytes.clone()), (format!("{jar}.sha512"), format!("{}\n", hex(&bytes)).into_bytes())];
-    let (repository, server) = maven_repository(files, 2);
+    let (repository, server) = maven_repository::serve(files, 2);
     let out = pipec_maven(&["lock", spec], &repository, &cache);
     server.join().unwrap();
     assert_exit(&out, 0);
@@ -760,7 +728,7 @@ fn flink_connector_jars_are_pinned_by_pipec_lock_and_checked_by_deploy() {
     let tampered = b"PK tampered".to_vec();
     let path = cache.join("org/apache/flink/flink-sql-connector-aws-kinesis-streams/6.0.0-2.0").join(jar);
     std::fs::write(&path, &tampered).unwrap();
-    let (repository, server) = maven_repository(vec![(jar.to_owned(), tampered.clone())], 1);
+    let (repository, server) = maven_repository::serve(vec![(jar.to_owned(), tampered.clone())], 1);
     let out = pipec_maven(&["deploy", spec, "--stack", "cv", "--yes"], &repository, &cache);
     server.join().unwrap();
     assert_exit(&out, 1);

@@ -255,45 +255,16 @@ pub(crate) fn with_jars(zip: &[u8], jars: &[Jar], pins: &Pins<'_>, source: &Sour
 }
 
 #[cfg(test)]
+#[path = "../../tests/support/maven_repository.rs"]
+mod maven_repository;
+
+#[cfg(test)]
 mod tests {
-    use std::io::{BufRead as _, BufReader, Read as _};
+    use std::io::Read as _;
     use std::net::TcpListener;
 
+    use super::maven_repository::serve;
     use super::*;
-
-    /// A fake Maven repository on 127.0.0.1 answering `requests` requests: a path ending with
-    /// one of `files`' names gets its bytes, any other a 404. Returns the base URL and the
-    /// thread that serves (joined: the paths asked for).
-    fn serve(files: Vec<(&'static str, Vec<u8>)>, requests: usize) -> (String, std::thread::JoinHandle<Vec<String>>) {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/maven2", listener.local_addr().unwrap());
-        let handle = std::thread::spawn(move || {
-            let mut paths = Vec::new();
-            for stream in listener.incoming().take(requests) {
-                let mut stream = stream.unwrap();
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                let path = line.split_whitespace().nth(1).unwrap_or_default().to_owned();
-                loop {
-                    let mut header = String::new();
-                    if reader.read_line(&mut header).unwrap() <= 2 {
-                        break;
-                    }
-                }
-                let (status, body) = match files.iter().find(|(name, _)| path.ends_with(&format!("/{name}"))) {
-                    Some((_, body)) => ("200 OK", body.clone()),
-                    None => ("404 Not Found", b"not found".to_vec()),
-                };
-                let head = format!("HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", body.len());
-                stream.write_all(head.as_bytes()).unwrap();
-                stream.write_all(&body).unwrap();
-                paths.push(path);
-            }
-            paths
-        });
-        (url, handle)
-    }
 
     const FAKE: &[u8] = b"PK fake connector jar for the packaging test";
     const JAR_FILE: &str = "fake-connector-1.0-2.2.jar";
