@@ -34,7 +34,7 @@ use common::{Rng, base64, pipeline, specs_in};
 /// (`PIPEC_DIFFERENTIAL_EVENTS` overrides it; the floor, 20,000, takes about 40 minutes
 /// of CPU). 94 % of the CPU is moto answering the generated functions' AWS calls, about 2.5 ms
 /// each (profile in `tests/python/run_aws.py`, figures in the README).
-const EVENTS: usize = 6000;
+const EVENTS: usize = 5000;
 
 fn events() -> usize {
     std::env::var("PIPEC_DIFFERENTIAL_EVENTS").ok().and_then(|n| n.parse().ok()).unwrap_or(EVENTS)
