@@ -1,7 +1,8 @@
 //! One behaviour on every target: every example and every feature spec gets [`EVENTS`] generated
 //! edge-case events (invalid ones, NULLs, extremes, bounded strings at and over their length,
 //! every [`LIMIT_EVERY`]th record at or over DynamoDB's item and key limits or SNS's message
-//! limit), run through the real `pipec run --local` binary and
+//! limit, each limit reached at least once: [`limits_to_reach`]), run through the real `pipec run
+//! --local` binary and
 //! through every generated Lambda function under moto's in-process `mock_aws`
 //! (`tests/python/run_aws.py`: one Python process per spec, every batch delivered twice, every
 //! window terminated early once and then retried). Both must give the same stored rows, the same
@@ -21,7 +22,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use pipec::expr::{FieldSchema, Program, RecordSchema, ValueType, validate};
 use pipec::ir::{Pipeline, RuleKind};
@@ -29,9 +30,11 @@ use serde_json::{Map, Value, json};
 
 use common::{Rng, base64, pipeline, specs_in};
 
-/// Generated events per spec (`PIPEC_DIFFERENTIAL_EVENTS` overrides it for a longer run; the
-/// cost is linear in the events, mostly moto's per-call cost: see the README).
-const EVENTS: usize = 3000;
+/// Generated events per spec: the most that keeps this file near 5 minutes on two idle cores
+/// (`PIPEC_DIFFERENTIAL_EVENTS` overrides it; the floor, 20,000, takes about 40 minutes
+/// of CPU). 94 % of the CPU is moto answering the generated functions' AWS calls, about 2.5 ms
+/// each (profile in `tests/python/run_aws.py`, figures in the README).
+const EVENTS: usize = 5000;
 
 fn events() -> usize {
     std::env::var("PIPEC_DIFFERENTIAL_EVENTS").ok().and_then(|n| n.parse().ok()).unwrap_or(EVENTS)
@@ -122,28 +125,86 @@ fn oversized(rng: &mut Rng, case: usize, record: &mut Map<String, Value>, schema
         .collect();
     let key = keys.first().and_then(|k| schema.fields.iter().find(|f| f.name == *k));
     let sort = keys.get(1).and_then(|k| schema.fields.iter().find(|f| f.name == *k));
+    // Each case's sizes are taken in turn (not drawn), so that every size is in the corpus.
+    let turn = case / 5;
     match case % 5 {
         // Over the 400 KB item limit, just under it, and alerts over SNS's 256 KB. "Just under"
         // stays below 405,000 bytes: moto refuses items over that (its own estimate of the
         // limit, `moto/dynamodb/models/dynamo_type.py`) where DynamoDB documents 409,600; the
         // exact boundary is tested in `src/limits.rs`.
-        0 | 1 if !strings.is_empty() => {
-            let size = *rng.pick(&[450_000, 404_000, 300_000, 262_000]);
+        n @ (0 | 1) if !strings.is_empty() => {
+            let size = [450_000, 404_000, 300_000, 262_000][(turn * 2 + n) % 4];
             record.insert((*rng.pick(&strings)).to_string(), json!("é".repeat(size / 2)));
         }
         // A partition key over 2,048 bytes, and at it.
         2 if key.is_some_and(|k| k.ty == ValueType::String) => {
-            let n = *rng.pick(&[2048, 2049, 3000]);
-            record.insert(key.unwrap().name.clone(), json!(format!("{}{}", rng.below(1_000_000), "k".repeat(n - 6))));
+            let n = [2048, 2049, 3000][turn % 3];
+            record
+                .insert(key.unwrap().name.clone(), json!(format!("{:06}{}", rng.below(1_000_000), "k".repeat(n - 6))));
         }
-        // A timestamp sort key over 1,024 bytes.
+        // A timestamp sort key over 1,024 bytes, and one a few bytes under.
         3 if sort.is_some_and(|k| k.ty == ValueType::Timestamp) => {
-            let fraction = "1".repeat(*rng.pick(&[1000, 1010, 1100]));
+            let fraction = "1".repeat([1000, 1010, 1100][turn % 3]);
             let at = format!("2026-11-26T12:{:02}:{:02}.{fraction}Z", rng.below(60), rng.below(60));
             record.insert(sort.unwrap().name.clone(), json!(at));
         }
         _ => {}
     }
+}
+
+/// The limits the corpus must reach, at and over each, as far as the spec's schema allows (a
+/// spec without a string field cannot hold a 400 KB record).
+fn limits_to_reach(schema: &RecordSchema, keys: &[&str]) -> Vec<&'static str> {
+    let field = |name: Option<&&str>| name.and_then(|n| schema.fields.iter().find(|f| f.name == *n));
+    let strings = schema.fields.iter().any(|f| f.ty == ValueType::String && !keys.contains(&f.name.as_str()));
+    let mut limits = Vec::new();
+    if strings {
+        limits.extend(["an item over 400 KB", "an item just under 400 KB", "a record over SNS's 256 KB"]);
+    }
+    if field(keys.first()).is_some_and(|k| k.ty == ValueType::String) {
+        limits.extend(["a partition key of 2,048 bytes", "a partition key over 2,048 bytes"]);
+    }
+    if field(keys.get(1)).is_some_and(|k| k.ty == ValueType::Timestamp) {
+        limits.extend(["a sort key under 1,024 bytes by a few", "a sort key over 1,024 bytes"]);
+    }
+    if schema.fields.iter().any(|f| f.ty == ValueType::Float) {
+        limits.extend(["a number of 38 digits at DynamoDB's largest", "a number of 42 digits"]);
+    }
+    limits
+}
+
+/// The limits one raw event line reaches (see [`limits_to_reach`]).
+fn limits_reached(line: &str, keys: &[&str]) -> Vec<&'static str> {
+    let mut reached = Vec::new();
+    if line.contains("9.9999999999999999999999999999999999999E+125") {
+        reached.push("a number of 38 digits at DynamoDB's largest");
+    }
+    if line.contains("123456789012345678901234567890123456789012") {
+        reached.push("a number of 42 digits");
+    }
+    let Ok(Value::Object(record)) = serde_json::from_str::<Value>(line) else { return reached };
+    let text = |name: Option<&&str>| name.and_then(|n| record.get(*n)?.as_str()).map_or(0, str::len);
+    for (name, value) in &record {
+        let Some(len) = value.as_str().map(str::len) else { continue };
+        match len {
+            _ if keys.contains(&name.as_str()) => {}
+            409_601.. => reached.push("an item over 400 KB"),
+            400_000..=409_600 => reached.push("an item just under 400 KB"),
+            262_000..400_000 => reached.push("a record over SNS's 256 KB"),
+            _ => {}
+        }
+    }
+    match text(keys.first()) {
+        2048 => reached.push("a partition key of 2,048 bytes"),
+        2049.. => reached.push("a partition key over 2,048 bytes"),
+        _ => {}
+    }
+    match text(keys.get(1)) {
+        1000..=1024 => reached.push("a sort key under 1,024 bytes by a few"),
+        1025.. => reached.push("a sort key over 1,024 bytes"),
+        _ => {}
+    }
+    reached
 }
 
 /// One raw event line: a valid record, an invalid one, or not JSON at all.
@@ -414,6 +475,10 @@ fn differential(spec: &str, seed: u64) {
     let mut rng = Rng(seed);
     let count = events();
     let lines: Vec<String> = (0..count).map(|i| event(&mut rng, &p.stream.schema, &keys, i)).collect();
+    let reached: std::collections::BTreeSet<&str> = lines.iter().flat_map(|l| limits_reached(l, &keys)).collect();
+    let missing: Vec<&str> =
+        limits_to_reach(&p.stream.schema, &keys).into_iter().filter(|l| !reached.contains(l)).collect();
+    assert!(missing.is_empty(), "{spec}: {count} events reach no record with {missing:?}: generate more");
     // `PIPEC_DIFFERENTIAL_KEEP=1` keeps the corpus, both runs' outputs and the template (to
     // rerun or profile `tests/python/run_aws.py` by hand).
     let keep = std::env::var_os("PIPEC_DIFFERENTIAL_KEEP").is_some();
@@ -430,8 +495,10 @@ fn differential(spec: &str, seed: u64) {
     let tsv_file = dir.path().join("events.tsv");
     std::fs::write(&tsv_file, tsv).unwrap();
 
+    let started = Instant::now();
     let mut local =
         (0..3).find_map(|_| run_local(&p, &path, &events, dir.path())).expect("three runs crossed a window");
+    let local_seconds = started.elapsed().as_secs_f64();
     let out = dir.path().join("cfn");
     let artifacts = pipec::target::emit(pipec::target::Target::Cfn, &p, pipec::target::Options::default()).unwrap();
     pipec::target::write(&out, &artifacts).unwrap();
@@ -443,6 +510,12 @@ fn differential(spec: &str, seed: u64) {
         .unwrap();
     assert!(harness.status.success(), "the moto harness failed: {}", tools::describe(&harness));
     let result: Value = serde_json::from_str(&std::fs::read_to_string(&result_file).unwrap()).unwrap();
+    // Where the time goes (shown with `--nocapture`; the README's figures come from it).
+    eprintln!(
+        "{spec}: {count} events: local run {local_seconds:.1} s, moto harness {:.1} s {}",
+        started.elapsed().as_secs_f64() - local_seconds,
+        result["seconds"]
+    );
     assert_eq!(result["failures"], 0, "{spec}: no batch item may fail: nothing may block its batch");
     let aws = aws_outcome(&p, &result);
     if p.rules.is_empty() {
