@@ -2,9 +2,9 @@
 //! evaluated: the one implementation, see [`super::decide`]); invalid and refused records go
 //! to the dead-letter file, flagged ones are stored ([`Store`]), then notified.
 //!
-//! Transactions: the records read in one tick (until the log is caught up, at most 1 s) are
-//! written in one SQLite transaction together with the hot checkpoint, so the store holds each
-//! flagged key exactly once, whatever crashes.
+//! Transactions: the records read in one tick (until the log is caught up, at most 1 s or
+//! [`MAX_PENDING`] flagged items) are written in one SQLite transaction together with the hot
+//! checkpoint, so the store holds each flagged key exactly once, whatever crashes.
 //!
 //! Windowed rules use the record's *arrival time* in the log (the time of its append, as
 //! Kinesis' `ApproximateArrivalTimestamp`, which Lambda's tumbling windows use too): it is
@@ -45,6 +45,9 @@ use crate::ir::Pipeline;
 
 const CONSUMER: &str = "hot";
 const TICK: Duration = Duration::from_secs(1);
+/// A transaction also commits once this many flagged items wait for it (their alerts are sent
+/// after the commit): memory stays bounded whatever the rate, instead of one second's worth.
+const MAX_PENDING: usize = 4096;
 const GRACE_MS: i64 = 1000;
 
 /// What the hot path is given.
@@ -154,7 +157,7 @@ impl Hot {
                 self.counts.hot_events += decided;
                 decided_below = decided_below.max(frame.first_seq + frame.count());
                 self.dirty = true;
-                if tick.elapsed() >= TICK {
+                if tick.elapsed() >= TICK || self.pending.len() >= MAX_PENDING {
                     self.commit(reader.position(), decided_below)?;
                     tick = Instant::now();
                 }
