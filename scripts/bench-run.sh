@@ -52,6 +52,18 @@
 # Top symbols of the hot thread now: from_utf8 2.6 %, serde_json parse_str 2.3 %, memcmp
 # 2.2 %, skip_to_escape 1.8 %, mimalloc ~3.5 %, SQLite b-tree ~3 % (of all samples). The hot
 # path and the gzip workers now cost about the same, so neither alone bounds the run.
+#
+# Fourth session (perf record -F 999 -g, 300,000 events, load ~4): by thread pipec-gzip 42.0 %,
+# pipec-hot 40.2 %, pipec-notify 9.7 % (was 12.4 %: alerts serialized from borrowed parts, no
+# topic copy or fstat per e-mail), cold 4.0 %, source 3.3 %; top symbols deflate_compress_lazy
+# 39.2 %, deflate_flush_block 3.0 %, kernel page clearing 2.9 %, from_utf8 2.9 %, memmove
+# 2.6 %, serde_json parse_str 2.5 %, memcmp 2.3 %, SQLite b-tree 1.7 %. Peak RSS was 175-219
+# MiB at 1M events: a transaction held a whole second of flagged items (33k at 300k/s) for its
+# commit; it now also commits at 4,096 (hot.rs MAX_PENDING): 82-103 MiB, flat from 1M to 2M.
+# The Kinesis endpoint under 4 boto3 producers: 10.7 % of the server's samples were
+# shape::blob's char-by-char alphabet scan before a decode that checks the same, the blob was
+# decoded twice, and paths, maps and padded sequence numbers were formatted per entry; now
+# 9-13 us of server CPU per record, pipeline included (was 15.5).
 set -euo pipefail
 N=${1:-1000000}
 # shellcheck source=scripts/bench-lib.sh
