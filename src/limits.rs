@@ -101,8 +101,9 @@ pub fn item_size(item: &Map<String, Json>, rules: &[&str]) -> usize {
 }
 
 /// Why DynamoDB would refuse the item, checked in this order: a table key value over its
-/// limit, the viewer index's sort key (`ir::viewer_sort`: its field and attribute type) of the wrong type or over its limit, then the whole item over 400 KB. `keys` are the
-/// partition and (optional) sort key names.
+/// limit, the viewer index's sort key (`view`: field and attribute type, from
+/// `ir::viewer_sort`) of the wrong type or over its limit, then the whole item over 400 KB.
+/// `keys` are the partition and (optional) sort key names.
 #[must_use]
 pub fn item_problem(
     item: &Map<String, Json>,
