@@ -38,7 +38,7 @@ use pipec::target::{self, Options, Target};
 use serde_json::{Map, Value as Json, json};
 
 mod common;
-use common::{Rng, vars};
+use common::{Rng, same_json, vars};
 #[path = "support/tools.rs"]
 mod tools;
 
@@ -294,18 +294,6 @@ fn within_last_bits(local: &Json, flink: &Json) -> bool {
         })
 }
 
-/// Numbers compared as doubles (DynamoDB stores `100.0` as `100`), anything else exactly.
-fn same_values(a: &Json, b: &Json) -> bool {
-    match (a, b) {
-        (Json::Number(x), Json::Number(y)) => x.as_f64() == y.as_f64(),
-        (Json::Array(x), Json::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_values(a, b)),
-        (Json::Object(x), Json::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_values(v, w)))
-        }
-        _ => a == b,
-    }
-}
-
 /// Flink's alerts of the `ordered` case through the generated alerts function under moto:
 /// its window messages (subject and exact text) and stored window rows must be the local
 /// run's.
@@ -362,7 +350,7 @@ fn alerts_function_matches_the_local_run(dir: &Path, spec_text: &str, rows: &[Js
         )
         .unwrap();
         assert!(
-            same_values(&row["aggregates"], &message["aggregates"]) && row["group"] == message["group"],
+            same_json(&row["aggregates"], &message["aggregates"]) && row["group"] == message["group"],
             "stored window row {row} is not the local alert {message}"
         );
     }

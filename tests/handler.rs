@@ -28,7 +28,7 @@ use pipec::expr::{FieldSchema, Program, RecordSchema, ValueType, validate};
 use pipec::ir::{Pipeline, RuleKind};
 use serde_json::{Map, Value, json};
 
-use common::{Rng, base64, pipeline, specs_in};
+use common::{Rng, base64, pipeline, same_json, specs_in};
 
 /// Generated events per spec: the most that keeps this file near 5 minutes on two idle cores
 /// (`PIPEC_DIFFERENTIAL_EVENTS` overrides it; the floor, 20,000, takes about 40 minutes
@@ -261,18 +261,6 @@ fn event(rng: &mut Rng, schema: &RecordSchema, keys: &[&str], i: usize) -> Strin
             Value::Object(record).to_string().replacen("\"@raw@\"", raw, 1)
         }
         _ => Value::Object(record).to_string(),
-    }
-}
-
-/// Numbers compare by value (a float field's `100` may come back as `100.0`).
-fn same_json(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_json(a, b)),
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
-        }
-        _ => a == b,
     }
 }
 

@@ -261,3 +261,17 @@ pub fn is_flink(path: &Path) -> bool {
     let Some(spec) = checked.spec.as_ref().filter(|_| !checked.has_errors()) else { return false };
     matches!(pipec::ir::lower(spec).unwrap().engine, pipec::ir::Engine::Flink(_))
 }
+
+/// Two JSON values equal with numbers compared as doubles (DynamoDB gives a float field's
+/// `100.0` back as `100`), everything else exactly.
+pub fn same_json(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_json(a, b)),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
+        }
+        _ => a == b,
+    }
+}
