@@ -127,24 +127,23 @@ pub(crate) fn fetch(jar: &Jar, pin: &str, source: &Source) -> Result<Vec<u8>, Er
     Ok(bytes)
 }
 
-fn download(url: &str) -> Result<Vec<u8>, String> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
+/// An HTTP agent for the Maven repository: 20 s to connect, `whole` for the whole request.
+fn agent(whole: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
         .timeout_connect(Some(Duration::from_secs(20)))
-        .timeout_global(Some(Duration::from_mins(10)))
+        .timeout_global(Some(whole))
         .build()
-        .into();
-    let mut response = agent.get(url).call().map_err(|e| e.to_string())?;
+        .into()
+}
+
+fn download(url: &str) -> Result<Vec<u8>, String> {
+    let mut response = agent(Duration::from_mins(10)).get(url).call().map_err(|e| e.to_string())?;
     response.body_mut().with_config().limit(MAX_JAR_BYTES).read_to_vec().map_err(|e| e.to_string())
 }
 
 /// A checksum file's bytes; `None` when the repository has none (HTTP 404).
 fn download_checksum(url: &str) -> Result<Option<Vec<u8>>, String> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_connect(Some(Duration::from_secs(20)))
-        .timeout_global(Some(Duration::from_mins(1)))
-        .build()
-        .into();
-    match agent.get(url).call() {
+    match agent(Duration::from_mins(1)).get(url).call() {
         Ok(mut response) => {
             response.body_mut().with_config().limit(4096).read_to_vec().map(Some).map_err(|e| e.to_string())
         }
@@ -197,7 +196,8 @@ pub(crate) fn lock(jars: &[Jar], source: &Source, existing: Option<&Lock>, lock_
             )));
         };
         let bytes = download(&url).map_err(|e| unreachable("the jar", e))?;
-        let got = if algorithm == "sha512" { sha512_hex(&bytes) } else { hex(&Sha1::digest(&bytes)) };
+        let sha512 = sha512_hex(&bytes);
+        let got = if algorithm == "sha512" { sha512.clone() } else { hex(&Sha1::digest(&bytes)) };
         if got != expected {
             return Err(Error::failed(format!(
                 "the connector jar {} from {url} has {algorithm} {got}, but the repository publishes {expected} in \
@@ -206,7 +206,6 @@ pub(crate) fn lock(jars: &[Jar], source: &Source, existing: Option<&Lock>, lock_
                 jar.coordinates()
             )));
         }
-        let sha512 = sha512_hex(&bytes);
         let previous = lock::pin(jar, existing).map_err(|e| Error::config(format!("{}: {e}", lock_path.display())))?;
         if let Some(previous) = previous.filter(|p| *p != sha512) {
             return Err(Error::failed(format!(
@@ -225,12 +224,14 @@ pub(crate) fn lock(jars: &[Jar], source: &Source, existing: Option<&Lock>, lock_
     Ok(Lock::new(locked))
 }
 
-/// Writes the file atomically (a temp file renamed), creating its folders.
-fn store(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes the file atomically (`<file>.pipec-tmp`, then renamed), creating its folders: a
+/// cached jar, and the lock `pipec lock` writes.
+pub(crate) fn store(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    let tmp = path.with_extension("jar.pipec-tmp");
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".pipec-tmp");
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
 }
