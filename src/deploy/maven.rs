@@ -123,7 +123,7 @@ pub(crate) fn fetch(jar: &Jar, pin: &str, source: &Source) -> Result<Vec<u8>, Er
             jar.coordinates()
         )));
     }
-    store(&path, &bytes).map_err(|e| Error::failed(format!("could not cache {}: {e}", path.display())))?;
+    cache(&path, &bytes)?;
     Ok(bytes)
 }
 
@@ -218,22 +218,16 @@ pub(crate) fn lock(jars: &[Jar], source: &Source, existing: Option<&Lock>, lock_
             )));
         }
         let path = source.cached(jar);
-        store(&path, &bytes).map_err(|e| Error::failed(format!("could not cache {}: {e}", path.display())))?;
+        cache(&path, &bytes)?;
         locked.push(Locked { coordinates: jar.coordinates(), url, sha512, verified_with: algorithm.to_owned() });
     }
     Ok(Lock::new(locked))
 }
 
-/// Writes the file atomically (`<file>.pipec-tmp`, then renamed), creating its folders: a
-/// cached jar, and the lock `pipec lock` writes.
-pub(crate) fn store(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".pipec-tmp");
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
+/// Keeps a checked jar in the cache (written atomically).
+fn cache(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    crate::target::write_file(path, bytes)
+        .map_err(|e| Error::failed(format!("could not cache {}: {e}", path.display())))
 }
 
 /// The application's zip with each jar added under `lib/` (fixed timestamps, stored as they

@@ -142,7 +142,7 @@ pub fn lock(
     let path = lock::path_for(spec);
     let existing = lock::Lock::read(&path).map_err(Error::config)?;
     let new = maven::lock(JARS, &maven::Source::from_env(), existing.as_ref(), &path)?;
-    maven::store(&path, new.render().as_bytes())
+    crate::target::write_file(&path, new.render().as_bytes())
         .map_err(|e| Error::failed(format!("could not write {}: {e}", path.display())))?;
     Ok((path, new))
 }

@@ -103,13 +103,22 @@ pub fn emit(target: Target, pipeline: &Pipeline, options: Options) -> Result<Vec
 /// The first I/O error.
 pub fn write(dir: &std::path::Path, artifacts: &[Artifact]) -> std::io::Result<()> {
     for artifact in artifacts {
-        let path = dir.join(&artifact.path);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        let tmp = path.with_extension("pipec-tmp");
-        std::fs::write(&tmp, &artifact.bytes)?;
-        std::fs::rename(&tmp, &path)?;
+        write_file(&dir.join(&artifact.path), &artifact.bytes)?;
     }
     Ok(())
+}
+
+/// Writes one file atomically (`<file>.pipec-tmp`, then renamed over it), creating its
+/// folders: readers see the old bytes or the new ones, never a part.
+///
+/// # Errors
+/// The first I/O error.
+pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".pipec-tmp");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
 }
