@@ -31,6 +31,12 @@ pub struct AggregateSpec {
 }
 
 impl AggregateSpec {
+    /// How alerts and stored window decisions name the aggregate: `count(*)`, `sum(amount)`.
+    #[must_use]
+    pub fn label(&self) -> String {
+        format!("{}({})", self.kind.name(), self.field.as_ref().map_or("*", |(f, _)| f.as_str()))
+    }
+
     /// Whether `value` replaces `best` as the min (or max): strictly less (greater), so the
     /// first of equal values stays; timestamps by instant.
     fn beats(&self, kind: AggregateKind, value: &Value, best: &Value) -> bool {

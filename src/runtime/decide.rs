@@ -499,9 +499,8 @@ fn window_group(
         .iter()
         .zip(accs)
         .map(|(spec, acc)| {
-            let field = spec.field.as_ref().map_or("*", |(f, _)| f.as_str());
             let value = crate::limits::storable(acc.finish().to_json());
-            json!({ "aggregate": format!("{}({field})", spec.kind.name()), "value": value })
+            json!({ "aggregate": spec.label(), "value": value })
         })
         .collect();
     let (start, finish) = (format_timestamp_millis(start), format_timestamp_millis(end));

@@ -432,11 +432,8 @@ impl Context<'_> {
                 }
                 if let Some(aggregates) = &aggregates {
                     let program = Program::compile(&rule.when, &self.pipeline.stream.schema);
-                    let names: Vec<String> = program
-                        .aggregates()
-                        .iter()
-                        .map(|a| format!("{}({})", a.kind.name(), a.field.as_ref().map_or("*", |(f, _)| f.as_str())))
-                        .collect();
+                    let names: Vec<String> =
+                        program.aggregates().iter().map(crate::expr::AggregateSpec::label).collect();
                     let names: Vec<&str> = names.iter().map(String::as_str).collect();
                     match &aggregates.kind {
                         NodeKind::Map(entries) => {

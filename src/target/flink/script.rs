@@ -223,21 +223,14 @@ fn json_object(fields: impl Iterator<Item = String>) -> String {
     if pairs.is_empty() { "'{}'".to_owned() } else { format!("JSON_OBJECT({})", pairs.join(", ")) }
 }
 
-/// An aggregate as a window alert names it, `count(*)` or `sum(amount)` (as `runtime::decide` does).
-fn aggregate_name(spec: &AggregateSpec) -> String {
-    format!("{}({})", spec.kind.name(), spec.field.as_ref().map_or("*", |(f, _)| f.as_str()))
-}
-
 /// A window's aggregates as the JSON array `[{"aggregate": "count(*)", "value": 6}, ...]`:
 /// every aggregate call of the condition in source order, named and computed as the local
 /// runtime names and computes them (a NULL value stays `null`).
-fn aggregates(rule: &Rule, schema: &RecordSchema) -> Result<String, String> {
-    let program = Program::compile(&rule.when, schema);
-    let objects = program
-        .aggregates()
+fn aggregates(rule: &Rule, specs: &[AggregateSpec]) -> Result<String, String> {
+    let objects = specs
         .iter()
         .map(|spec| {
-            let name = aggregate_name(spec);
+            let name = spec.label();
             let value = fsql::aggregate_value(spec).map_err(|reason| format!("rule `{}`: {reason}", rule.name))?;
             Ok(format!(
                 "\n    JSON_OBJECT(KEY 'aggregate' VALUE {}, KEY 'value' VALUE {value} NULL ON NULL)",
@@ -273,8 +266,8 @@ fn rule_view(out: &mut String, view: &str, rule: &Rule, schema: &RecordSchema) -
             };
             let per = if group_by.is_empty() { String::new() } else { format!(" per {}", group_by.join(", ")) };
             let _ = writeln!(out, "-- Decided once per window{per}: {described}.");
-            let names: Vec<String> =
-                Program::compile(&rule.when, schema).aggregates().iter().map(aggregate_name).collect();
+            let program = Program::compile(&rule.when, schema);
+            let names: Vec<String> = program.aggregates().iter().map(AggregateSpec::label).collect();
             let _ = writeln!(out, "-- Its alert carries the value of {}.", names.join(", "));
             let _ = writeln!(out, "CREATE TEMPORARY VIEW {} AS", ident(view));
             let _ = writeln!(
@@ -282,7 +275,7 @@ fn rule_view(out: &mut String, view: &str, rule: &Rule, schema: &RecordSchema) -
                 "SELECT\n  {} AS `rule`,\n  CAST(`window_start` AS STRING) AS `window_start`,\n  CAST(`window_end` AS STRING) AS `window_end`,\n  {} AS `group_key`,\n  CAST(NULL AS STRING) AS `record`,\n  {} AS `aggregates`",
                 string(&rule.name),
                 json_object(group_by.iter().cloned()),
-                aggregates(rule, schema)?
+                aggregates(rule, program.aggregates())?
             );
             let time = format!("DESCRIPTOR({})", ident(EVENT_TIME));
             let length = interval(u64::from(*seconds));
