@@ -11,11 +11,11 @@ lines ("seq\\tb64") are:
 * delivered to each window function as one tumbling window (batches of 100, the state carried
   through JSON), terminated early once halfway (isWindowTerminatedEarly: the next invocation
   starts with a fresh state), then the whole window delivered again (a retried window);
-* read back through the viewer function, page by page, when there is one.
+* read back through the viewer function, page by page, when there is one (the first page at
+  its default size, then ``?limit=1000``), and asked a bad ``limit`` and ``after``.
 
 OUT_FILE receives {"items", "windows", "dead_letters", "messages": {"topic": [{"subject",
-"message"}]}, "failures", "viewer": {"rows", "pages", "alerts"}, "seconds": {phase: {"wall",
-"cpu"}}}.
+"message"}]}, "failures", "viewer": (``read_viewer``'s), "seconds": {phase: {"wall", "cpu"}}}.
 
 Where the time goes (profiled 2026-12-02 on the 2-core machine: `python -m cProfile` on the kept
 clickstream corpus, see PIPEC_DIFFERENTIAL_KEEP in tests/handler.rs; `perf` over the whole test):
@@ -28,10 +28,11 @@ clickstream corpus, see PIPEC_DIFFERENTIAL_KEEP in tests/handler.rs; `perf` over
   a third of that), botocore's request building and SigV4 signing a sixth.
 * No call is retried (so no backoff sleeps), JSON dumping is under 1 %. Unsigned requests and
   caching moto's per-request method lookup saved under 5 % (within noise): not kept.
-* The hot path is linear in the events, the viewer grows faster: moto's Query sorts the whole
-  index for every page, and a page holds at most 1 MB (rows near 400 KB cut it short).
-  clickstream at 20,000 events, CPU seconds: hot 222, scan 32, viewer 181 (at 3,000: 37, 4,
-  8; at 5,000: 57, 7, 25).
+* The hot path is linear in the events, the viewer grew faster: moto's Query sorts the whole
+  index for every call, and a call returns at most 1 MB (rows near 400 KB cut it short).
+  clickstream at 20,000 events, CPU seconds: hot 222, scan 32, viewer 181 when every page
+  held 100 rows; so after the first page (the default size, checked) the viewer is read
+  1,000 rows a page (``?limit=1000``), which makes it a small share again.
 """
 
 import json
@@ -117,23 +118,48 @@ def run_window(handler, records):
     return failures
 
 
+def _sent(row):
+    """A JSON row's bytes in Lambda's response payload, as the viewer measures them."""
+    return len(json.dumps(json.dumps(row)))
+
+
 def read_viewer(viewer):
-    """Every row through the viewer's JSON pages, in the order it gives them."""
-    rows, pages, token, alerts = [], 0, None, None
+    """Every row through the viewer's JSON pages, in the order it gives them: the first page
+    at the default size, the rest 1,000 rows at a time (?limit=1000), and what it answers a
+    bad ``limit`` and a bad ``after``.
+
+    "pages" holds [rows, their bytes as sent, the first row's bytes] per page, "largest" the
+    largest response as Lambda sends it (the handler's return value as JSON), "refused" the
+    bad requests' status and error.
+    """
+    rows, pages, token, alerts, largest = [], [], None, None, 0
     while True:
         params = {"format": "json"}
         if token:
-            params["after"] = token
+            params.update(after=token, limit="1000")
         response = viewer.handler({"queryStringParameters": params}, None)
         assert response["statusCode"] == 200, response
+        largest = max(largest, len(json.dumps(response)))
         body = json.loads(response["body"])
         rows += body["rows"]
         if alerts is None:
             alerts = body.get("alerts", [])
-        pages += 1
+        sizes = [_sent(row) for row in body["rows"]]
+        pages.append([len(sizes), sum(sizes), sizes[0] if sizes else 0])
         token = body.get("next")
         if not token:
-            return {"rows": rows, "pages": pages, "alerts": alerts}
+            break
+    refused = []
+    for params in ({"limit": "1001"}, {"limit": "-1"}, {"after": "not-a-token"}):
+        response = viewer.handler({"queryStringParameters": params}, None)
+        refused.append([response["statusCode"], json.loads(response["body"])])
+    return {
+        "rows": rows,
+        "pages": pages,
+        "alerts": alerts,
+        "largest": largest,
+        "refused": refused,
+    }
 
 
 def messages(resources, names):

@@ -72,10 +72,9 @@ fn function(name: &str, comment: &str, body: &Py) -> String {
     format!("def {name}(r):\n    # {}\n{}", pyfmt::comment_text(comment), statement(4, "return ", body))
 }
 
-/// `KEY = (partition, sort)` of the flagged table, `None` for a part it lacks, and
-/// `VIEW_KEY = (field, attribute type)` of the viewer's index, or `None`.
-fn store_keys(p: &Pipeline) -> String {
-    let key = p.store.as_ref().map_or_else(
+/// `(partition, sort)` of the flagged table, `None` for a part it lacks.
+fn table_key(p: &Pipeline) -> Py {
+    p.store.as_ref().map_or_else(
         || Py::tuple(vec![Py::atom("None"), Py::atom("None")]),
         |s| {
             Py::tuple(vec![
@@ -83,7 +82,13 @@ fn store_keys(p: &Pipeline) -> String {
                 s.sort.as_ref().map_or_else(|| Py::atom("None"), |k| Py::atom(string(&k.name))),
             ])
         },
-    );
+    )
+}
+
+/// `KEY = ` [`table_key`] and `VIEW_KEY = (field, attribute type)` of the viewer's index, or
+/// `None`.
+fn store_keys(p: &Pipeline) -> String {
+    let key = table_key(p);
     let view = crate::ir::viewer_sort(p).map_or_else(
         || Py::atom("None"),
         |(field, attribute, _)| Py::tuple(vec![Py::atom(string(field)), Py::atom(string(attribute))]),
@@ -185,6 +190,7 @@ pub fn viewer_source(p: &Pipeline) -> Result<String, String> {
         statement(0, "COLUMNS = ", &columns),
         statement(0, "SORT = ", &sort),
         statement(0, "INDEX = ", &index),
+        statement(0, "KEY = ", &table_key(p)),
         statement(0, "VIEW = ", &Py::atom(string(crate::limits::VIEW))),
         statement(0, "WINDOW_RULES = ", &strings(p.window_rules().map(|r| r.name.clone()))),
     ]
