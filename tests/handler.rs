@@ -486,17 +486,8 @@ fn differential(spec: &str, seed: u64) {
     let mut local =
         (0..3).find_map(|_| run_local(&p, &path, &events, dir.path())).expect("three runs crossed a window");
     let local_seconds = started.elapsed().as_secs_f64();
-    let out = dir.path().join("cfn");
-    let artifacts = pipec::target::emit(pipec::target::Target::Cfn, &p, pipec::target::Options::default()).unwrap();
-    pipec::target::write(&out, &artifacts).unwrap();
-    let result_file = dir.path().join("result.json");
-    let harness = Command::new(tools::python())
-        .arg(root.join("tests/python/run_aws.py"))
-        .args([&out, &tsv_file, &result_file])
-        .output()
-        .unwrap();
-    assert!(harness.status.success(), "the moto harness failed: {}", tools::describe(&harness));
-    let result: Value = serde_json::from_str(&std::fs::read_to_string(&result_file).unwrap()).unwrap();
+    let out = cfn_build(&p, dir.path());
+    let result = harness("run_aws.py", &out, &tsv_file);
     // Where the time goes (shown with `--nocapture`; the README's figures come from it).
     eprintln!(
         "{spec}: {count} events: local run {local_seconds:.1} s, moto harness {:.1} s {}",
@@ -538,6 +529,27 @@ fn differential(spec: &str, seed: u64) {
         check_viewer_pages(spec, viewer);
     }
     check_filters(&p, &out, &lines);
+}
+
+/// `pipec build --target cfn` of the pipeline into `dir/cfn`.
+fn cfn_build(p: &Pipeline, dir: &Path) -> PathBuf {
+    let out = dir.join("cfn");
+    let artifacts = pipec::target::emit(pipec::target::Target::Cfn, p, pipec::target::Options::default()).unwrap();
+    pipec::target::write(&out, &artifacts).unwrap();
+    out
+}
+
+/// Runs `tests/python/SCRIPT BUILD INPUT OUT_FILE` and returns what it wrote to OUT_FILE.
+fn harness(script: &str, build: &Path, input: &Path) -> Value {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let result_file = build.with_file_name(format!("{script}.result.json"));
+    let run = Command::new(tools::python())
+        .arg(root.join("tests/python").join(script))
+        .args([build, input, &result_file])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{script} failed: {}", tools::describe(&run));
+    serde_json::from_str(&std::fs::read_to_string(&result_file).unwrap()).unwrap()
 }
 
 fn compare(spec: &str, local: &Outcome, aws: &Outcome) {
@@ -637,12 +649,7 @@ fn viewer_pages_stay_under_lambdas_response_limit() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let p = pipeline(&root.join("examples/clickstream.yaml"));
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("cfn");
-    pipec::target::write(
-        &out,
-        &pipec::target::emit(pipec::target::Target::Cfn, &p, pipec::target::Options::default()).unwrap(),
-    )
-    .unwrap();
+    let out = cfn_build(&p, dir.path());
     let big = format!("curl/{}", "\"".repeat(380_000));
     let items: Vec<Value> = (0..1500)
         .map(|i| {
@@ -658,14 +665,7 @@ fn viewer_pages_stay_under_lambdas_response_limit() {
         .collect();
     let items_file = dir.path().join("items.json");
     std::fs::write(&items_file, serde_json::to_vec(&items).unwrap()).unwrap();
-    let result_file = dir.path().join("result.json");
-    let harness = Command::new(tools::python())
-        .arg(root.join("tests/python/run_viewer.py"))
-        .args([&out, &items_file, &result_file])
-        .output()
-        .unwrap();
-    assert!(harness.status.success(), "the viewer harness failed: {}", tools::describe(&harness));
-    let result: Value = serde_json::from_str(&std::fs::read_to_string(&result_file).unwrap()).unwrap();
+    let result = harness("run_viewer.py", &out, &items_file);
     let viewer = &result["json"];
     let times: Vec<&str> =
         viewer["rows"].as_array().unwrap().iter().map(|r| r["occurredAt"].as_str().unwrap()).collect();
@@ -756,25 +756,13 @@ fn fanout_posts_plain_json_and_dead_letters_failures() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let p = pipeline(&root.join("examples/clickstream.yaml"));
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("cfn");
-    pipec::target::write(
-        &out,
-        &pipec::target::emit(pipec::target::Target::Cfn, &p, pipec::target::Options::default()).unwrap(),
-    )
-    .unwrap();
+    let out = cfn_build(&p, dir.path());
     let rule = p.rules.iter().find(|r| r.notify.iter().any(|t| !p.topics[t.0].webhooks.is_empty())).unwrap();
     let record = json!({ "sessionId": "s-1", "note": "Zoë \"quoted\" 😀" });
     let message = pipec::alert::record_message(&p.name, rule, record.as_object().unwrap(), &["sessionId"]);
     let message_file = dir.path().join("message.json");
     std::fs::write(&message_file, &message).unwrap();
-    let result_file = dir.path().join("result.json");
-    let harness = Command::new(tools::python())
-        .arg(root.join("tests/python/run_fanout.py"))
-        .args([&out, &message_file, &result_file])
-        .output()
-        .unwrap();
-    assert!(harness.status.success(), "the fanout harness failed: {}", tools::describe(&harness));
-    let result: Value = serde_json::from_str(&std::fs::read_to_string(&result_file).unwrap()).unwrap();
+    let result = harness("run_fanout.py", &out, &message_file);
     let received = result["received"].as_array().unwrap();
     assert_eq!(received.len(), 1, "one POST to the working webhook: {result}");
     assert_eq!(received[0]["body"], json!(message), "the body is the message, byte for byte");
