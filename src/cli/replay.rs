@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use super::load::lowered;
 use super::{Format, out};
-use crate::diagnostic::render::thousands;
+use crate::diagnostic::render::{bytes, thousands};
 use crate::replay::{self, Archive, LocalArchive, Options, Output, Progress, Report};
 
 /// Options of `pipec replay`.
@@ -168,16 +168,6 @@ impl ProgressLine {
         if self.on && self.last.is_some() {
             eprint!("\r\x1b[K");
         }
-    }
-}
-
-#[allow(clippy::cast_precision_loss)] // display only
-fn bytes(n: u64) -> String {
-    match n {
-        n if n >= 1 << 30 => format!("{:.1} GiB", n as f64 / f64::from(1u32 << 30)),
-        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / f64::from(1u32 << 20)),
-        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
-        n => format!("{n} B"),
     }
 }
 

@@ -193,6 +193,18 @@ pub fn thousands(n: impl std::fmt::Display) -> String {
     group_digits(&n.to_string())
 }
 
+/// A size as messages write it, in binary units with one decimal: `512 B`, `1.2 MiB`, `3.0 GiB`.
+#[must_use]
+#[allow(clippy::cast_precision_loss)] // display only
+pub fn bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 30 => format!("{:.1} GiB", n as f64 / f64::from(1u32 << 30)),
+        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / f64::from(1u32 << 20)),
+        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
+        n => format!("{n} B"),
+    }
+}
+
 /// An unsigned whole number's `digits` with a comma before each group of three from the right.
 #[must_use]
 pub fn group_digits(digits: &str) -> String {
@@ -204,4 +216,21 @@ pub fn group_digits(digits: &str) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_counts_as_messages_write_them() {
+        assert_eq!(bytes(0), "0 B");
+        assert_eq!(bytes(1023), "1023 B");
+        assert_eq!(bytes(1024), "1.0 KiB");
+        assert_eq!(bytes(1_258_291), "1.2 MiB");
+        assert_eq!(bytes(3 << 30), "3.0 GiB");
+        assert_eq!(thousands(24_945), "24,945");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(group_digits("1000000"), "1,000,000");
+    }
 }

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use super::status::{bytes, count, rate};
-use crate::diagnostic::render::thousands;
+use super::status::{count, rate};
+use crate::diagnostic::render::{bytes, thousands};
 use crate::runtime::session::Input;
 use crate::runtime::{Handle, Snapshot};
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::diagnostic::render::thousands;
+use crate::diagnostic::render::{bytes, thousands};
 use crate::runtime::Snapshot;
 
 /// Everything the status block shows, taken at one moment.
@@ -103,18 +103,6 @@ pub fn rate(n: u64, elapsed: Duration) -> u64 {
 /// `1 object`, `2 objects`, `1,000 objects`.
 pub fn count(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", thousands(n), if n == 1 { one } else { many })
-}
-
-pub fn bytes(n: u64) -> String {
-    #[allow(clippy::cast_precision_loss)]
-    let f = n as f64;
-    if f >= 1024.0 * 1024.0 {
-        format!("{:.1} MiB", f / 1024.0 / 1024.0)
-    } else if f >= 1024.0 {
-        format!("{:.1} KiB", f / 1024.0)
-    } else {
-        format!("{n} B")
-    }
 }
 
 #[cfg(test)]
