@@ -40,6 +40,10 @@ pub const SUBJECT_CHARS: usize = 100;
 pub const BOOKKEEPING: [&str; 3] = ["_pipec_rules", "_pipec_notified", "_pipec_view"];
 /// The value of `_pipec_view` in every item.
 pub const VIEW: &str = "1";
+/// Rows per viewer page by default and at most (`?limit=`), on both targets: the local
+/// `/api/flagged` and the viewer function.
+pub const VIEWER_PAGE: usize = 100;
+pub const VIEWER_MAX_PAGE: usize = 1000;
 
 /// DynamoDB's number range: zero, or a magnitude in [1e-130, 1e126) (doubles only reach its
 /// largest number, 9.99…9E+125 with 38 nines, as 1e126, which is over it).

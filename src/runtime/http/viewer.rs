@@ -29,9 +29,9 @@ const TEMPLATE: &str = include_str!("viewer.html");
 pub(super) const STYLE: &str = include_str!("viewer.css");
 const SCRIPT: &str = include_str!("viewer.js");
 
-/// Rows per page by default, and at most.
-const DEFAULT_LIMIT: usize = 100;
-const MAX_LIMIT: usize = 1000;
+/// Rows per page by default, and at most (the viewer function's too).
+const DEFAULT_LIMIT: usize = crate::limits::VIEWER_PAGE;
+const MAX_LIMIT: usize = crate::limits::VIEWER_MAX_PAGE;
 /// At most this many `change` events per second per client (commits coalesce in between).
 const CHANGE_EVERY: Duration = Duration::from_millis(250);
 const METRICS_EVERY: Duration = Duration::from_secs(1);

@@ -192,6 +192,8 @@ pub fn viewer_source(p: &Pipeline) -> Result<String, String> {
         statement(0, "INDEX = ", &index),
         statement(0, "KEY = ", &table_key(p)),
         statement(0, "VIEW = ", &Py::atom(string(crate::limits::VIEW))),
+        format!("# Rows per page unless ?limit= says otherwise, and at most.\nPAGE = {}\n", crate::limits::VIEWER_PAGE),
+        format!("MAX_PAGE = {}\n", crate::limits::VIEWER_MAX_PAGE),
         statement(0, "WINDOW_RULES = ", &strings(p.window_rules().map(|r| r.name.clone()))),
     ]
     .concat();
